@@ -1,0 +1,3 @@
+from ct_report.cli import main
+
+main()

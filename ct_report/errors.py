@@ -1,0 +1,62 @@
+"""Errors the library raises and the exit codes they map to. `cli.py` turns them into one
+line (or one line per problem) on stderr; nothing else in the package exits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INVALID_DATA = 1
+    """The fact base (or a file given with --data) is missing, unreadable or invalid."""
+    USAGE = 2
+    """An unknown command, option, or option value (region, country, year, field...)."""
+    NO_MATCH = 3
+    """Nothing matched and --fail-empty was given."""
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the fact base, located for editors and CI annotations."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class CtReportError(Exception):
+    exit_code: ExitCode = ExitCode.INVALID_DATA
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(CtReportError):
+    """A value given on the command line is not valid."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NoMatchError(CtReportError):
+    exit_code = ExitCode.NO_MATCH
+
+
+class FactBaseError(CtReportError):
+    """The fact base cannot be used; `problems` lists every reason found."""
+
+    exit_code = ExitCode.INVALID_DATA
+
+    def __init__(self, problems: list[Problem]) -> None:
+        files = len({p.file for p in problems})
+        noun = "problem" if len(problems) == 1 else "problems"
+        where = "1 file" if files == 1 else f"{files} files"
+        super().__init__(f"{len(problems)} {noun} in {where}; fix them, or check with `ctreport validate`")
+        self.problems = problems

@@ -1,0 +1,154 @@
+"""Find the fact base, read every file safely, validate it and build the model.
+
+The bundled base ships inside the package (`ct_report/data` in the wheel, `data/` in a source
+checkout). `--data`/`CTREPORT_DATA` replace it; `--add`/`CTREPORT_ADD` extend it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ct_report import model
+from ct_report.errors import FactBaseError, Problem
+
+MAX_FILES = 20_000
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def bundled_data_dir() -> Path:
+    """The fact base shipped with ctreport: inside the installed package, else the checkout's data/."""
+    packaged = Path(__file__).resolve().parent / "data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class DataSelection:
+    """Which files make up the fact base for this run."""
+
+    roots: tuple[Path, ...]
+    bundled: bool
+
+    @classmethod
+    def choose(cls, data: list[Path] | None = None, add: list[Path] | None = None) -> DataSelection:
+        """Command-line paths win over the environment; `add` always extends the chosen base."""
+        env_data = [Path(p) for p in os.environ.get("CTREPORT_DATA", "").split(os.pathsep) if p]
+        env_add = [Path(p) for p in os.environ.get("CTREPORT_ADD", "").split(os.pathsep) if p]
+        chosen = list(data or env_data)
+        extra = list(add or env_add)
+        if chosen:
+            return cls(tuple(chosen + extra), bundled=False)
+        return cls((bundled_data_dir(), *extra), bundled=True)
+
+
+@dataclass
+class FileList:
+    files: list[tuple[Path, Path]] = field(default_factory=list)
+    """(file, root it belongs to); a source's `text:` is relative to that root."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def list_files(roots: tuple[Path, ...]) -> FileList:
+    found = FileList()
+    for root in roots:
+        if root.is_file():
+            found.files.append((root, root.parent))
+        elif root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+            if not files:
+                found.problems.append(
+                    Problem(
+                        str(root),
+                        1,
+                        1,
+                        "no .yaml files in this folder; point --data at a fact file or a folder of them",
+                    )
+                )
+            found.files.extend((p, root) for p in files)
+        else:
+            found.problems.append(
+                Problem(
+                    str(root),
+                    1,
+                    1,
+                    "no such file or folder; check the path given with --data/--add or CTREPORT_DATA/CTREPORT_ADD",
+                )
+            )
+    if len(found.files) > MAX_FILES:
+        found.problems.append(
+            Problem(
+                str(roots[0]), 1, 1, f"{len(found.files):,} files, over the limit of {MAX_FILES:,}; merge small files"
+            )
+        )
+        found.files = []
+    return found
+
+
+def read_documents(
+    files: list[tuple[Path, Path]],
+) -> tuple[list[tuple[model.Document, Path, Path]], dict[tuple[int, str], tuple[int, int]], list[Problem]]:
+    # Imported here: a run answered from the cache never pays for PyYAML.
+    from ct_report.validate import Converter
+    from ct_report.yamlread import decode, parse
+
+    documents: list[tuple[model.Document, Path, Path]] = []
+    positions: dict[tuple[int, str], tuple[int, int]] = {}
+    problems: list[Problem] = []
+    for path, root in files:
+        name = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            problems.append(Problem(name, 1, 1, f"cannot read file: {error.strerror or error}"))
+            continue
+        text, found = decode(data, name)
+        problems.extend(found)
+        if text is None or found:
+            continue
+        root_node, found = parse(text, name)
+        problems.extend(found)
+        if root_node is None:
+            continue
+        converter = Converter(name)
+        document = converter.to_document(root_node)
+        problems.extend(converter.problems)
+        positions.update(converter.positions)
+        if document is not None:
+            documents.append((document, path, root))
+    return documents, positions, problems
+
+
+def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> dict[str, str | None]:
+    texts: dict[str, str | None] = {}
+    for document, _, root in documents:
+        for source in document.sources:
+            if source.text is None:
+                continue
+            path = (root / source.text).resolve()
+            try:
+                if not path.is_relative_to(root.resolve()) or path.stat().st_size > MAX_TEXT_BYTES:
+                    texts[source.id] = None
+                    continue
+                texts[source.id] = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                texts[source.id] = None
+    return texts
+
+
+def load_base(selection: DataSelection) -> model.FactBase:
+    """Read, validate and build the fact base; raise FactBaseError listing every problem."""
+    from ct_report.validate import check_base
+
+    listing = list_files(selection.roots)
+    documents, positions, problems = read_documents(listing.files)
+    problems = listing.problems + problems
+    texts = read_texts(documents)
+    base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in documents], texts, positions)
+    problems.extend(cross_problems)
+    if problems:
+        raise FactBaseError(problems)
+    return base

@@ -1,0 +1,237 @@
+"""The fact-base model: frozen dataclasses that the loader builds and every query reads.
+
+These classes are also the schema. `ct_report.validate` checks YAML against their type hints,
+and `ct_report.schema` turns them into the published JSON Schema, so a field is declared once.
+Field metadata keys understood by both:
+  doc        one-line description (shown in the JSON Schema and `ctreport schema`);
+  pattern    regular expression a string must match;
+  inherited  may be omitted in a fact when the file sets it at the top level;
+  internal   filled by the loader, never written in YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+SourceKind = Literal["report", "press"]
+Qualifier = Literal["exact", "at-least", "more-than", "about", "reportedly", "relative"]
+FactKind = Literal[
+    "arrests",
+    "incidents",
+    "threat",
+    "strategy",
+    "capacity",
+    "partner",
+    "financing",
+    "cve",
+    "assessment",
+]
+Relation = Literal[
+    "strong-cooperation",
+    "cooperation",
+    "co-chair",
+    "founding-member",
+    "member",
+    "host",
+    "designation",
+    "tension",
+    "assistance",
+]
+Holder = Literal["state", "fiu"]
+EntityKind = Literal[
+    "forum",
+    "partnership",
+    "exercise",
+    "coalition",
+    "financing-body",
+    "institution",
+    "organisation",
+]
+RegionScheme = Literal["crt", "m49"]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+REGION_ID_PATTERN = r"^(crt|m49):[a-z0-9][a-z0-9-]*$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+def _doc(text: str, **extra: Any) -> Any:
+    return field(metadata={"doc": text, **extra})
+
+
+def _opt(text: str, default: Any = None, **extra: Any) -> Any:
+    if isinstance(default, tuple):
+        return field(default=(), metadata={"doc": text, **extra})
+    return field(default=default, metadata={"doc": text, **extra})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an object was written: file (as given to the loader) and 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Names:
+    en: str = _doc("English name")
+    ar: str | None = _opt("Arabic name")
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str = _doc("Scheme-prefixed id, e.g. 'm49:western-europe'", pattern=REGION_ID_PATTERN)
+    scheme: RegionScheme = _doc("'crt' (the report's own chapters) or 'm49' (UN regions)")
+    name: Names = _doc("Display names")
+    code: str | None = _opt("M49 numeric code, as a quoted string")
+    parent: str | None = _opt("Id of the enclosing region")
+    aliases: tuple[str, ...] = _opt("Other names accepted by --region", ())
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str = _doc("ISO 3166-1 alpha-2 code", pattern=COUNTRY_PATTERN)
+    alpha3: str = _doc("ISO 3166-1 alpha-3 code", pattern=r"^[A-Z]{3}$")
+    name: Names = _doc("Display names")
+    regions: tuple[str, ...] = _doc("Leaf regions: one CRT chapter and one M49 sub-region")
+    aliases: tuple[str, ...] = _opt("Other names accepted by --country", ())
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str = _doc("Identifier used by facts", pattern=ID_PATTERN)
+    kind: EntityKind = _doc("What sort of body this is")
+    name: Names = _doc("Display names")
+    acronym: str | None = _opt("Short name, e.g. GCTF")
+    aliases: tuple[str, ...] = _opt("Other names, found by search", ())
+    scope: tuple[str, ...] = _opt("Regions the body covers; 'm49:world' for global bodies", ())
+    parent: str | None = _opt("Id of the body this one belongs to")
+    country: str | None = _opt("Country of a national institution", pattern=COUNTRY_PATTERN)
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: str = _doc("Identifier, e.g. crt-2021", pattern=ID_PATTERN)
+    title: str = _doc("Title of the edition")
+    covers: int = _doc("The year whose events the edition covers")
+    publisher: str = _doc("Who publishes it")
+    published: str | None = _opt("Release date (YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
+    published_source: str | None = _opt("Source id for the release date")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str = _doc("Identifier used by facts", pattern=ID_PATTERN)
+    kind: SourceKind = _doc("'report': the chapter or a verbatim mirror; 'press': an article about it")
+    title: str = _doc("Title, or a description when the document has none")
+    publisher: str | None = _opt("Publisher or outlet")
+    language: str | None = _opt("ISO 639-1 language code", pattern=r"^[a-z]{2}$")
+    date: str | None = _opt("Publication date (YYYY, YYYY-MM or YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
+    edition: str | None = _opt("Report edition the source is about")
+    summarises: str | None = _opt("Source id of the report this article summarises")
+    url: str | None = _opt("Address", pattern=r"^https?://\S+$")
+    text: str | None = _opt("Path of the shipped full text, relative to the file's data folder")
+    note: str | None = _opt("Caveats about the source")
+    origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as the source gives it: the value (if any) and how sure the source is."""
+
+    qualifier: Qualifier = _doc("How the source qualifies the number")
+    value: int | None = _opt("The number; absent when the source gives none")
+    text: str | None = _opt("The source's words when no plain number fits, e.g. 'roughly double'")
+
+
+@dataclass(frozen=True)
+class Event:
+    description: str = _doc("What happened")
+    date: str | None = _opt("When (YYYY, YYYY-MM or YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
+    place: str | None = _opt("Where")
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str = _doc("Unique identifier, e.g. ma-2021-arrests", pattern=ID_PATTERN)
+    kind: FactKind = _doc("What the fact is about")
+    source: str = _doc("Id of the source document")
+    statement: str = _doc("The fact in English, in the curator's words")
+    country: str = _doc("Country the fact is about", pattern=COUNTRY_PATTERN, inherited=True)
+    year: int = _doc("Year of the events", inherited=True)
+    edition: str = _doc("Report edition, e.g. crt-2021", inherited=True)
+    quote: str | None = _opt("The passage of the source the fact comes from, verbatim")
+    note: str | None = _opt("Caveats, omissions, disagreements")
+    corroborated_by: tuple[str, ...] = _opt("Further sources that report the same", ())
+    conflicts_with: tuple[str, ...] = _opt("Ids of facts from other sources that disagree", ())
+    # arrests
+    arrested: Figure | None = _opt("People arrested (arrests)")
+    operations: Figure | None = _opt("Counterterrorism operations (arrests)")
+    cells: Figure | None = _opt("Cells dismantled (arrests)")
+    targets: tuple[str, ...] = _opt("Targets of the disrupted plots (arrests)", ())
+    comparison: str | None = _opt("How the year compares with others (arrests)")
+    # incidents
+    count: Figure | None = _opt("Number of terrorist incidents (incidents)")
+    events: tuple[Event, ...] = _opt("The incidents, where described (incidents)", ())
+    # partner
+    partner: str | None = _opt("Country code or entity id (partner)")
+    relation: Relation | None = _opt("The relation with the partner (partner, financing)")
+    detail: str | None = _opt("Qualifies the relation (partner)")
+    alongside: tuple[str, ...] = _opt("Others sharing the role, e.g. a co-chair (partner)", ())
+    # financing
+    body: str | None = _opt("Entity id of the financing body (financing)")
+    holder: Holder | None = _opt("Who holds the membership: the state or its FIU (financing)")
+    # cve
+    institution: str | None = _opt("Entity id of the institution (cve)")
+    origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
+
+
+# Which kind-specific fields a fact kind requires and which it may carry.
+KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "arrests": (frozenset(), frozenset({"arrested", "operations", "cells", "targets", "comparison"})),
+    "incidents": (frozenset({"count"}), frozenset({"count", "events"})),
+    "partner": (frozenset({"partner", "relation"}), frozenset({"partner", "relation", "detail", "alongside"})),
+    "financing": (frozenset({"body", "holder", "relation"}), frozenset({"body", "holder", "relation"})),
+    "cve": (frozenset(), frozenset({"institution"})),
+}
+KIND_SPECIFIC_FIELDS = frozenset().union(*(allowed for _, allowed in KIND_FIELDS.values()))
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML file of the fact base. Every section is optional; files are merged on load."""
+
+    country: str | None = _opt("Default country for the facts of this file", pattern=COUNTRY_PATTERN)
+    year: int | None = _opt("Default year for the facts of this file")
+    edition: str | None = _opt("Default report edition for the facts of this file")
+    regions: tuple[Region, ...] = _opt("Regional groupings", ())
+    countries: tuple[Country, ...] = _opt("Countries", ())
+    entities: tuple[Entity, ...] = _opt("Organisations, forums, exercises, institutions", ())
+    editions: tuple[Edition, ...] = _opt("Report editions", ())
+    sources: tuple[Source, ...] = _opt("Source documents", ())
+    facts: tuple[Fact, ...] = _opt("Facts", ())
+
+
+@dataclass(frozen=True)
+class FactBase:
+    """The whole validated fact base, indexed for queries."""
+
+    regions: dict[str, Region]
+    countries: dict[str, Country]
+    entities: dict[str, Entity]
+    editions: dict[str, Edition]
+    sources: dict[str, Source]
+    facts: tuple[Fact, ...]
+    texts: dict[str, str] = field(default_factory=dict)
+    """Shipped source texts by source id."""
+
+    def fact(self, fact_id: str) -> Fact | None:
+        for fact in self.facts:
+            if fact.id == fact_id:
+                return fact
+        return None

@@ -1,0 +1,400 @@
+"""Queries over the fact base: resolve user input, filter facts, shape rows. No I/O, no printing.
+
+Every list query returns `Rows`: a list of flat dicts whose keys are the command's fields (see
+`FIELDS`). The same rows feed every output format, so a field means the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ct_report.errors import UsageError
+from ct_report.model import Fact, FactBase, Figure
+from ct_report.text import fold, slug, suggest
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    description: str
+    in_table: bool = True
+    """Shown as a column of the terminal table by default (JSON and plain show every field)."""
+
+
+_FACT_FIELDS = [
+    Field("country", "ISO 3166-1 alpha-2 code of the country reported on"),
+    Field("country_name", "English name of that country", in_table=False),
+    Field("year", "Year of the events"),
+]
+_SOURCE_FIELDS = [
+    Field("statement", "The fact in English", in_table=False),
+    Field("quote", "Verbatim passage of the source, when recorded", in_table=False),
+    Field("note", "Caveats, omissions and disagreements", in_table=False),
+    Field("source", "Id of the source document", in_table=False),
+    Field("source_kind", "'report' (the chapter) or 'press' (an article about it)"),
+    Field("source_title", "Title of the source document", in_table=False),
+    Field("source_url", "Address of the source document", in_table=False),
+    Field("edition", "Report edition, e.g. crt-2021", in_table=False),
+    Field("id", "Fact id: `ctreport show ID` gives the fact in full"),
+]
+
+
+def _figure_fields(name: str, what: str) -> list[Field]:
+    return [
+        Field(name, f"{what}, as the source words it (e.g. 'at least 55')"),
+        Field(f"{name}_value", f"{what}: the number alone, null when the source gives none", in_table=False),
+        Field(
+            f"{name}_qualifier", f"{what}: exact, at-least, more-than, about, reportedly or relative", in_table=False
+        ),
+    ]
+
+
+FIELDS: dict[str, list[Field]] = {
+    "arrests": [
+        *_FACT_FIELDS,
+        *_figure_fields("arrested", "People arrested"),
+        *_figure_fields("operations", "Counterterrorism operations"),
+        *_figure_fields("cells", "Cells dismantled"),
+        Field("targets", "Targets of the disrupted plots"),
+        Field("comparison", "How the year compares with others"),
+        Field("comparison_id", "Fact id of the comparison, when it is a separate fact", in_table=False),
+        *_SOURCE_FIELDS,
+    ],
+    "partners": [
+        *_FACT_FIELDS,
+        Field("partner", "Country code or entity id of the partner", in_table=False),
+        Field("partner_name", "Name of the partner"),
+        Field(
+            "partner_kind",
+            "country, forum, partnership, exercise, coalition, financing-body, institution or organisation",
+        ),
+        Field("relation", "strong-cooperation, co-chair, member, host, designation, tension, ..."),
+        Field("detail", "What qualifies the relation"),
+        Field("alongside", "Others sharing the role, e.g. the other co-chair", in_table=False),
+        Field("regions", "Regions of the partner: a country's regions, an organisation's scope", in_table=False),
+        *_SOURCE_FIELDS,
+    ],
+    "financing": [
+        *_FACT_FIELDS,
+        Field("body", "Entity id of the financing body", in_table=False),
+        Field("body_name", "Name of the financing body"),
+        Field("acronym", "Short name of the body"),
+        Field("holder", "Who holds the membership: 'state' or 'fiu' (financial intelligence unit)"),
+        Field("relation", "The relation, e.g. member"),
+        *_SOURCE_FIELDS,
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters shared by every command; None means 'any'."""
+
+    country: str | None = None
+    year: int | None = None
+
+
+def resolve_country(base: FactBase, text: str) -> str:
+    """Accept an alpha-2 or alpha-3 code, an English or Arabic name or an alias."""
+    wanted = fold(text.strip())
+    for country in base.countries.values():
+        names = [country.code, country.alpha3, country.name.en, *country.aliases]
+        if country.name.ar:
+            names.append(country.name.ar)
+        if wanted in (fold(name) for name in names):
+            return country.code
+    known = sorted(c.name.en for c in base.countries.values())
+    raise UsageError(f"unknown country '{text}'{suggest(text, known)}; known: {', '.join(known)}")
+
+
+def region_ancestors(base: FactBase, region_ids: Iterable[str]) -> set[str]:
+    """The given regions and every region that encloses them."""
+    found: set[str] = set()
+    for region_id in region_ids:
+        current: str | None = region_id
+        while current is not None and current not in found:
+            found.add(current)
+            region = base.regions.get(current)
+            current = region.parent if region else None
+    return found
+
+
+def resolve_region(base: FactBase, text: str) -> set[str]:
+    """Region ids whose id, name (either language) or alias matches `text`, in either scheme.
+
+    'europe' matches both the CRT chapter and the M49 region; 'crt:europe' only the first.
+    """
+    wanted = slug(text)
+    matches = set()
+    for region in base.regions.values():
+        keys = {region.id, region.id.split(":", 1)[1], region.name.en, *region.aliases}
+        if region.name.ar:
+            keys.add(region.name.ar)
+        if wanted in {slug(key) for key in keys}:
+            matches.add(region.id)
+    if not matches:
+        names = sorted({r.id.split(":", 1)[1] for r in base.regions.values()})
+        raise UsageError(f"unknown region '{text}'{suggest(wanted, names)}; known: {', '.join(names)}")
+    return matches
+
+
+def check_year(base: FactBase, year: int | None) -> None:
+    years = sorted({fact.year for fact in base.facts})
+    if year is not None and year not in years:
+        covered = f"{years[0]}–{years[-1]}" if years else "none"
+        raise UsageError(f"no facts for year {year}; years covered: {covered}")
+
+
+def check_choice(value: str | None, choices: Iterable[str], what: str) -> None:
+    options = sorted(set(choices))
+    if value is not None and value not in options:
+        raise UsageError(f"unknown {what} '{value}'{suggest(value, options)}; valid: {', '.join(options)}")
+
+
+def select(base: FactBase, kind: str, filters: Filters) -> list[Fact]:
+    country = resolve_country(base, filters.country) if filters.country else None
+    check_year(base, filters.year)
+    return sorted(
+        (
+            fact
+            for fact in base.facts
+            if fact.kind == kind
+            and (country is None or fact.country == country)
+            and (filters.year is None or fact.year == filters.year)
+        ),
+        key=lambda fact: (fact.country, fact.year),
+    )
+
+
+def figure_text(figure: Figure | None) -> str | None:
+    """'at least 55', 'more than 20', '71 (reportedly)', 'roughly double the 2018 number'."""
+    if figure is None:
+        return None
+    if figure.value is None:
+        return figure.text
+    number = f"{figure.value:,}"
+    worded = {
+        "exact": number,
+        "at-least": f"at least {number}",
+        "more-than": f"more than {number}",
+        "about": f"about {number}",
+        "reportedly": f"{number} (reportedly)",
+        "relative": number,
+    }[figure.qualifier]
+    return f"{worded} ({figure.text})" if figure.text else worded
+
+
+def _figure_row(name: str, figure: Figure | None) -> Row:
+    return {
+        name: figure_text(figure),
+        f"{name}_value": figure.value if figure else None,
+        f"{name}_qualifier": figure.qualifier if figure else None,
+    }
+
+
+def source_fields(base: FactBase, fact: Fact) -> Row:
+    source = base.sources[fact.source]
+    return {
+        "statement": fact.statement,
+        "quote": fact.quote,
+        "note": fact.note,
+        "source": source.id,
+        "source_kind": source.kind,
+        "source_title": source.title,
+        "source_url": source.url,
+        "edition": fact.edition,
+        "id": fact.id,
+    }
+
+
+def _subject(base: FactBase, fact: Fact) -> Row:
+    return {"country": fact.country, "country_name": base.countries[fact.country].name.en, "year": fact.year}
+
+
+def display_name(base: FactBase, ident: str) -> str:
+    if ident in base.countries:
+        return base.countries[ident].name.en
+    entity = base.entities[ident]
+    return f"{entity.name.en} ({entity.acronym})" if entity.acronym else entity.name.en
+
+
+def arrest_rows(base: FactBase, filters: Filters) -> list[Row]:
+    """One row per arrest figure; a comparison-only fact joins the rows of its country-year."""
+    facts = select(base, "arrests", filters)
+    counted = [f for f in facts if f.arrested or f.operations or f.cells]
+    comparisons = [f for f in facts if not (f.arrested or f.operations or f.cells)]
+    rows = []
+    for fact in counted:
+        row = {
+            **_subject(base, fact),
+            **_figure_row("arrested", fact.arrested),
+            **_figure_row("operations", fact.operations),
+            **_figure_row("cells", fact.cells),
+            "targets": list(fact.targets),
+            "comparison": fact.comparison,
+            "comparison_id": None,
+            **source_fields(base, fact),
+        }
+        rows.append(row)
+    for fact in comparisons:
+        same_year = [
+            r for r in rows if (r["country"], r["year"]) == (fact.country, fact.year) and r["comparison"] is None
+        ]
+        if same_year:
+            for row in same_year:
+                row["comparison"], row["comparison_id"] = fact.comparison, fact.id
+            continue
+        rows.append(
+            {
+                **_subject(base, fact),
+                **_figure_row("arrested", None),
+                **_figure_row("operations", None),
+                **_figure_row("cells", None),
+                "targets": list(fact.targets),
+                "comparison": fact.comparison,
+                "comparison_id": fact.id,
+                **source_fields(base, fact),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["country"], r["year"]))
+
+
+def partner_kind(base: FactBase, ident: str) -> str:
+    return "country" if ident in base.countries else base.entities[ident].kind
+
+
+def partner_regions(base: FactBase, ident: str) -> set[str]:
+    if ident in base.countries:
+        return region_ancestors(base, base.countries[ident].regions)
+    return region_ancestors(base, base.entities[ident].scope)
+
+
+def partner_rows(
+    base: FactBase,
+    filters: Filters,
+    region: str | None = None,
+    kind: str | None = None,
+    relation: str | None = None,
+) -> list[Row]:
+    facts = select(base, "partner", filters)
+    check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
+    check_choice(relation, _relations(), "relation")
+    wanted_regions = resolve_region(base, region) if region else None
+    rows = []
+    for fact in facts:
+        assert fact.partner is not None
+        regions = partner_regions(base, fact.partner)
+        if wanted_regions is not None and not regions & wanted_regions:
+            continue
+        if kind is not None and partner_kind(base, fact.partner) != kind:
+            continue
+        if relation is not None and fact.relation != relation:
+            continue
+        rows.append(
+            {
+                **_subject(base, fact),
+                "partner": fact.partner,
+                "partner_name": display_name(base, fact.partner),
+                "partner_kind": partner_kind(base, fact.partner),
+                "relation": fact.relation,
+                "detail": fact.detail,
+                "alongside": [display_name(base, other) for other in fact.alongside],
+                "regions": sorted(regions),
+                **source_fields(base, fact),
+            }
+        )
+    return rows
+
+
+def _relations() -> list[str]:
+    from typing import get_args
+
+    from ct_report.model import Relation
+
+    return list(get_args(Relation))
+
+
+def financing_rows(base: FactBase, filters: Filters) -> list[Row]:
+    rows = []
+    for fact in select(base, "financing", filters):
+        assert fact.body is not None
+        body = base.entities[fact.body]
+        rows.append(
+            {
+                **_subject(base, fact),
+                "body": body.id,
+                "body_name": body.name.en,
+                "acronym": body.acronym,
+                "holder": fact.holder,
+                "relation": fact.relation,
+                **source_fields(base, fact),
+            }
+        )
+    return rows
+
+
+SUMMARY_SECTIONS = [
+    ("assessment", "Assessment"),
+    ("strategy", "Strategy"),
+    ("threat", "Threat"),
+    ("incidents", "Incidents"),
+    ("arrests", "Arrests"),
+    ("capacity", "Law enforcement and capacity building"),
+    ("partner", "Partners"),
+    ("financing", "Countering the financing of terrorism"),
+    ("cve", "Countering violent extremism"),
+]
+
+
+def summaries(base: FactBase, filters: Filters) -> list[Row]:
+    """One overview per matching country-year: each section lists its facts briefly, with sources."""
+    country = resolve_country(base, filters.country) if filters.country else None
+    check_year(base, filters.year)
+    keys = sorted(
+        {
+            (f.country, f.year, f.edition)
+            for f in base.facts
+            if (country is None or f.country == country) and (filters.year is None or f.year == filters.year)
+        }
+    )
+    overviews = []
+    for code, year, edition in keys:
+        facts = [f for f in base.facts if (f.country, f.year, f.edition) == (code, year, edition)]
+        sections = {kind: [_summary_item(base, f) for f in facts if f.kind == kind] for kind, _ in SUMMARY_SECTIONS}
+        used = sorted({f.source for f in facts} | {s for f in facts for s in f.corroborated_by})
+        overviews.append(
+            {
+                "country": code,
+                "country_name": base.countries[code].name.en,
+                "year": year,
+                "edition": edition,
+                "edition_title": base.editions[edition].title,
+                "sections": sections,
+                "sources": [
+                    {
+                        "id": s,
+                        "kind": base.sources[s].kind,
+                        "title": base.sources[s].title,
+                        "url": base.sources[s].url,
+                    }
+                    for s in used
+                ],
+            }
+        )
+    return overviews
+
+
+def _summary_item(base: FactBase, fact: Fact) -> Row:
+    item: Row = {
+        "id": fact.id,
+        "statement": fact.statement,
+        "source": fact.source,
+        "source_kind": base.sources[fact.source].kind,
+    }
+    if fact.note:
+        item["note"] = fact.note
+    return item

@@ -1,0 +1,259 @@
+"""Every output format, behind one dispatch. The only module that imports Rich, and only for
+the terminal table, so machine formats never pay for it.
+
+Fact-base text is data: it reaches Rich only as `Text` objects (never parsed as markup) and
+every string written anywhere has escape sequences and control characters stripped first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from ct_report.query import Field, Row
+from ct_report.text import terminal_safe
+
+FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Terminal:
+    """The streams and what they are connected to, passed down instead of read from globals."""
+
+    stdout: TextIO
+    stderr: TextIO
+    is_tty: bool
+    color: bool
+
+    @classmethod
+    def detect(cls, no_color: bool = False) -> Terminal:
+        is_tty = sys.stdout.isatty()
+        color = is_tty and not no_color and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        return cls(sys.stdout, sys.stderr, is_tty, color)
+
+    def default_format(self) -> str:
+        return "table" if self.is_tty else "plain"
+
+    def can_encode(self, text: str) -> bool:
+        encoding = getattr(self.stdout, "encoding", None) or "utf-8"
+        try:
+            text.encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to write rows: chosen by the shared output options of every command."""
+
+    format: str
+    header: bool = True
+    csv_formulas: bool = False
+    """Leave cells that a spreadsheet would run as a formula untouched (default: neutralise)."""
+    title: str = ""
+    footer: str = ""
+
+
+def cell_text(value: Any, list_separator: str = "; ") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return list_separator.join(cell_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return terminal_safe(str(value))
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(cell_text(value).split())
+
+
+def _json_default(value: Any) -> Any:
+    raise TypeError(f"not serialisable: {value!r}")  # pragma: no cover - rows hold plain data
+
+
+def clean(value: Any) -> Any:
+    """Strip control characters from every string inside a JSON-ready value."""
+    if isinstance(value, str):
+        return terminal_safe(value)
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    return value
+
+
+def write(term: Terminal, text: str) -> None:
+    """Write to stdout, degrading characters the stream cannot encode (with one warning)."""
+    if not term.can_encode(text):
+        encoding = getattr(term.stdout, "encoding", None) or "?"
+        print(
+            f"warning: stdout encoding {encoding} cannot show every character; unsupported ones are replaced (set PYTHONIOENCODING=utf-8)",
+            file=term.stderr,
+        )
+        text = text.encode(encoding, errors="replace").decode(encoding, errors="replace")
+    term.stdout.write(text)
+    term.stdout.flush()
+
+
+def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term: Terminal) -> None:
+    names = [f.name for f in fields]
+    fmt = options.format
+    if fmt == "json":
+        write(
+            term, json.dumps([clean({n: r.get(n) for n in names}) for r in rows], ensure_ascii=False, indent=2) + "\n"
+        )
+    elif fmt == "ndjson":
+        write(term, "".join(json.dumps(clean({n: r.get(n) for n in names}), ensure_ascii=False) + "\n" for r in rows))
+    elif fmt == "yaml":
+        write(term, _yaml([clean({n: r.get(n) for n in names}) for r in rows]))
+    elif fmt == "csv":
+        write(term, _csv(rows, names, options))
+    elif fmt == "plain":
+        lines = ["\t".join(names)] if options.header else []
+        lines += ["\t".join(_one_line(r.get(n)) for n in names) for r in rows]
+        write(term, "".join(line + "\n" for line in lines))
+    elif fmt == "markdown":
+        write(term, _markdown(rows, names, options))
+    else:
+        _table(rows, fields, options, term)
+
+
+def render_document(
+    documents: list[Row], options: Options, term: Terminal, text_lines: list[str], single: bool
+) -> None:
+    """Objects (summary, show): JSON/YAML as data, every other format as the given text lines."""
+    payload: Any = documents[0] if single and len(documents) == 1 else documents
+    if options.format == "json":
+        write(term, json.dumps(clean(payload), ensure_ascii=False, indent=2) + "\n")
+    elif options.format == "ndjson":
+        write(term, "".join(json.dumps(clean(d), ensure_ascii=False) + "\n" for d in documents))
+    elif options.format == "yaml":
+        write(term, _yaml(clean(payload)))
+    elif options.format == "table" and term.is_tty:
+        from rich.text import Text
+
+        console = _console(term)
+        for line in text_lines:
+            style = "bold" if line and not line.startswith((" ", "•")) else ""
+            console.print(Text(terminal_safe(line), style=style if term.color else ""))
+    else:
+        write(term, "".join(terminal_safe(line) + "\n" for line in text_lines))
+
+
+def _yaml(payload: Any) -> str:
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return str(yaml.dump(payload, Dumper=dumper, allow_unicode=True, sort_keys=False, default_flow_style=False))
+
+
+def _csv(rows: list[Row], names: list[str], options: Options) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if options.header:
+        writer.writerow(names)
+    for row in rows:
+        cells = [cell_text(row.get(n)) for n in names]
+        if not options.csv_formulas:
+            cells = ["'" + c if c.startswith(FORMULA_PREFIXES) else c for c in cells]
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def _markdown(rows: list[Row], names: list[str], options: Options) -> str:
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|")
+
+    lines = []
+    if options.title:
+        lines += [f"**{escape(_one_line(options.title))}**", ""]
+    lines += ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(escape(_one_line(r.get(n))) for n in names) + " |" for r in rows]
+    if options.footer:
+        lines += ["", escape(_one_line(options.footer))]
+    return "\n".join(lines) + "\n"
+
+
+def _console(term: Terminal) -> Any:
+    from rich.console import Console
+
+    return Console(
+        file=term.stdout,
+        force_terminal=term.is_tty,
+        no_color=not term.color,
+        color_system="auto" if term.color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+
+
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in text)
+
+
+def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Terminal) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console(term)
+    cells = [[cell_text(r.get(f.name), ", ") for f in fields] for r in rows]
+    # Wide enough for the longest word, so cells wrap between words rather than inside them.
+    min_widths = [
+        max([len(f.name), *(len(word) for row in cells for word in row[i].split())]) for i, f in enumerate(fields)
+    ]
+    title = Text(terminal_safe(options.title), style="bold" if term.color else "")
+    caption = Text(terminal_safe(options.footer), style="dim" if term.color else "")
+    # Box-drawing characters only on a terminal; an explicit --format table when piped gets ASCII.
+    table_box = box.SIMPLE_HEAD if term.is_tty else box.ASCII2
+    if sum(min_widths) + 3 * len(fields) > console.width:
+        # Too narrow for one row per line without cutting words: one block per row instead.
+        console.print(title)
+        for row_cells in cells:
+            record = Table(box=table_box, show_header=False, show_edge=False)
+            record.add_column(style="bold" if term.color else "", no_wrap=True)
+            record.add_column(overflow="fold")
+            for f, value in zip(fields, row_cells, strict=True):
+                record.add_row(Text(f.name), Text(value or "—", overflow="fold"))
+            console.print(record)
+        console.print(caption)
+        return
+    table = Table(
+        title=title,
+        caption=caption,
+        box=table_box,
+        show_header=options.header,
+        header_style="bold" if term.color else "",
+    )
+    widths = _fit_widths(
+        min_widths,
+        [max([len(f.name), *(len(row[i]) for row in cells)]) for i, f in enumerate(fields)],
+        console.width - 3 * len(fields),
+    )
+    for i, f in enumerate(fields):
+        arabic = any(_is_arabic(row[i]) for row in cells)
+        table.add_column(Text(f.name), overflow="fold", justify="right" if arabic else "left", width=widths[i])
+    for row_cells in cells:
+        table.add_row(*(Text(value or "—", overflow="fold") for value in row_cells))
+    console.print(table)
+
+
+def _fit_widths(minimum: list[int], natural: list[int], available: int) -> list[int]:
+    """Natural widths when they fit; else every column its minimum plus a share of the rest
+    in proportion to how much more it would like."""
+    if sum(natural) <= available:
+        return natural
+    spare = max(available - sum(minimum), 0)
+    wants = [n - m for n, m in zip(natural, minimum, strict=True)]
+    total = sum(wants) or 1
+    return [m + (spare * w) // total for m, w in zip(minimum, wants, strict=True)]

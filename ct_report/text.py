@@ -1,0 +1,40 @@
+"""Text helpers shared by queries and renderers: matching keys and terminal-safe text."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_FOLDS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
+_SEPARATORS = re.compile(r"[\s_]+")
+# ANSI escape sequences first (so their parameters go too), then any remaining control or
+# bidirectional-override character.
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def fold(text: str) -> str:
+    """A matching key: case, accents, Arabic diacritics, tatweel and letter variants folded."""
+    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLDS)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06ff")
+
+
+def slug(text: str) -> str:
+    """'Middle East and North Africa' → 'middle-east-and-north-africa' (after folding)."""
+    return _SEPARATORS.sub("-", fold(text).strip())
+
+
+def terminal_safe(text: str) -> str:
+    """Text with escape sequences and control characters removed (tab and newline kept)."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for a close match, else ''."""
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean '{lowered[close[0]]}'?)" if close else ""

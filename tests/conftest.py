@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ct_report.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY = FIXTURES / "tiny"
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's environment: no data override, no colour settings, a private cache."""
+    for name in ("CTREPORT_DATA", "CTREPORT_ADD", "NO_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CTREPORT_CACHE_DIR", str(tmp_path / "cache"))
+    yield
+
+
+class Run:
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        result = CliRunner().invoke(app, args, env=env)
+        self.result = result
+        self.code = result.exit_code
+        self.out = result.stdout
+        self.err = result.stderr
+
+    def json(self) -> Any:
+        assert self.code == 0, self.err
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def ctreport() -> Any:
+    return Run
+
+
+@pytest.fixture
+def tiny() -> Path:
+    return TINY

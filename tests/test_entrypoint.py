@@ -1,0 +1,72 @@
+"""The installed `ctreport` script, run as a user runs it: a real process, real pipes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = shutil.which("ctreport", path=str(Path(sys.executable).parent)) or shutil.which("ctreport")
+pytestmark = pytest.mark.skipif(SCRIPT is None, reason="ctreport is not installed")
+
+
+def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    assert SCRIPT is not None
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CTREPORT_")} | env
+    return subprocess.run(
+        [SCRIPT, *args], capture_output=True, text=True, encoding="utf-8", cwd=cwd, env=environment, timeout=60
+    )
+
+
+def test_installed_script_answers_from_any_directory(tmp_path: Path) -> None:
+    result = run("partners", "--region", "europe", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(r["partner_name"] for r in json.loads(result.stdout)) == ["Belgium", "France", "Spain"]
+    assert result.stderr == ""
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ct_report", "--version"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0 and result.stdout.startswith("ctreport ")
+
+
+def test_piping_into_head_is_silent() -> None:
+    assert SCRIPT is not None
+    pipeline = subprocess.run(
+        f"'{SCRIPT}' summary --format plain | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert pipeline.stdout.count("\n") == 1
+    assert pipeline.stderr == ""
+
+
+def test_no_colour_or_boxes_when_piped() -> None:
+    result = run("arrests")
+    assert result.returncode == 0
+    assert "\x1b" not in result.stdout
+    assert not set(result.stdout) & set("─│┃━┏┓")
+
+
+def test_ascii_only_stdout_degrades_with_a_warning() -> None:
+    result = run("summary", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0
+    assert "warning: stdout encoding" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exit_code_and_stderr() -> None:
+    result = run("partners", "--region", "atlantis")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("ctreport: unknown region 'atlantis'")
