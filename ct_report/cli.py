@@ -39,6 +39,8 @@ class Common:
 
     country: str | None
     year: int | None
+    since: int | None
+    until: int | None
     format: str | None
     json: bool
     fields: str | None
@@ -51,7 +53,7 @@ class Common:
     debug: bool
 
     def filters(self) -> Filters:
-        return Filters(country=self.country, year=self.year)
+        return Filters(country=self.country, year=self.year, since=self.since, until=self.until)
 
     def selection(self) -> DataSelection:
         return DataSelection.choose(self.data, self.add)
@@ -69,6 +71,16 @@ _COMMON_OPTIONS: list[tuple[str, Any, Any]] = [
     (
         "year",
         Annotated[int | None, typer.Option("--year", "-y", help="Year of the events.", rich_help_panel="Filters")],
+        None,
+    ),
+    (
+        "since",
+        Annotated[int | None, typer.Option("--since", help="Only years from this one on.", rich_help_panel="Filters")],
+        None,
+    ),
+    (
+        "until",
+        Annotated[int | None, typer.Option("--until", help="Only years up to this one.", rich_help_panel="Filters")],
         None,
     ),
     (
@@ -258,12 +270,17 @@ def _footer(base: FactBase, rows: list[Row]) -> str:
     return f"Source: {named}. `ctreport show ID` gives a fact's passage."
 
 
-def _emit_rows(command_name: str, common: Common, base: FactBase, rows: list[Row], title: str) -> None:
-    from ct_report.render import render_rows
+def _emit_rows(
+    command_name: str, common: Common, base: FactBase, rows: list[Row], title: str, bars: str | None = None
+) -> None:
+    """Write rows in the chosen format. `bars` names a numeric field drawn as a bar on a terminal."""
+    from ct_report.render import add_bars, render_rows
 
     term = Terminal.detect(common.no_color)
-    options = _output(common, term, title=title, footer=_footer(base, rows) if rows else "")
+    options = _output(common, term, title=title, footer=_footer(base, rows) if rows and "source" in rows[0] else "")
     fields = _choose_fields(command_name, common, options.format)
+    if bars and options.format == "table" and term.is_tty and common.fields is None:
+        fields = add_bars(rows, fields, bars)
     if not rows:
         _nothing_matched(common, term)
     render_rows(rows, fields, options, term)
@@ -307,7 +324,72 @@ def arrests(common: Common) -> None:
     from ct_report.query import arrest_rows
 
     base = _base(common)
-    _emit_rows("arrests", common, base, arrest_rows(base, common.filters()), "Terrorism-related arrests")
+    rows = arrest_rows(base, common.filters())
+    _emit_rows("arrests", common, base, rows, "Terrorism-related arrests", bars="arrested")
+
+
+@command("incidents")
+def incidents(common: Common) -> None:
+    """Terrorist incidents by country and year: the count and, where the source gives them, each incident.
+
+    Example: ctreport incidents --country TN
+    """
+    from ct_report.query import incident_rows
+
+    base = _base(common)
+    _emit_rows("incidents", common, base, incident_rows(base, common.filters()), "Terrorist incidents")
+
+
+@command("coverage")
+def coverage(common: Common) -> None:
+    """Which countries and years the fact base covers, and from which kinds of source.
+
+    Example: ctreport coverage --json
+    """
+    from ct_report.query import coverage_rows
+
+    base = _base(common)
+    _emit_rows("coverage", common, base, coverage_rows(base, common.filters()), "Coverage of the fact base")
+
+
+@command("compare")
+def compare(
+    common: Common,
+    year_a: Annotated[int, typer.Argument(help="The earlier year.")],
+    year_b: Annotated[int, typer.Argument(help="The later year.")],
+) -> None:
+    """What changed between two years: arrests, operations, incidents, partners and memberships.
+
+    Differences keep the sources' qualifiers: "at least 35" → "at least 55" is reported as
+    +20 between lower bounds, not as exactly 20 more.
+
+    Example: ctreport compare 2020 2021 --country MA
+    """
+    from ct_report.query import compare as compare_years
+    from ct_report.render import render_document
+
+    base = _base(common)
+    results = compare_years(base, year_a, year_b, common.country)
+    term = Terminal.detect(common.no_color)
+    options = _output(common, term)
+    if not results:
+        _nothing_matched(common, term)
+    lines: list[str] = []
+    for result in results:
+        lines.append(f"{result['country_name']} ({result['country']}): {result['year_a']} → {result['year_b']}")
+        for label, measure in result["measures"].items():
+            before, after = measure["before"] or "no figure", measure["after"] or "no figure"
+            lines.append(f"  {label}: {before} → {after}: {measure['change']} [{', '.join(measure['ids'])}]")
+            if measure["disputed"]:
+                lines.append(f"    disputed by: {', '.join(measure['disputed'])}")
+        for key, label in (
+            ("relations_gained", "newly mentioned"),
+            ("relations_no_longer_mentioned", "no longer mentioned"),
+        ):
+            for item in result[key]:
+                lines.append(f"  {label}: {item['name']}: {item['relation']} [{item['id']}]")
+        lines.append("")
+    render_document(results, options, term, lines[:-1], single=False)
 
 
 @command("partners")
@@ -397,6 +479,148 @@ def summary(common: Common) -> None:
             lines.append(f"  • {source['id']} ({source['kind']}): {source['title']}{url}")
         lines.append("")
     render_document(overviews, options, term, lines[:-1] if lines else lines, single=True)
+
+
+@command("show")
+def show(
+    common: Common, fact_id: Annotated[str, typer.Argument(help="A fact id, as shown in every command's id field.")]
+) -> None:
+    """A fact in full: statement, the verbatim source passage in its context, and the source.
+
+    Example: ctreport show ma-2021-arrests
+    """
+    from ct_report.provenance import show as show_fact
+    from ct_report.render import Line, render_document
+
+    base = _base(common)
+    record = show_fact(base, fact_id)
+    term = Terminal.detect(common.no_color)
+    source = record["source"]
+    lines: list[Line] = [
+        f"{record['id']} ({record['kind']}): {record['country_name']} ({record['country']}), {record['year']}, {record['edition']}",
+        f"  {record['statement']}",
+    ]
+    lines += [
+        f"  {name}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+        for name, v in record["details"].items()
+        if not isinstance(v, list) or v and isinstance(v[0], str)
+    ]
+    if record["note"]:
+        lines.append(f"  note: {record['note']}")
+    if record["conflicts_with"]:
+        lines.append(f"  disputed by: {', '.join(record['conflicts_with'])}")
+    if record["quote"]:
+        lines += [f"Passage ({source['language'] or 'original language'})", f"  {record['quote']}"]
+    if record["context"]:
+        lines.append("In context")
+        if record["context"]["before"]:
+            lines.append(f"  {record['context']['before']}")
+        lines.append((f"  {record['context']['sentence']}", record["quote"]))
+        if record["context"]["after"]:
+            lines.append(f"  {record['context']['after']}")
+    lines.append("Source")
+    for item in [source, *record["corroborated_by"]]:
+        facts = ", ".join(str(item[k]) for k in ("publisher", "date", "language") if item[k])
+        lines.append(f"  {item['id']} ({item['kind']}): {item['title']}" + (f"; {facts}" if facts else ""))
+        if item["url"]:
+            lines.append(f"    {item['url']}")
+        if item["note"]:
+            lines.append(f"    {item['note']}")
+    render_document([record], _output(common, term), term, lines, single=True)
+
+
+@command("sources")
+def sources(common: Common) -> None:
+    """The source documents: kind, language, date, address and how many facts each supports.
+
+    Example: ctreport sources --fields id,kind,facts
+    """
+    from ct_report.provenance import source_rows
+
+    base = _base(common)
+    _emit_rows("sources", common, base, source_rows(base), "Source documents")
+
+
+@command("search")
+def search(common: Common, text: Annotated[str, typer.Argument(help="Words to find, in English or Arabic.")]) -> None:
+    """Full-text search over statements, names, acronyms, aliases and quotes, best match first.
+
+    Case, accents and Arabic spelling variants are folded: 'oulemas' finds 'Oulémas', 'الارهاب'
+    finds 'الإرهاب'. Example: ctreport search GCTF
+    """
+    from ct_report.provenance import search as search_facts
+
+    base = _base(common)
+    rows = search_facts(base, text)
+    _emit_rows("search", common, base, rows, f"Facts matching '{text}'")
+
+
+@command("cite")
+def cite(
+    common: Common,
+    fact_id: Annotated[str, typer.Argument(help="A fact id.")],
+    style: Annotated[str, typer.Option("--style", help="plain, apa or bibtex.")] = "plain",
+) -> None:
+    """A citation of the source of a fact, ready to paste.
+
+    Example: ctreport cite ma-2021-arrests --style bibtex
+    """
+    from ct_report.provenance import cite as cite_fact
+    from ct_report.render import write
+
+    base = _base(common)
+    write(Terminal.detect(common.no_color), cite_fact(base, fact_id, style) + "\n")
+
+
+@command("validate")
+def validate(
+    common: Common,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Fact files or folders to check on their own (default: the fact base in use)."),
+    ] = None,
+) -> None:
+    """Check a fact base and report every problem as file:line:column: message.
+
+    With PATHs, checks them as a complete fact base on their own; to check files that extend
+    the bundled base, use --add PATH instead. Exit 0 when clean, 1 when not.
+
+    Example: ctreport validate --add my-notes/
+    """
+    from ct_report.load import check
+    from ct_report.render import write
+
+    selection = DataSelection(tuple(paths), bundled=False) if paths else common.selection()
+    report = check(selection)
+    term = Terminal.detect(common.no_color)
+    problems = [{"file": p.file, "line": p.line, "column": p.column, "message": p.message} for p in report.problems]
+    if _output(common, term).format == "json":
+        import json
+
+        write(term, json.dumps(problems, ensure_ascii=False, indent=2) + "\n")
+    else:
+        write(term, "".join(f"{p}\n" for p in report.problems))
+    if report.problems:
+        raise CtReportError(FactBaseError(report.problems).message)
+    base = report.base
+    print(
+        f"ok: {report.files} files, {len(base.facts)} facts, {len(base.sources)} sources, "
+        f"{len(base.countries)} countries",
+        file=term.stderr,
+    )
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of a fact-base file (the bundled YAML files point editors at it).
+
+    Example: ctreport schema > factbase.schema.json
+    """
+    import json
+
+    from ct_report.schema import json_schema
+
+    typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
 def main() -> None:

@@ -139,16 +139,29 @@ def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> dict[str, 
     return texts
 
 
-def load_base(selection: DataSelection) -> model.FactBase:
-    """Read, validate and build the fact base; raise FactBaseError listing every problem."""
+@dataclass(frozen=True)
+class Report:
+    """What validating a fact base found."""
+
+    base: model.FactBase
+    files: int
+    problems: list[Problem]
+
+
+def check(selection: DataSelection) -> Report:
+    """Read and validate every file of the selection, collecting every problem."""
     from ct_report.validate import check_base
 
     listing = list_files(selection.roots)
     documents, positions, problems = read_documents(listing.files)
-    problems = listing.problems + problems
     texts = read_texts(documents)
     base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in documents], texts, positions)
-    problems.extend(cross_problems)
-    if problems:
-        raise FactBaseError(problems)
-    return base
+    return Report(base, len(listing.files), listing.problems + problems + cross_problems)
+
+
+def load_base(selection: DataSelection) -> model.FactBase:
+    """The validated fact base; raise FactBaseError listing every problem."""
+    report = check(selection)
+    if report.problems:
+        raise FactBaseError(report.problems)
+    return report.base

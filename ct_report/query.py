@@ -34,6 +34,7 @@ _SOURCE_FIELDS = [
     Field("statement", "The fact in English", in_table=False),
     Field("quote", "Verbatim passage of the source, when recorded", in_table=False),
     Field("note", "Caveats, omissions and disagreements", in_table=False),
+    Field("conflicts_with", "Ids of facts from other sources that disagree with this one"),
     Field("source", "Id of the source document", in_table=False),
     Field("source_kind", "'report' (the chapter) or 'press' (an article about it)"),
     Field("source_title", "Title of the source document", in_table=False),
@@ -78,6 +79,46 @@ FIELDS: dict[str, list[Field]] = {
         Field("regions", "Regions of the partner: a country's regions, an organisation's scope", in_table=False),
         *_SOURCE_FIELDS,
     ],
+    "incidents": [
+        *_FACT_FIELDS,
+        *_figure_fields("incidents", "Terrorist incidents"),
+        Field("events", "The incidents described by the source: date, place: description"),
+        *_SOURCE_FIELDS,
+    ],
+    "coverage": [
+        Field("country", "ISO 3166-1 alpha-2 code"),
+        Field("country_name", "English name of the country"),
+        Field("year", "Year of the events"),
+        Field("facts", "Number of facts"),
+        Field("report_sources", "Sources of kind report (the chapter or a verbatim mirror)"),
+        Field("press_sources", "Sources of kind press (articles about the chapter)"),
+        Field("source_kinds", "'report', 'press' or 'report+press'"),
+    ],
+    "sources": [
+        Field("id", "Source id"),
+        Field("kind", "'report' or 'press'"),
+        Field("title", "Title, or a description when the document has none"),
+        Field("publisher", "Publisher or outlet"),
+        Field("language", "ISO 639-1 language code", in_table=False),
+        Field("date", "Publication date", in_table=False),
+        Field("edition", "Report edition the source is about", in_table=False),
+        Field("url", "Address"),
+        Field("text", "Shipped full text, relative to the data folder", in_table=False),
+        Field("note", "Caveats about the source", in_table=False),
+        Field("facts", "Number of facts it supports (as source or corroboration)"),
+    ],
+    "search": [
+        Field("id", "Fact id"),
+        Field("score", "Relevance: a name match counts most, then statement, quote, note"),
+        Field("matched_in", "Where the words were found", in_table=False),
+        Field("kind", "Fact kind"),
+        Field("country", "Country"),
+        Field("year", "Year"),
+        Field("statement", "The fact in English"),
+        Field("quote", "Verbatim source passage", in_table=False),
+        Field("source", "Source id", in_table=False),
+        Field("source_kind", "'report' or 'press'"),
+    ],
     "financing": [
         *_FACT_FIELDS,
         Field("body", "Entity id of the financing body", in_table=False),
@@ -96,6 +137,15 @@ class Filters:
 
     country: str | None = None
     year: int | None = None
+    since: int | None = None
+    until: int | None = None
+
+    def years_match(self, year: int) -> bool:
+        return (
+            (self.year is None or year == self.year)
+            and (self.since is None or year >= self.since)
+            and (self.until is None or year <= self.until)
+        )
 
 
 def resolve_country(base: FactBase, text: str) -> str:
@@ -162,9 +212,7 @@ def select(base: FactBase, kind: str, filters: Filters) -> list[Fact]:
         (
             fact
             for fact in base.facts
-            if fact.kind == kind
-            and (country is None or fact.country == country)
-            and (filters.year is None or fact.year == filters.year)
+            if fact.kind == kind and (country is None or fact.country == country) and filters.years_match(fact.year)
         ),
         key=lambda fact: (fact.country, fact.year),
     )
@@ -202,6 +250,7 @@ def source_fields(base: FactBase, fact: Fact) -> Row:
         "statement": fact.statement,
         "quote": fact.quote,
         "note": fact.note,
+        "conflicts_with": list(fact.conflicts_with),
         "source": source.id,
         "source_kind": source.kind,
         "source_title": source.title,
@@ -358,7 +407,7 @@ def summaries(base: FactBase, filters: Filters) -> list[Row]:
         {
             (f.country, f.year, f.edition)
             for f in base.facts
-            if (country is None or f.country == country) and (filters.year is None or f.year == filters.year)
+            if (country is None or f.country == country) and filters.years_match(f.year)
         }
     )
     overviews = []
@@ -398,3 +447,138 @@ def _summary_item(base: FactBase, fact: Fact) -> Row:
     if fact.note:
         item["note"] = fact.note
     return item
+
+
+def incident_rows(base: FactBase, filters: Filters) -> list[Row]:
+    rows = []
+    for fact in select(base, "incidents", filters):
+        events = [
+            ", ".join(p for p in (e.date, e.place) if p) + (": " if e.date or e.place else "") + e.description
+            for e in fact.events
+        ]
+        rows.append(
+            {
+                **_subject(base, fact),
+                **_figure_row("incidents", fact.count),
+                "events": events,
+                **source_fields(base, fact),
+            }
+        )
+    return rows
+
+
+def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
+    country = resolve_country(base, filters.country) if filters.country else None
+    groups: dict[tuple[str, int], list[Fact]] = {}
+    for fact in base.facts:
+        if (country is None or fact.country == country) and filters.years_match(fact.year):
+            groups.setdefault((fact.country, fact.year), []).append(fact)
+    rows = []
+    for (code, year), facts in sorted(groups.items()):
+        used = {f.source for f in facts} | {s for f in facts for s in f.corroborated_by}
+        kinds = [base.sources[s].kind for s in used]
+        rows.append(
+            {
+                "country": code,
+                "country_name": base.countries[code].name.en,
+                "year": year,
+                "facts": len(facts),
+                "report_sources": kinds.count("report"),
+                "press_sources": kinds.count("press"),
+                "source_kinds": "+".join(k for k in ("report", "press") if k in kinds),
+            }
+        )
+    return rows
+
+
+LOWER_BOUNDS = frozenset({"at-least", "more-than"})
+
+
+def figure_change(before: Figure | None, after: Figure | None) -> Row:
+    """The change between two figures, honest about qualifiers: 'at least 35' → 'at least 55'
+    is not '+20 exactly'."""
+    row: Row = {"before": figure_text(before), "after": figure_text(after), "difference": None, "exact": False}
+    if before is None or after is None or before.value is None or after.value is None:
+        row["change"] = "not comparable: a figure is missing"
+        return row
+    difference = after.value - before.value
+    row["difference"] = difference
+    if before.qualifier == after.qualifier == "exact":
+        row["exact"] = True
+        row["change"] = f"{difference:+,}"
+    elif before.qualifier in LOWER_BOUNDS and after.qualifier in LOWER_BOUNDS:
+        row["change"] = f"{difference:+,} between lower bounds; the exact change is unknown"
+    else:
+        row["change"] = (
+            f"{difference:+,} between the figures as given ({before.qualifier} → {after.qualifier}); the exact change is unknown"
+        )
+    return row
+
+
+def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> list[Row]:
+    """For each country covered in both years: what changed from year_a to year_b."""
+    check_year(base, year_a)
+    check_year(base, year_b)
+    code = resolve_country(base, country) if country else None
+    countries = sorted(
+        {f.country for f in base.facts if f.year == year_a and (code is None or f.country == code)}
+        & {f.country for f in base.facts if f.year == year_b}
+    )
+    results = []
+    for cc in countries:
+
+        def facts(kind: str, year: int, cc: str = cc) -> list[Fact]:
+            return [f for f in base.facts if f.kind == kind and f.country == cc and f.year == year]
+
+        def first_figure(kind: str, name: str, year: int) -> tuple[Figure | None, Fact | None]:
+            for fact in facts(kind, year):
+                figure = getattr(fact, name)
+                if figure is not None:
+                    return figure, fact
+            return None, None
+
+        measures: Row = {}
+        for label, kind, name in (
+            ("arrested", "arrests", "arrested"),
+            ("operations", "arrests", "operations"),
+            ("cells", "arrests", "cells"),
+            ("incidents", "incidents", "count"),
+        ):
+            (before, fact_a), (after, fact_b) = first_figure(kind, name, year_a), first_figure(kind, name, year_b)
+            if before is None and after is None:
+                continue
+            measures[label] = {
+                **figure_change(before, after),
+                "ids": [f.id for f in (fact_a, fact_b) if f is not None],
+                "disputed": sorted({c for f in (fact_a, fact_b) if f is not None for c in f.conflicts_with}),
+            }
+
+        def relations(year: int) -> dict[tuple[str, str], str]:
+            found: dict[tuple[str, str], str] = {}
+            for fact in facts("partner", year):
+                assert fact.partner is not None and fact.relation is not None
+                found[(display_name(base, fact.partner), fact.relation)] = fact.id
+            for fact in facts("financing", year):
+                assert fact.body is not None
+                found[(display_name(base, fact.body), f"{fact.relation} ({fact.holder})")] = fact.id
+            return found
+
+        before_rel, after_rel = relations(year_a), relations(year_b)
+        results.append(
+            {
+                "country": cc,
+                "country_name": base.countries[cc].name.en,
+                "year_a": year_a,
+                "year_b": year_b,
+                "measures": measures,
+                "relations_gained": [
+                    {"name": n, "relation": r, "id": after_rel[(n, r)]}
+                    for n, r in sorted(set(after_rel) - set(before_rel))
+                ],
+                "relations_no_longer_mentioned": [
+                    {"name": n, "relation": r, "id": before_rel[(n, r)]}
+                    for n, r in sorted(set(before_rel) - set(after_rel))
+                ],
+            }
+        )
+    return results

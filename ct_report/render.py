@@ -127,10 +127,31 @@ def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term
         _table(rows, fields, options, term)
 
 
+BAR_WIDTH = 24
+
+
+def add_bars(rows: list[Row], fields: Sequence[Field], name: str) -> list[Field]:
+    """Add a `trend` column drawing `{name}_value` as a bar; '+' marks a lower bound, '?' no number."""
+    values = [row.get(f"{name}_value") for row in rows]
+    largest = max((v for v in values if isinstance(v, int)), default=0) or 1
+    for row, value in zip(rows, values, strict=True):
+        if not isinstance(value, int):
+            row["trend"] = "?"
+            continue
+        bar = "█" * max(round(BAR_WIDTH * value / largest), 1 if value else 0)
+        row["trend"] = bar + ("+" if row.get(f"{name}_qualifier") in ("at-least", "more-than") else "")
+    position = next((i + 1 for i, f in enumerate(fields) if f.name == name), len(fields))
+    return [*fields[:position], Field("trend", f"{name} as a bar"), *fields[position:]]
+
+
+Line = str | tuple[str, str]
+"""A line of text output, or (line, part of it to highlight on a terminal)."""
+
+
 def render_document(
-    documents: list[Row], options: Options, term: Terminal, text_lines: list[str], single: bool
+    documents: list[Row], options: Options, term: Terminal, text_lines: Sequence[Line], single: bool
 ) -> None:
-    """Objects (summary, show): JSON/YAML as data, every other format as the given text lines."""
+    """Objects (summary, show, compare): JSON/YAML as data, every other format as text lines."""
     payload: Any = documents[0] if single and len(documents) == 1 else documents
     if options.format == "json":
         write(term, json.dumps(clean(payload), ensure_ascii=False, indent=2) + "\n")
@@ -142,11 +163,17 @@ def render_document(
         from rich.text import Text
 
         console = _console(term)
-        for line in text_lines:
-            style = "bold" if line and not line.startswith((" ", "•")) else ""
-            console.print(Text(terminal_safe(line), style=style if term.color else ""))
+        for item in text_lines:
+            line, highlight = (item, "") if isinstance(item, str) else item
+            text = Text(terminal_safe(line))
+            if term.color and line and not line.startswith((" ", "•")):
+                text.stylize("bold")
+            start = text.plain.find(terminal_safe(highlight)) if highlight else -1
+            if start >= 0:
+                text.stylize("reverse" if term.color else "underline", start, start + len(terminal_safe(highlight)))
+            console.print(text)
     else:
-        write(term, "".join(terminal_safe(line) + "\n" for line in text_lines))
+        write(term, "".join(terminal_safe(item if isinstance(item, str) else item[0]) + "\n" for item in text_lines))
 
 
 def _yaml(payload: Any) -> str:

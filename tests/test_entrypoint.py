@@ -24,7 +24,7 @@ def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.Completed
 
 
 def test_installed_script_answers_from_any_directory(tmp_path: Path) -> None:
-    result = run("partners", "--region", "europe", "--json", cwd=tmp_path)
+    result = run("partners", "--region", "europe", "--year", "2021", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(r["partner_name"] for r in json.loads(result.stdout)) == ["Belgium", "France", "Spain"]
     assert result.stderr == ""

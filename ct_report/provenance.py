@@ -1,0 +1,205 @@
+"""From an answer back to its source: a fact in full, the source documents, search, citations.
+Pure functions over the fact base; no I/O, no printing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ct_report.errors import UsageError
+from ct_report.model import Fact, FactBase, Source
+from ct_report.query import Row, display_name, figure_text
+from ct_report.text import fold, suggest
+
+_SENTENCE_END = re.compile(r"[.!?؟\n]+")
+
+
+def get_fact(base: FactBase, fact_id: str) -> Fact:
+    fact = base.fact(fact_id)
+    if fact is None:
+        raise UsageError(
+            f"unknown fact id '{fact_id}'{suggest(fact_id, (f.id for f in base.facts))}; ids appear in every command's 'id' field"
+        )
+    return fact
+
+
+def context(text: str, passage: str) -> dict[str, str] | None:
+    """The sentence before and after `passage` in `text` (sentences end with . ! ? ؟ or a newline)."""
+    start = text.find(passage)
+    if start < 0:
+        return None
+    end = start + len(passage)
+    boundaries = [m.end() for m in _SENTENCE_END.finditer(text)]
+    sentence_start = max((b for b in boundaries if b <= start), default=0)
+    before_start = max((b for b in boundaries if b < sentence_start), default=0)
+    after_end_candidates = [b for b in boundaries if b > end]
+    sentence_end = after_end_candidates[0] if after_end_candidates else len(text)
+    following = [b for b in boundaries if b > sentence_end]
+    after_end = following[0] if following else len(text)
+    return {
+        "before": text[before_start:sentence_start].strip(),
+        "sentence": text[sentence_start:sentence_end].strip(),
+        "after": text[sentence_end:after_end].strip(),
+    }
+
+
+def source_record(source: Source) -> Row:
+    return {
+        "id": source.id,
+        "kind": source.kind,
+        "title": source.title,
+        "publisher": source.publisher,
+        "language": source.language,
+        "date": source.date,
+        "edition": source.edition,
+        "url": source.url,
+        "text": source.text,
+        "note": source.note,
+    }
+
+
+def show(base: FactBase, fact_id: str) -> Row:
+    fact = get_fact(base, fact_id)
+    source = base.sources[fact.source]
+    text = base.texts.get(source.id)
+    record: Row = {
+        "id": fact.id,
+        "kind": fact.kind,
+        "country": fact.country,
+        "country_name": base.countries[fact.country].name.en,
+        "year": fact.year,
+        "edition": fact.edition,
+        "statement": fact.statement,
+        "quote": fact.quote,
+        "note": fact.note,
+        "conflicts_with": list(fact.conflicts_with),
+        "details": _details(base, fact),
+        "source": source_record(source),
+        "corroborated_by": [source_record(base.sources[s]) for s in fact.corroborated_by],
+        "context": context(text, fact.quote) if text and fact.quote else None,
+        "file": f"{fact.origin.file}:{fact.origin.line}" if fact.origin else None,
+    }
+    return record
+
+
+def _details(base: FactBase, fact: Fact) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    for name in ("arrested", "operations", "cells", "count"):
+        if getattr(fact, name) is not None:
+            details[name] = figure_text(getattr(fact, name))
+    for name in ("partner", "body", "institution"):
+        if getattr(fact, name) is not None:
+            details[name] = display_name(base, getattr(fact, name))
+    for name in ("relation", "detail", "holder", "comparison"):
+        if getattr(fact, name) is not None:
+            details[name] = getattr(fact, name)
+    if fact.targets:
+        details["targets"] = list(fact.targets)
+    if fact.alongside:
+        details["alongside"] = [display_name(base, a) for a in fact.alongside]
+    if fact.events:
+        details["events"] = [{"date": e.date, "place": e.place, "description": e.description} for e in fact.events]
+    return details
+
+
+def source_rows(base: FactBase) -> list[Row]:
+    supported: dict[str, int] = {}
+    for fact in base.facts:
+        for source_id in {fact.source, *fact.corroborated_by}:
+            supported[source_id] = supported.get(source_id, 0) + 1
+    return [
+        {**source_record(s), "facts": supported.get(s.id, 0)} for s in sorted(base.sources.values(), key=lambda s: s.id)
+    ]
+
+
+def _names(base: FactBase, fact: Fact) -> list[str]:
+    """Names a fact mentions: its country, partner, body or institution with acronyms and aliases."""
+    names = []
+    country = base.countries[fact.country]
+    names += [country.name.en, country.name.ar or "", *country.aliases]
+    for ident in (fact.partner, fact.body, fact.institution, *fact.alongside):
+        if ident is None:
+            continue
+        if ident in base.countries:
+            c = base.countries[ident]
+            names += [c.name.en, c.name.ar or "", *c.aliases]
+        else:
+            e = base.entities[ident]
+            names += [e.name.en, e.name.ar or "", e.acronym or "", *e.aliases]
+    return [n for n in names if n]
+
+
+def search(base: FactBase, query: str) -> list[Row]:
+    """Facts matching every word of the query, best first.
+
+    Matching folds case, accents and Arabic spelling variants (see text.fold). A word that is a
+    name, acronym or alias of what the fact is about scores highest; one in the statement next;
+    one only in the quote or note lowest.
+    """
+    words = fold(query).split()
+    if not words:
+        raise UsageError("empty search; give one or more words, e.g. ctreport search GCTF")
+    rows = []
+    for fact in base.facts:
+        names = [fold(n) for n in _names(base, fact)]
+        fields = {
+            "statement": fold(fact.statement),
+            "quote": fold(fact.quote or ""),
+            "note": fold(fact.note or ""),
+        }
+        score = 0
+        matched: set[str] = set()
+        for word in words:
+            word_score = 0
+            if any(word == n or word in n.split() for n in names):
+                word_score, where = 10, "name"
+            elif any(word in n for n in names):
+                word_score, where = 6, "name"
+            elif word in fields["statement"]:
+                word_score, where = 4, "statement"
+            elif word in fields["quote"]:
+                word_score, where = 3, "quote"
+            elif word in fields["note"]:
+                word_score, where = 1, "note"
+            if not word_score:
+                break
+            score += word_score
+            matched.add(where)
+        else:
+            rows.append(
+                {
+                    "id": fact.id,
+                    "score": score,
+                    "matched_in": sorted(matched),
+                    "kind": fact.kind,
+                    "country": fact.country,
+                    "year": fact.year,
+                    "statement": fact.statement,
+                    "quote": fact.quote,
+                    "source": fact.source,
+                    "source_kind": base.sources[fact.source].kind,
+                }
+            )
+    return sorted(rows, key=lambda r: (-r["score"], r["id"]))
+
+
+def cite(base: FactBase, fact_id: str, style: str) -> str:
+    fact = get_fact(base, fact_id)
+    source = base.sources[fact.source]
+    year = (source.date or "")[:4] or "n.d."
+    author = source.publisher or "Unknown publisher"
+    url = f" {source.url}" if source.url else ""
+    if style == "plain":
+        return f"{author}. {source.title}. {source.date or 'n.d'}.{url} ({source.kind}; fact {fact.id})"
+    if style == "apa":
+        return f"{author}. ({year}). {source.title}.{url}"
+    if style == "bibtex":
+        entry = "techreport" if source.kind == "report" else "misc"
+        lines = [f"@{entry}{{{source.id},", f"  title = {{{source.title}}},", f"  author = {{{author}}},"]
+        lines.append(f"  year = {{{year}}},")
+        if source.url:
+            lines.append(f"  url = {{{source.url}}},")
+        lines.append(f"  note = {{{source.kind}; ctreport fact {fact.id}}}")
+        lines.append("}")
+        return "\n".join(lines)
+    raise UsageError(f"unknown style '{style}'{suggest(style, ('plain', 'apa', 'bibtex'))}; valid: plain, apa, bibtex")

@@ -1,0 +1,115 @@
+"""Issue 5: from any answer to its source passage: show, sources, search, cite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def test_show_a_fact_from_the_article(ctreport: Any) -> None:
+    record = ctreport(["show", "ma-2021-arrests", "--json"]).json()
+    assert record["statement"].startswith("Security services arrested at least 55")
+    assert record["source"]["id"] == "press-ar-b83b063b" and record["source"]["language"] == "ar"
+    context = record["context"]
+    assert record["quote"] in context["sentence"]
+    assert context["before"].endswith("عام 2021.")
+    assert context["after"].startswith("وأكد التقرير أن عدد الاعتقالات")
+    assert record["details"]["arrested"] == "at least 55"
+
+
+def test_show_a_fact_from_a_press_source_without_text(ctreport: Any) -> None:
+    record = ctreport(["show", "ma-2021-targets-foreigners", "--json"]).json()
+    assert record["source"]["url"] == "https://www.yabiladi.com/articles/details/137496"
+    assert record["quote"] is None and record["context"] is None
+
+
+def test_show_text_lists_passage_and_source(ctreport: Any) -> None:
+    out = ctreport(["show", "ma-2021-partner-gctf"]).out
+    assert "المملكة تشارك حاليًا في رئاسة المنتدى العالمي لمكافحة الإرهاب (GCTF) مع كندا" in out
+    assert "press-ar-b83b063b (press)" in out
+
+
+def test_show_unknown_id(ctreport: Any) -> None:
+    run = ctreport(["show", "ma-2021-arrest"])
+    assert run.code == 2 and run.out == ""
+    assert "unknown fact id 'ma-2021-arrest' (did you mean 'ma-2021-arrests'?)" in run.err
+
+
+@pytest.mark.parametrize("command", ["arrests", "partners", "financing", "incidents", "search GCTF"])
+def test_every_fact_id_shown_resolves_with_show(ctreport: Any, command: str) -> None:
+    rows = ctreport([*command.split(), "--json"]).json()
+    assert rows
+    for row in rows:
+        assert ctreport(["show", row["id"], "--json"]).json()["id"] == row["id"]
+
+
+def test_summary_ids_resolve(ctreport: Any) -> None:
+    overview = ctreport(["summary", "-c", "MA", "-y", "2021", "--json"]).json()
+    for items in overview["sections"].values():
+        for item in items:
+            assert ctreport(["show", item["id"]]).code == 0
+
+
+def test_sources_count_facts(ctreport: Any) -> None:
+    rows = {r["id"]: r for r in ctreport(["sources", "--json"]).json()}
+    assert rows["press-ar-b83b063b"]["facts"] == 23
+    assert rows["press-ar-b83b063b"]["language"] == "ar"
+    assert rows["yabiladi-137496"]["kind"] == "press"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_id"),
+    [
+        ("الارهاب", "ma-2021-report-release"),  # alef with hamza folded
+        ("الاسد الافريقي", "ma-2021-partner-african-lion"),  # أ folded
+        ("مستوحاه", "ma-2021-threat"),  # ta marbuta folded to ha
+        ("oulemas", "ma-2021-cve-rabita"),  # accent folded
+        ("OULÉMAS", "ma-2021-cve-rabita"),
+        ("GCTF", "ma-2021-partner-gctf"),  # acronym finds the forum
+        ("Egmont", "ma-2021-financing-egmont"),
+        ("Global Counterterrorism Forum", "ma-2021-partner-gctf"),
+    ],
+)
+def test_search_folds_both_languages(ctreport: Any, query: str, expected_id: str) -> None:
+    ids = [r["id"] for r in ctreport(["search", query, "--json"]).json()]
+    assert expected_id in ids
+
+
+def test_search_ranks_a_name_match_above_a_passing_mention(ctreport: Any) -> None:
+    rows = ctreport(["search", "canada", "--json"]).json()
+    assert rows[0]["matched_in"] == ["name"]
+    tail = [r for r in rows if r["matched_in"] != ["name"]]
+    assert all(r["score"] < rows[0]["score"] for r in tail)
+
+
+def test_search_no_match(ctreport: Any) -> None:
+    run = ctreport(["search", "zzzqqq", "--json"])
+    assert run.code == 0 and run.out.strip() == "[]" and "nothing matched" in run.err
+    failing = ctreport(["search", "zzzqqq", "--fail-empty"])
+    assert failing.code == 3 and failing.out == ""
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        (
+            "plain",
+            "Yabiladi. Yabiladi article on the CRT 2021 Morocco chapter. n.d. https://www.yabiladi.com/articles/details/137496 (press; fact ma-2021-targets-foreigners)",
+        ),
+        (
+            "apa",
+            "Yabiladi. (n.d.). Yabiladi article on the CRT 2021 Morocco chapter. https://www.yabiladi.com/articles/details/137496",
+        ),
+        (
+            "bibtex",
+            "@misc{yabiladi-137496,\n  title = {Yabiladi article on the CRT 2021 Morocco chapter},\n  author = {Yabiladi},\n"
+            "  year = {n.d.},\n  url = {https://www.yabiladi.com/articles/details/137496},\n"
+            "  note = {press; ctreport fact ma-2021-targets-foreigners}\n}",
+        ),
+    ],
+)
+def test_cite_styles(ctreport: Any, style: str, expected: str) -> None:
+    run = ctreport(["cite", "ma-2021-targets-foreigners", "--style", style])
+    assert run.code == 0, run.err
+    assert run.out == expected + "\n"
