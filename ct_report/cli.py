@@ -50,6 +50,7 @@ class Common:
     data: list[Path] | None
     add: list[Path] | None
     no_color: bool
+    lang: str
     debug: bool
 
     def filters(self) -> Filters:
@@ -177,6 +178,18 @@ _COMMON_OPTIONS: list[tuple[str, Any, Any]] = [
         False,
     ),
     (
+        "lang",
+        Annotated[
+            str,
+            typer.Option(
+                "--lang",
+                help="Language of names and statements in tables: en or ar (JSON always carries both).",
+                rich_help_panel="Output",
+            ),
+        ],
+        "en",
+    ),
+    (
         "debug",
         Annotated[bool, typer.Option("--debug", help="Show a traceback for unexpected errors.", hidden=True)],
         False,
@@ -274,11 +287,16 @@ def _emit_rows(
     command_name: str, common: Common, base: FactBase, rows: list[Row], title: str, bars: str | None = None
 ) -> None:
     """Write rows in the chosen format. `bars` names a numeric field drawn as a bar on a terminal."""
+    from ct_report.query import localise
     from ct_report.render import add_bars, render_rows
 
     term = Terminal.detect(common.no_color)
     options = _output(common, term, title=title, footer=_footer(base, rows) if rows and "source" in rows[0] else "")
     fields = _choose_fields(command_name, common, options.format)
+    if common.lang not in ("en", "ar"):
+        raise UsageError(f"unknown language '{common.lang}'; valid: en, ar")
+    if options.format not in ("json", "ndjson", "yaml"):
+        rows = localise(rows, common.lang)
     if bars and options.format == "table" and term.is_tty and common.fields is None:
         fields = add_bars(rows, fields, bars)
     if not rows:

@@ -27,11 +27,13 @@ class Field:
 
 _FACT_FIELDS = [
     Field("country", "ISO 3166-1 alpha-2 code of the country reported on"),
-    Field("country_name", "English name of that country", in_table=False),
+    Field("country_name", "English name of that country (Arabic with --lang ar)", in_table=False),
+    Field("country_name_ar", "Arabic name of that country", in_table=False),
     Field("year", "Year of the events"),
 ]
 _SOURCE_FIELDS = [
-    Field("statement", "The fact in English", in_table=False),
+    Field("statement", "The fact in English (the Arabic passage with --lang ar, where there is one)", in_table=False),
+    Field("statement_ar", "The fact in Arabic: the source passage, when the source is Arabic", in_table=False),
     Field("quote", "Verbatim passage of the source, when recorded", in_table=False),
     Field("note", "Caveats, omissions and disagreements", in_table=False),
     Field("conflicts_with", "Ids of facts from other sources that disagree with this one"),
@@ -68,7 +70,8 @@ FIELDS: dict[str, list[Field]] = {
     "partners": [
         *_FACT_FIELDS,
         Field("partner", "Country code or entity id of the partner", in_table=False),
-        Field("partner_name", "Name of the partner"),
+        Field("partner_name", "Name of the partner (Arabic with --lang ar)"),
+        Field("partner_name_ar", "Arabic name of the partner, English when it has none", in_table=False),
         Field(
             "partner_kind",
             "country, forum, partnership, exercise, coalition, financing-body, institution or organisation",
@@ -122,7 +125,8 @@ FIELDS: dict[str, list[Field]] = {
     "financing": [
         *_FACT_FIELDS,
         Field("body", "Entity id of the financing body", in_table=False),
-        Field("body_name", "Name of the financing body"),
+        Field("body_name", "Name of the financing body (Arabic with --lang ar)"),
+        Field("body_name_ar", "Arabic name of the financing body", in_table=False),
         Field("acronym", "Short name of the body"),
         Field("holder", "Who holds the membership: 'state' or 'fiu' (financial intelligence unit)"),
         Field("relation", "The relation, e.g. member"),
@@ -248,6 +252,8 @@ def source_fields(base: FactBase, fact: Fact) -> Row:
     source = base.sources[fact.source]
     return {
         "statement": fact.statement,
+        # The passage itself is the Arabic rendering when the source is Arabic.
+        "statement_ar": fact.quote if source.language == "ar" else None,
         "quote": fact.quote,
         "note": fact.note,
         "conflicts_with": list(fact.conflicts_with),
@@ -261,14 +267,29 @@ def source_fields(base: FactBase, fact: Fact) -> Row:
 
 
 def _subject(base: FactBase, fact: Fact) -> Row:
-    return {"country": fact.country, "country_name": base.countries[fact.country].name.en, "year": fact.year}
+    names = base.countries[fact.country].name
+    return {"country": fact.country, "country_name": names.en, "country_name_ar": names.ar, "year": fact.year}
 
 
-def display_name(base: FactBase, ident: str) -> str:
+def display_name(base: FactBase, ident: str, lang: str = "en") -> str:
+    """A country's or entity's name in `lang` (English when there is no Arabic name)."""
     if ident in base.countries:
-        return base.countries[ident].name.en
+        names = base.countries[ident].name
+        return (names.ar if lang == "ar" else None) or names.en
     entity = base.entities[ident]
-    return f"{entity.name.en} ({entity.acronym})" if entity.acronym else entity.name.en
+    name = (entity.name.ar if lang == "ar" else None) or entity.name.en
+    return f"{name} ({entity.acronym})" if entity.acronym else name
+
+
+LOCALISED = ("country_name", "partner_name", "body_name", "statement")
+
+
+def localise(rows: list[Row], lang: str) -> list[Row]:
+    """Rows whose names and statements are in `lang`, for tables; each `X_ar` field replaces `X`
+    where it has a value. JSON keeps both fields instead."""
+    if lang == "en":
+        return rows
+    return [{**row, **{k: row[f"{k}_ar"] for k in LOCALISED if row.get(f"{k}_ar")}} for row in rows]
 
 
 def arrest_rows(base: FactBase, filters: Filters) -> list[Row]:
@@ -348,6 +369,7 @@ def partner_rows(
                 **_subject(base, fact),
                 "partner": fact.partner,
                 "partner_name": display_name(base, fact.partner),
+                "partner_name_ar": display_name(base, fact.partner, "ar"),
                 "partner_kind": partner_kind(base, fact.partner),
                 "relation": fact.relation,
                 "detail": fact.detail,
@@ -377,6 +399,7 @@ def financing_rows(base: FactBase, filters: Filters) -> list[Row]:
                 **_subject(base, fact),
                 "body": body.id,
                 "body_name": body.name.en,
+                "body_name_ar": body.name.ar,
                 "acronym": body.acronym,
                 "holder": fact.holder,
                 "relation": fact.relation,

@@ -32,8 +32,15 @@ def test_arrests_plain_when_piped(ctreport: Any) -> None:
     run = ctreport(["arrests", "--year", "2021", "--country", "MA"])
     assert run.code == 0, run.err
     header, *lines = run.out.splitlines()
-    assert header.split("\t")[:4] == ["country", "country_name", "year", "arrested"]
-    assert lines[0].split("\t")[:4] == ["MA", "Morocco", "2021", "at least 55"]
+    assert len(lines) == 1
+    row = dict(zip(header.split("\t"), lines[0].split("\t"), strict=True))
+    assert (row["country"], row["country_name"], row["year"], row["arrested"]) == (
+        "MA",
+        "Morocco",
+        "2021",
+        "at least 55",
+    )
+    assert row["country_name_ar"] == "المغرب"
     for char in "─│┃━\x1b":
         assert char not in run.out
 
@@ -142,3 +149,16 @@ def test_fields_select_and_order(ctreport: Any) -> None:
         "ma-2021-partner-fr\tFrance",
         "ma-2021-partner-es\tSpain",
     ]
+
+
+def test_lang_ar_names_and_passages_in_tables_json_keeps_both(ctreport: Any) -> None:
+    run = ctreport(["financing", "-c", "MA", "-y", "2021", "--lang", "ar", "--fields", "body_name,statement"])
+    first = run.out.splitlines()[1].split("\t")
+    assert first == [
+        "مجموعة العمل المالي لمنطقة الشرق الأوسط وشمال إفريقيا",
+        "المغرب عضو في مجموعة العمل المالي لمنطقة الشرق الأوسط وشمال إفريقيا (MENAFATF)",
+    ]
+    row = ctreport(["financing", "-c", "MA", "-y", "2021", "--lang", "ar", "--json"]).json()[0]
+    assert row["body_name"] == "Middle East and North Africa Financial Action Task Force"
+    assert row["body_name_ar"] == first[0]
+    assert row["statement_ar"] == first[1]
