@@ -7,6 +7,7 @@ checkout). `--data`/`CTREPORT_DATA` replace it; `--add`/`CTREPORT_ADD` extend it
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,17 +33,20 @@ class DataSelection:
 
     roots: tuple[Path, ...]
     bundled: bool
+    use_cache: bool = True
 
     @classmethod
-    def choose(cls, data: list[Path] | None = None, add: list[Path] | None = None) -> DataSelection:
+    def choose(
+        cls, data: list[Path] | None = None, add: list[Path] | None = None, use_cache: bool = True
+    ) -> DataSelection:
         """Command-line paths win over the environment; `add` always extends the chosen base."""
         env_data = [Path(p) for p in os.environ.get("CTREPORT_DATA", "").split(os.pathsep) if p]
         env_add = [Path(p) for p in os.environ.get("CTREPORT_ADD", "").split(os.pathsep) if p]
         chosen = list(data or env_data)
         extra = list(add or env_add)
         if chosen:
-            return cls(tuple(chosen + extra), bundled=False)
-        return cls((bundled_data_dir(), *extra), bundled=True)
+            return cls(tuple(chosen + extra), bundled=False, use_cache=use_cache)
+        return cls((bundled_data_dir(), *extra), bundled=True, use_cache=use_cache)
 
 
 @dataclass
@@ -122,8 +126,10 @@ def read_documents(
     return documents, positions, problems
 
 
-def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> dict[str, str | None]:
+def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> tuple[dict[str, str | None], list[Path]]:
+    """Each source's shipped text by source id (None when unreadable), and the files read."""
     texts: dict[str, str | None] = {}
+    read: list[Path] = []
     for document, _, root in documents:
         for source in document.sources:
             if source.text is None:
@@ -134,9 +140,10 @@ def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> dict[str, 
                     texts[source.id] = None
                     continue
                 texts[source.id] = path.read_text(encoding="utf-8-sig")
+                read.append(path)
             except (OSError, UnicodeDecodeError):
                 texts[source.id] = None
-    return texts
+    return texts, read
 
 
 @dataclass(frozen=True)
@@ -144,24 +151,51 @@ class Report:
     """What validating a fact base found."""
 
     base: model.FactBase
-    files: int
+    files: list[Path]
+    """Every file the base was built from: the YAML files and the source texts they ship."""
+    yaml_files: int
     problems: list[Problem]
 
 
-def check(selection: DataSelection) -> Report:
+def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     """Read and validate every file of the selection, collecting every problem."""
     from ct_report.validate import check_base
 
-    listing = list_files(selection.roots)
+    listing = listing or list_files(selection.roots)
     documents, positions, problems = read_documents(listing.files)
-    texts = read_texts(documents)
+    texts, text_files = read_texts(documents)
     base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in documents], texts, positions)
-    return Report(base, len(listing.files), listing.problems + problems + cross_problems)
+    files = [path for path, _ in listing.files] + text_files
+    return Report(base, files, len(listing.files), listing.problems + problems + cross_problems)
 
 
-def load_base(selection: DataSelection) -> model.FactBase:
-    """The validated fact base; raise FactBaseError listing every problem."""
-    report = check(selection)
+def _ignore(message: str) -> None:
+    pass
+
+
+def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -> model.FactBase:
+    """The validated fact base, from the compiled cache when it is current; raise FactBaseError
+    listing every problem. Cache trouble never fails a run: it is reported through `warn`."""
+    from ct_report import cache
+
+    listing = list_files(selection.roots)
+    cache_path = cache.cache_file(selection.roots)
+    if selection.use_cache and not listing.problems:
+        try:
+            cached = cache.read(cache_path, [path for path, _ in listing.files])
+        except cache.CacheProblem as problem:
+            warn(f"the cache {cache_path} is {problem}; rebuilding it")
+        else:
+            if cached is not None:
+                return cached
+    report = check(selection, listing)
     if report.problems:
         raise FactBaseError(report.problems)
+    if selection.use_cache:
+        try:
+            cache.write(cache_path, report.base, [cache.dependency(path) for path in report.files])
+        except OSError as error:
+            warn(
+                f"cannot write the cache in {cache_path.parent} ({error.strerror or error}); set CTREPORT_CACHE_DIR or use --no-cache"
+            )
     return report.base

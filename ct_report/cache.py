@@ -1,0 +1,190 @@
+"""A compiled cache of the validated fact base, so repeated runs skip YAML parsing and validation.
+
+The cache is plain JSON (reading it cannot run code), one file per set of fact-base roots, in
+the user's cache directory (`CTREPORT_CACHE_DIR` overrides). It is trusted only when it was
+written by this ctreport version and every file it was built from still has the recorded size,
+modification time and SHA-256; a file whose time changed but whose content did not is rehashed,
+not rebuilt. A checksum over the payload catches truncation and corruption. Writes go to a
+temporary file renamed into place, so concurrent runs never read a half-written cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import types
+import typing
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ct_report import __version__, model
+
+CACHE_FORMAT = 1
+Dependency = tuple[str, int, int, str]
+"""(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("CTREPORT_CACHE_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "ctreport" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ctreport"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ctreport"
+
+
+def cache_file(roots: tuple[Path, ...]) -> Path:
+    key = hashlib.sha256("\0".join(str(r.resolve()) for r in roots).encode()).hexdigest()[:32]
+    return cache_dir() / f"base-{key}.json"
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dependency(path: Path) -> Dependency:
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, file_hash(path))
+
+
+def _unchanged(recorded: list[Any], yaml_files: list[Path]) -> bool:
+    """Every recorded file unchanged, and the YAML files are exactly those recorded."""
+    recorded_paths = {entry[0] for entry in recorded}
+    if not {str(p.resolve()) for p in yaml_files} <= recorded_paths:
+        return False
+    for path, size, mtime_ns, digest in recorded:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return False
+        if stat.st_size != size:
+            return False
+        if stat.st_mtime_ns != mtime_ns and file_hash(Path(path)) != digest:
+            return False
+    return True
+
+
+class CacheProblem(Exception):
+    """The cache file exists but cannot be used; the message says why."""
+
+
+def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
+    """The cached base if valid and current; None if absent or stale; CacheProblem if damaged."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CacheProblem(f"unreadable ({error})") from None
+    try:
+        envelope = json.loads(raw)
+        if not isinstance(envelope, dict):
+            raise ValueError("not an object")
+        if envelope.get("format") != CACHE_FORMAT or envelope.get("version") != __version__:
+            return None  # written by another ctreport: stale, not damaged
+        payload = envelope["payload"]
+        if hashlib.sha256(payload.encode()).hexdigest() != envelope["checksum"]:
+            raise ValueError("checksum mismatch")
+        data = json.loads(payload)
+        if not _unchanged(data["dependencies"], yaml_files):
+            return None
+        return _base_from_plain(data["base"])
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise CacheProblem(f"damaged ({error})") from None
+
+
+def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> None:
+    payload = json.dumps({"dependencies": dependencies, "base": _base_to_plain(base)}, ensure_ascii=False)
+    envelope = {
+        "format": CACHE_FORMAT,
+        "version": __version__,
+        "checksum": hashlib.sha256(payload.encode()).hexdigest(),
+        "payload": payload,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(envelope, stream, ensure_ascii=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# --- (de)serialisation of the model -------------------------------------------------------
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [_to_plain(v) for v in value]
+    return value
+
+
+def _base_to_plain(base: model.FactBase) -> dict[str, Any]:
+    return {
+        "regions": [_to_plain(r) for r in base.regions.values()],
+        "countries": [_to_plain(c) for c in base.countries.values()],
+        "entities": [_to_plain(e) for e in base.entities.values()],
+        "editions": [_to_plain(e) for e in base.editions.values()],
+        "sources": [_to_plain(s) for s in base.sources.values()],
+        "facts": [_to_plain(f) for f in base.facts],
+        "texts": base.texts,
+    }
+
+
+def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else build(value)
+
+
+def _each(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda values: tuple(build(v) for v in values)
+
+
+@cache
+def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
+    """A function turning a plain dict back into `cls`, converting only the fields that need it."""
+    hints = typing.get_type_hints(cls, vars(model))
+    converters: dict[str, Callable[[Any], Any]] = {}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        inner = args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) else hint
+        if dataclasses.is_dataclass(inner):
+            converters[f.name] = _optional(_builder(typing.cast(type, inner)))
+        elif typing.get_origin(inner) is tuple:
+            item = typing.get_args(inner)[0]
+            converters[f.name] = _each(_builder(typing.cast(type, item))) if dataclasses.is_dataclass(item) else tuple
+
+    def construct(data: dict[str, Any]) -> Any:
+        for name, convert in converters.items():
+            data[name] = convert(data[name])
+        return cls(**data)
+
+    return construct
+
+
+def _base_from_plain(data: dict[str, Any]) -> model.FactBase:
+    def index(section: str, cls: type, key: str) -> dict[str, Any]:
+        build = _builder(cls)
+        return {item[key]: build(item) for item in data[section]}
+
+    return model.FactBase(
+        regions=index("regions", model.Region, "id"),
+        countries=index("countries", model.Country, "code"),
+        entities=index("entities", model.Entity, "id"),
+        editions=index("editions", model.Edition, "id"),
+        sources=index("sources", model.Source, "id"),
+        facts=tuple(_builder(model.Fact)(f) for f in data["facts"]),
+        texts=dict(data["texts"]),
+    )
