@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ct_report import __version__
+from ct_report import __version__, complete
 from ct_report.errors import CtReportError, ExitCode, FactBaseError, NoMatchError, UsageError
 from ct_report.load import DataSelection, load_base
 from ct_report.model import FactBase
@@ -25,7 +25,6 @@ from ct_report.render import FORMATS, Options, Terminal
 
 app = typer.Typer(
     name="ctreport",
-    help="Facts from the US State Department's Country Reports on Terrorism, each with its source.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -35,180 +34,188 @@ app = typer.Typer(
 
 @dataclass(frozen=True)
 class Common:
-    """The options every command accepts."""
+    """The options every command accepts; list options keep their defaults elsewhere."""
 
-    country: str | None
-    year: int | None
-    since: int | None
-    until: int | None
-    format: str | None
-    json: bool
-    fields: str | None
-    header: bool
-    fail_empty: bool
-    csv_formulas: bool
-    data: list[Path] | None
-    add: list[Path] | None
-    no_color: bool
-    lang: str
-    debug: bool
+    country: str | None = None
+    year: int | None = None
+    since: int | None = None
+    until: int | None = None
+    format: str | None = None
+    json: bool = False
+    fail_empty: bool = False
+    data: list[Path] | None = None
+    add: list[Path] | None = None
+    no_cache: bool = False
+    no_color: bool = False
+    lang: str = "en"
+    debug: bool = False
+    fields: str | None = None
+    header: bool = True
+    sort: str | None = None
+    limit: int | None = None
+    count: bool = False
+    csv_formulas: bool = False
 
     def filters(self) -> Filters:
         return Filters(country=self.country, year=self.year, since=self.since, until=self.until)
 
     def selection(self) -> DataSelection:
-        return DataSelection.choose(self.data, self.add)
+        return DataSelection.choose(self.data, self.add, use_cache=not self.no_cache)
 
 
-_COMMON_OPTIONS: list[tuple[str, Any, Any]] = [
-    (
+def _option(
+    name: str, kind: Any, default: Any, *decls: str, panel: str | None = None, **extra: Any
+) -> inspect.Parameter:
+    info = typer.Option(*decls, rich_help_panel=panel, **extra)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[kind, info], default=default)
+
+
+FILTERS, OUTPUT, DATA = "Filters", "Output", "Fact base"
+_SHARED_OPTIONS = [
+    _option(
         "country",
-        Annotated[
-            str | None,
-            typer.Option("--country", "-c", help="Country: MA, MAR, Morocco or المغرب.", rich_help_panel="Filters"),
-        ],
+        str | None,
         None,
+        "--country",
+        "-c",
+        panel=FILTERS,
+        help="Country: MA, MAR, Morocco or المغرب.",
+        autocompletion=complete.countries,
     ),
-    (
+    _option(
         "year",
-        Annotated[int | None, typer.Option("--year", "-y", help="Year of the events.", rich_help_panel="Filters")],
+        int | None,
         None,
+        "--year",
+        "-y",
+        panel=FILTERS,
+        help="Year of the events.",
+        autocompletion=complete.years,
     ),
-    (
+    _option(
         "since",
-        Annotated[int | None, typer.Option("--since", help="Only years from this one on.", rich_help_panel="Filters")],
+        int | None,
         None,
+        "--since",
+        panel=FILTERS,
+        help="Only years from this one on.",
+        autocompletion=complete.years,
     ),
-    (
+    _option(
         "until",
-        Annotated[int | None, typer.Option("--until", help="Only years up to this one.", rich_help_panel="Filters")],
+        int | None,
         None,
+        "--until",
+        panel=FILTERS,
+        help="Only years up to this one.",
+        autocompletion=complete.years,
     ),
-    (
+    _option(
         "format",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--format",
-                "-f",
-                help=f"Output format: {', '.join(FORMATS)}. Default: table on a terminal, plain when piped.",
-                rich_help_panel="Output",
-            ),
-        ],
+        str | None,
         None,
+        "--format",
+        "-f",
+        panel=OUTPUT,
+        autocompletion=complete.formats,
+        help=f"Output format: {', '.join(FORMATS)}. Default: table on a terminal, plain when piped.",
     ),
-    ("json", Annotated[bool, typer.Option("--json", help="Same as --format json.", rich_help_panel="Output")], False),
-    (
-        "fields",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--fields",
-                help="Comma-separated fields to show, in order (see `ctreport fields COMMAND`).",
-                rich_help_panel="Output",
-            ),
-        ],
-        None,
-    ),
-    (
-        "header",
-        Annotated[
-            bool,
-            typer.Option(
-                "--header/--no-header",
-                help="Header row in table, plain, csv and markdown output.",
-                rich_help_panel="Output",
-            ),
-        ],
-        True,
-    ),
-    (
-        "fail_empty",
-        Annotated[
-            bool, typer.Option("--fail-empty", help="Exit with code 3 when nothing matches.", rich_help_panel="Output")
-        ],
-        False,
-    ),
-    (
-        "csv_formulas",
-        Annotated[
-            bool,
-            typer.Option(
-                "--csv-formulas",
-                help="Leave CSV cells starting with = + - @ as they are (default: prefix them with ' so spreadsheets do not run them).",
-                rich_help_panel="Output",
-            ),
-        ],
-        False,
-    ),
-    (
-        "data",
-        Annotated[
-            list[Path] | None,
-            typer.Option(
-                "--data",
-                help="Use this fact base (YAML file or folder) instead of the bundled one; repeatable. Env: CTREPORT_DATA.",
-                rich_help_panel="Fact base",
-            ),
-        ],
-        None,
-    ),
-    (
-        "add",
-        Annotated[
-            list[Path] | None,
-            typer.Option(
-                "--add",
-                help="Add these YAML files or folders to the fact base; repeatable. Env: CTREPORT_ADD.",
-                rich_help_panel="Fact base",
-            ),
-        ],
-        None,
-    ),
-    (
-        "no_color",
-        Annotated[
-            bool,
-            typer.Option(
-                "--no-color",
-                help="No colour, even on a terminal (NO_COLOR and TERM=dumb work too).",
-                rich_help_panel="Output",
-            ),
-        ],
-        False,
-    ),
-    (
+    _option("json", bool, False, "--json", panel=OUTPUT, help="Same as --format json."),
+    _option("fail_empty", bool, False, "--fail-empty", panel=OUTPUT, help="Exit with code 3 when nothing matches."),
+    _option(
         "lang",
-        Annotated[
-            str,
-            typer.Option(
-                "--lang",
-                help="Language of names and statements in tables: en or ar (JSON always carries both).",
-                rich_help_panel="Output",
-            ),
-        ],
+        str,
         "en",
+        "--lang",
+        panel=OUTPUT,
+        autocompletion=complete.languages,
+        help="Language of names and statements in tables: en or ar (JSON always carries both).",
     ),
-    (
-        "debug",
-        Annotated[bool, typer.Option("--debug", help="Show a traceback for unexpected errors.", hidden=True)],
+    _option(
+        "no_color",
+        bool,
         False,
+        "--no-color",
+        panel=OUTPUT,
+        help="No colour, even on a terminal (NO_COLOR and TERM=dumb work too).",
+    ),
+    _option(
+        "data",
+        list[Path] | None,
+        None,
+        "--data",
+        panel=DATA,
+        help="Use this fact base (YAML file or folder) instead of the bundled one; repeatable. Env: CTREPORT_DATA.",
+    ),
+    _option(
+        "add",
+        list[Path] | None,
+        None,
+        "--add",
+        panel=DATA,
+        help="Add these YAML files or folders to the fact base; repeatable. Env: CTREPORT_ADD.",
+    ),
+    _option(
+        "no_cache",
+        bool,
+        False,
+        "--no-cache",
+        panel=DATA,
+        help="Read the YAML files even when a valid compiled cache exists.",
+    ),
+    _option("debug", bool, False, "--debug", hidden=True, help="Show a traceback for unexpected errors."),
+]
+_LIST_OPTIONS = [
+    _option(
+        "fields",
+        str | None,
+        None,
+        "--fields",
+        panel=OUTPUT,
+        autocompletion=complete.fields,
+        help="Comma-separated fields to show, in order (see `ctreport fields COMMAND`).",
+    ),
+    _option(
+        "header",
+        bool,
+        True,
+        "--header/--no-header",
+        panel=OUTPUT,
+        help="Header row in table, plain, csv and markdown output.",
+    ),
+    _option(
+        "sort",
+        str | None,
+        None,
+        "--sort",
+        panel=OUTPUT,
+        autocompletion=complete.sort_fields,
+        help="Sort rows by this field; prefix with - for descending (e.g. --sort -year).",
+    ),
+    _option("limit", int | None, None, "--limit", panel=OUTPUT, min=0, help="At most this many rows."),
+    _option("count", bool, False, "--count", panel=OUTPUT, help="Print only the number of matching rows."),
+    _option(
+        "csv_formulas",
+        bool,
+        False,
+        "--csv-formulas",
+        panel=OUTPUT,
+        help="Leave CSV cells starting with = + - @ as they are (default: prefix them with ' so spreadsheets do not run them).",
     ),
 ]
 
 
-def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register a command that takes `common: Common` plus its own options."""
+def command(name: str, lists: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command taking `common: Common` plus its own parameters; `lists` adds the
+    options of commands that print rows (--fields, --sort, --limit, --count, ...)."""
+    shared = _SHARED_OPTIONS + (_LIST_OPTIONS if lists else [])
 
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
         own = [p for p in inspect.signature(func).parameters.values() if p.name != "common"]
-        shared = [
-            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d) for n, a, d in _COMMON_OPTIONS
-        ]
 
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> None:
-            common = Common(**{n: kwargs.pop(n) for n, _, _ in _COMMON_OPTIONS})
+            common = Common(**{p.name: kwargs.pop(p.name) for p in shared})
             _run(common, lambda: func(common=common, **kwargs))
 
         wrapper.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]
@@ -287,20 +294,24 @@ def _emit_rows(
     command_name: str, common: Common, base: FactBase, rows: list[Row], title: str, bars: str | None = None
 ) -> None:
     """Write rows in the chosen format. `bars` names a numeric field drawn as a bar on a terminal."""
-    from ct_report.query import localise
-    from ct_report.render import add_bars, render_rows
+    from ct_report.query import arrange, localise
+    from ct_report.render import add_bars, render_rows, write
 
     term = Terminal.detect(common.no_color)
-    options = _output(common, term, title=title, footer=_footer(base, rows) if rows and "source" in rows[0] else "")
-    fields = _choose_fields(command_name, common, options.format)
     if common.lang not in ("en", "ar"):
         raise UsageError(f"unknown language '{common.lang}'; valid: en, ar")
+    rows = arrange(rows, FIELDS[command_name], common.sort, common.limit)
+    options = _output(common, term, title=title, footer=_footer(base, rows) if rows and "source" in rows[0] else "")
+    fields = _choose_fields(command_name, common, options.format)
+    if not rows:
+        _nothing_matched(common, term)
+    if common.count:
+        write(term, f"{len(rows)}\n")
+        return
     if options.format not in ("json", "ndjson", "yaml"):
         rows = localise(rows, common.lang)
     if bars and options.format == "table" and term.is_tty and common.fields is None:
         fields = add_bars(rows, fields, bars)
-    if not rows:
-        _nothing_matched(common, term)
     render_rows(rows, fields, options, term)
 
 
@@ -311,7 +322,7 @@ def _nothing_matched(common: Common, term: Terminal) -> None:
 
 
 def _base(common: Common) -> FactBase:
-    return load_base(common.selection())
+    return load_base(common.selection(), warn=lambda message: typer.echo(f"ctreport: warning: {message}", err=True))
 
 
 def _version(value: bool) -> None:
@@ -333,7 +344,7 @@ def main_options(
     """
 
 
-@command("arrests")
+@command("arrests", lists=True)
 def arrests(common: Common) -> None:
     """Arrests by country and year: people arrested, operations, cells and plot targets.
 
@@ -346,7 +357,7 @@ def arrests(common: Common) -> None:
     _emit_rows("arrests", common, base, rows, "Terrorism-related arrests", bars="arrested")
 
 
-@command("incidents")
+@command("incidents", lists=True)
 def incidents(common: Common) -> None:
     """Terrorist incidents by country and year: the count and, where the source gives them, each incident.
 
@@ -358,7 +369,7 @@ def incidents(common: Common) -> None:
     _emit_rows("incidents", common, base, incident_rows(base, common.filters()), "Terrorist incidents")
 
 
-@command("coverage")
+@command("coverage", lists=True)
 def coverage(common: Common) -> None:
     """Which countries and years the fact base covers, and from which kinds of source.
 
@@ -410,7 +421,7 @@ def compare(
     render_document(results, options, term, lines[:-1], single=False)
 
 
-@command("partners")
+@command("partners", lists=True)
 def partners(
     common: Common,
     region: Annotated[
@@ -419,13 +430,18 @@ def partners(
             "--region",
             "-r",
             help="CRT region or UN M49 region, e.g. europe, mena, northern-africa, crt:africa.",
-            rich_help_panel="Filters",
+            rich_help_panel=FILTERS,
+            autocompletion=complete.regions,
         ),
     ] = None,
     kind: Annotated[
         str | None,
         typer.Option(
-            "--kind", "-k", help="country, forum, partnership, exercise, coalition, ...", rich_help_panel="Filters"
+            "--kind",
+            "-k",
+            help="country, forum, partnership, exercise, coalition, ...",
+            rich_help_panel=FILTERS,
+            autocompletion=complete.partner_kinds,
         ),
     ] = None,
     relation: Annotated[
@@ -433,7 +449,8 @@ def partners(
         typer.Option(
             "--relation",
             help="strong-cooperation, co-chair, member, host, designation, tension, ...",
-            rich_help_panel="Filters",
+            rich_help_panel=FILTERS,
+            autocompletion=complete.relations,
         ),
     ] = None,
 ) -> None:
@@ -448,7 +465,7 @@ def partners(
     _emit_rows("partners", common, base, rows, "Counterterrorism cooperation partners")
 
 
-@command("financing")
+@command("financing", lists=True)
 def financing(common: Common) -> None:
     """Bodies against terrorist financing and who holds the membership (the state or its FIU).
 
@@ -501,7 +518,10 @@ def summary(common: Common) -> None:
 
 @command("show")
 def show(
-    common: Common, fact_id: Annotated[str, typer.Argument(help="A fact id, as shown in every command's id field.")]
+    common: Common,
+    fact_id: Annotated[
+        str, typer.Argument(help="A fact id, as shown in every command's id field.", autocompletion=complete.fact_ids)
+    ],
 ) -> None:
     """A fact in full: statement, the verbatim source passage in its context, and the source.
 
@@ -547,7 +567,7 @@ def show(
     render_document([record], _output(common, term), term, lines, single=True)
 
 
-@command("sources")
+@command("sources", lists=True)
 def sources(common: Common) -> None:
     """The source documents: kind, language, date, address and how many facts each supports.
 
@@ -559,7 +579,7 @@ def sources(common: Common) -> None:
     _emit_rows("sources", common, base, source_rows(base), "Source documents")
 
 
-@command("search")
+@command("search", lists=True)
 def search(common: Common, text: Annotated[str, typer.Argument(help="Words to find, in English or Arabic.")]) -> None:
     """Full-text search over statements, names, acronyms, aliases and quotes, best match first.
 
@@ -576,7 +596,7 @@ def search(common: Common, text: Annotated[str, typer.Argument(help="Words to fi
 @command("cite")
 def cite(
     common: Common,
-    fact_id: Annotated[str, typer.Argument(help="A fact id.")],
+    fact_id: Annotated[str, typer.Argument(help="A fact id.", autocompletion=complete.fact_ids)],
     style: Annotated[str, typer.Option("--style", help="plain, apa or bibtex.")] = "plain",
 ) -> None:
     """A citation of the source of a fact, ready to paste.
@@ -588,6 +608,50 @@ def cite(
 
     base = _base(common)
     write(Terminal.detect(common.no_color), cite_fact(base, fact_id, style) + "\n")
+
+
+@app.command("fields")
+def fields(
+    command_name: Annotated[str, typer.Argument(metavar="COMMAND", help="A command that prints rows, e.g. partners.")],
+) -> None:
+    """List the fields a command can print, for --fields and --sort, with a description of each.
+
+    Example: ctreport fields partners
+    """
+    if command_name not in FIELDS:
+        from ct_report.text import suggest
+
+        known = ", ".join(FIELDS)
+        typer.echo(
+            f"ctreport: no fields for '{command_name}'{suggest(command_name, FIELDS)}; commands with fields: {known}",
+            err=True,
+        )
+        raise typer.Exit(ExitCode.USAGE)
+    width = max(len(f.name) for f in FIELDS[command_name])
+    for f in FIELDS[command_name]:
+        typer.echo(f"{f.name:<{width}}  {f.description}")
+
+
+@command("export")
+def export(
+    common: Common,
+    destination: Annotated[
+        Path, typer.Argument(metavar="PATH.db", help="The SQLite file to write (replaced atomically).")
+    ],
+) -> None:
+    """Write the whole fact base to SQLite: a table per fact kind, sources, foreign keys, full-text indexes.
+
+    Example: ctreport export ctreport.db && sqlite3 ctreport.db "SELECT id FROM facts_fts WHERE facts_fts MATCH 'GCTF'"
+    """
+    from ct_report.export import export_sqlite
+
+    base = _base(common)
+    try:
+        counts = export_sqlite(base, destination)
+    except OSError as error:
+        raise CtReportError(f"cannot write {destination}: {error.strerror or error}") from None
+    summary = ", ".join(f"{n} {table}" for table, n in counts.items() if table != "facts_fts")
+    typer.echo(f"wrote {destination}: {summary}", err=True)
 
 
 @command("validate")
@@ -622,7 +686,7 @@ def validate(
         raise CtReportError(FactBaseError(report.problems).message)
     base = report.base
     print(
-        f"ok: {report.files} files, {len(base.facts)} facts, {len(base.sources)} sources, "
+        f"ok: {report.yaml_files} files, {len(base.facts)} facts, {len(base.sources)} sources, "
         f"{len(base.countries)} countries",
         file=term.stderr,
     )

@@ -196,6 +196,20 @@ def resolve_region(base: FactBase, text: str) -> set[str]:
     return matches
 
 
+def arrange(rows: list[Row], fields: list[Field], sort: str | None, limit: int | None) -> list[Row]:
+    """Rows sorted by a field ('-field' for descending; empty values last) and cut to `limit`."""
+    if sort:
+        name = sort.lstrip("-")
+        names = [f.name for f in fields]
+        if name not in names:
+            raise UsageError(f"unknown sort field '{name}'{suggest(name, names)}; valid: {', '.join(names)}")
+        present = [r for r in rows if r.get(name) not in (None, "", [])]
+        missing = [r for r in rows if r.get(name) in (None, "", [])]
+        present.sort(key=lambda r: (str(type(r[name])), r[name]), reverse=sort.startswith("-"))
+        rows = present + missing
+    return rows if limit is None else rows[:limit]
+
+
 def check_year(base: FactBase, year: int | None) -> None:
     years = sorted({fact.year for fact in base.facts})
     if year is not None and year not in years:

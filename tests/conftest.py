@@ -29,6 +29,8 @@ class Run:
         self.result = result
         self.code = result.exit_code
         self.out = result.stdout
+        self.raw = result.stdout_bytes.decode("utf-8")
+        """stdout exactly as written; `out` has line endings normalised to \\n."""
         self.err = result.stderr
 
     def json(self) -> Any:

@@ -1,0 +1,90 @@
+"""Shell-completion values, read from the fact base the command line selects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ct_report.errors import CtReportError
+from ct_report.model import FactBase
+
+FORMAT_NAMES = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
+
+
+def _base(ctx: Any) -> FactBase | None:
+    from ct_report.load import DataSelection, load_base
+
+    params = getattr(ctx, "params", {}) or {}
+    data: list[Path] | None = params.get("data")
+    add: list[Path] | None = params.get("add")
+    try:
+        return load_base(DataSelection.choose(data, add))
+    except CtReportError:
+        return None
+
+
+def _matching(values: list[str], incomplete: str) -> list[str]:
+    wanted = incomplete.casefold()
+    return [v for v in values if v.casefold().startswith(wanted)]
+
+
+def countries(ctx: Any, incomplete: str) -> list[str]:
+    base = _base(ctx)
+    return _matching(sorted(base.countries), incomplete) if base else []
+
+
+def years(ctx: Any, incomplete: str) -> list[str]:
+    base = _base(ctx)
+    return _matching(sorted({str(f.year) for f in base.facts}), incomplete) if base else []
+
+
+def regions(ctx: Any, incomplete: str) -> list[str]:
+    base = _base(ctx)
+    if base is None:
+        return []
+    names = {r.id.split(":", 1)[1] for r in base.regions.values()} | set(base.regions)
+    return _matching(sorted(names), incomplete)
+
+
+def partner_kinds(ctx: Any, incomplete: str) -> list[str]:
+    base = _base(ctx)
+    return _matching(sorted({"country", *(e.kind for e in base.entities.values())}), incomplete) if base else []
+
+
+def relations(incomplete: str) -> list[str]:
+    from typing import get_args
+
+    from ct_report.model import Relation
+
+    return _matching(list(get_args(Relation)), incomplete)
+
+
+def fact_ids(ctx: Any, incomplete: str) -> list[str]:
+    base = _base(ctx)
+    return _matching(sorted(f.id for f in base.facts), incomplete) if base else []
+
+
+def formats(incomplete: str) -> list[str]:
+    return _matching(list(FORMAT_NAMES), incomplete)
+
+
+def languages(incomplete: str) -> list[str]:
+    return _matching(["en", "ar"], incomplete)
+
+
+def _command_fields(ctx: Any) -> list[str]:
+    from ct_report.query import FIELDS
+
+    return [f.name for f in FIELDS.get(getattr(ctx, "info_name", "") or "", [])]
+
+
+def fields(ctx: Any, incomplete: str) -> list[str]:
+    """Complete the last name of a comma-separated list: 'id,coun' → 'id,country'."""
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    return [prefix + name for name in _matching(_command_fields(ctx), last)]
+
+
+def sort_fields(ctx: Any, incomplete: str) -> list[str]:
+    sign = "-" if incomplete.startswith("-") else ""
+    return [sign + name for name in _matching(_command_fields(ctx), incomplete.lstrip("-"))]

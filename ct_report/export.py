@@ -1,0 +1,168 @@
+"""Write the whole fact base to a SQLite database, for sqlite3, Datasette and friends."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from ct_report.model import FactBase, Figure
+
+SCHEMA = """
+PRAGMA foreign_keys = ON;
+CREATE TABLE regions (id TEXT PRIMARY KEY, scheme TEXT NOT NULL, code TEXT, name_en TEXT NOT NULL, name_ar TEXT,
+    parent TEXT REFERENCES regions(id));
+CREATE TABLE countries (code TEXT PRIMARY KEY, alpha3 TEXT NOT NULL, name_en TEXT NOT NULL, name_ar TEXT);
+CREATE TABLE country_regions (country TEXT NOT NULL REFERENCES countries(code), region TEXT NOT NULL REFERENCES regions(id),
+    PRIMARY KEY (country, region));
+CREATE TABLE entities (id TEXT PRIMARY KEY, kind TEXT NOT NULL, name_en TEXT NOT NULL, name_ar TEXT, acronym TEXT,
+    parent TEXT REFERENCES entities(id), country TEXT REFERENCES countries(code));
+CREATE TABLE editions (id TEXT PRIMARY KEY, title TEXT NOT NULL, covers INTEGER NOT NULL, publisher TEXT NOT NULL,
+    published TEXT);
+CREATE TABLE sources (id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, publisher TEXT, language TEXT,
+    date TEXT, edition TEXT REFERENCES editions(id), summarises TEXT REFERENCES sources(id), url TEXT, note TEXT,
+    text TEXT);
+CREATE TABLE facts (id TEXT PRIMARY KEY, kind TEXT NOT NULL, country TEXT NOT NULL REFERENCES countries(code),
+    year INTEGER NOT NULL, edition TEXT NOT NULL REFERENCES editions(id), source TEXT NOT NULL REFERENCES sources(id),
+    statement TEXT NOT NULL, quote TEXT, note TEXT);
+CREATE TABLE fact_sources (fact_id TEXT NOT NULL REFERENCES facts(id), source_id TEXT NOT NULL REFERENCES sources(id),
+    role TEXT NOT NULL, PRIMARY KEY (fact_id, source_id));
+CREATE TABLE conflicts (fact_id TEXT NOT NULL REFERENCES facts(id), other_fact_id TEXT NOT NULL REFERENCES facts(id),
+    PRIMARY KEY (fact_id, other_fact_id));
+CREATE TABLE arrests (fact_id TEXT PRIMARY KEY REFERENCES facts(id),
+    arrested_value INTEGER, arrested_qualifier TEXT, arrested_text TEXT,
+    operations_value INTEGER, operations_qualifier TEXT, operations_text TEXT,
+    cells_value INTEGER, cells_qualifier TEXT, cells_text TEXT,
+    targets TEXT, comparison TEXT);
+CREATE TABLE incidents (fact_id TEXT PRIMARY KEY REFERENCES facts(id),
+    count_value INTEGER, count_qualifier TEXT, count_text TEXT, events TEXT);
+CREATE TABLE partners (fact_id TEXT PRIMARY KEY REFERENCES facts(id), partner TEXT NOT NULL, relation TEXT NOT NULL,
+    detail TEXT, alongside TEXT);
+CREATE TABLE financing (fact_id TEXT PRIMARY KEY REFERENCES facts(id), body TEXT NOT NULL REFERENCES entities(id),
+    holder TEXT NOT NULL, relation TEXT NOT NULL);
+CREATE TABLE cve (fact_id TEXT PRIMARY KEY REFERENCES facts(id), institution TEXT REFERENCES entities(id));
+CREATE VIRTUAL TABLE facts_fts USING fts5(id UNINDEXED, statement, quote, note, tokenize = 'unicode61 remove_diacritics 2');
+"""
+
+
+def _figure(figure: Figure | None) -> tuple[int | None, str | None, str | None]:
+    return (figure.value, figure.qualifier, figure.text) if figure else (None, None, None)
+
+
+def export_sqlite(base: FactBase, destination: Path) -> dict[str, int]:
+    """Write `base` to `destination`, replacing it atomically; return the row count of each table."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name, suffix=".tmp")
+    os.close(handle)
+    try:
+        connection = sqlite3.connect(temporary)
+        try:
+            _fill(connection, base)
+            counts = {
+                table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+                for table in ("sources", "facts", "arrests", "incidents", "partners", "financing", "cve", "facts_fts")
+            }
+            connection.commit()
+        finally:
+            connection.close()
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return counts
+
+
+def _fill(db: sqlite3.Connection, base: FactBase) -> None:
+    db.executescript(SCHEMA)
+    # Checked at commit, so rows can go in whatever order (a region before its parent).
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    regions = list(base.regions.values())
+    db.executemany(
+        "INSERT INTO regions VALUES (?, ?, ?, ?, ?, ?)",
+        [(r.id, r.scheme, r.code, r.name.en, r.name.ar, r.parent) for r in regions],
+    )
+    db.executemany(
+        "INSERT INTO countries VALUES (?, ?, ?, ?)",
+        [(c.code, c.alpha3, c.name.en, c.name.ar) for c in base.countries.values()],
+    )
+    db.executemany(
+        "INSERT INTO country_regions VALUES (?, ?)", [(c.code, r) for c in base.countries.values() for r in c.regions]
+    )
+    entities = list(base.entities.values())
+    db.executemany(
+        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(e.id, e.kind, e.name.en, e.name.ar, e.acronym, e.parent, e.country) for e in entities],
+    )
+    db.executemany(
+        "INSERT INTO editions VALUES (?, ?, ?, ?, ?)",
+        [(e.id, e.title, e.covers, e.publisher, e.published) for e in base.editions.values()],
+    )
+    sources = list(base.sources.values())
+    db.executemany(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                s.id,
+                s.kind,
+                s.title,
+                s.publisher,
+                s.language,
+                s.date,
+                s.edition,
+                s.summarises,
+                s.url,
+                s.note,
+                base.texts.get(s.id),
+            )
+            for s in sources
+        ],
+    )
+    db.executemany(
+        "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(f.id, f.kind, f.country, f.year, f.edition, f.source, f.statement, f.quote, f.note) for f in base.facts],
+    )
+    db.executemany(
+        "INSERT INTO fact_sources VALUES (?, ?, ?)",
+        [(f.id, f.source, "primary") for f in base.facts]
+        + [(f.id, s, "corroborating") for f in base.facts for s in f.corroborated_by],
+    )
+    db.executemany("INSERT INTO conflicts VALUES (?, ?)", [(f.id, o) for f in base.facts for o in f.conflicts_with])
+    for fact in base.facts:
+        if fact.kind == "arrests":
+            db.execute(
+                "INSERT INTO arrests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    fact.id,
+                    *_figure(fact.arrested),
+                    *_figure(fact.operations),
+                    *_figure(fact.cells),
+                    json.dumps(list(fact.targets), ensure_ascii=False),
+                    fact.comparison,
+                ),
+            )
+        elif fact.kind == "incidents":
+            events = [{"date": e.date, "place": e.place, "description": e.description} for e in fact.events]
+            db.execute(
+                "INSERT INTO incidents VALUES (?, ?, ?, ?, ?)",
+                (fact.id, *_figure(fact.count), json.dumps(events, ensure_ascii=False)),
+            )
+        elif fact.kind == "partner":
+            db.execute(
+                "INSERT INTO partners VALUES (?, ?, ?, ?, ?)",
+                (
+                    fact.id,
+                    fact.partner,
+                    fact.relation,
+                    fact.detail,
+                    json.dumps(list(fact.alongside), ensure_ascii=False),
+                ),
+            )
+        elif fact.kind == "financing":
+            db.execute("INSERT INTO financing VALUES (?, ?, ?, ?)", (fact.id, fact.body, fact.holder, fact.relation))
+        elif fact.kind == "cve":
+            db.execute("INSERT INTO cve VALUES (?, ?)", (fact.id, fact.institution))
+    db.executemany(
+        "INSERT INTO facts_fts VALUES (?, ?, ?, ?)", [(f.id, f.statement, f.quote, f.note) for f in base.facts]
+    )

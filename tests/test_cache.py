@@ -1,0 +1,188 @@
+"""Issue 7: the compiled cache is used when current and rebuilt, with at most a warning, when not."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ct_report import cache, load
+from ct_report.load import DataSelection, load_base
+
+
+@pytest.fixture
+def base_dir(tmp_path: Path, tiny: Path) -> Path:
+    target = tmp_path / "base"
+    shutil.copytree(tiny, target)
+    return target
+
+
+def cache_files() -> list[Path]:
+    return sorted(cache.cache_dir().glob("base-*.json"))
+
+
+def forbid_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the YAML was read although the cache is current")
+
+    monkeypatch.setattr(load, "check", fail)
+
+
+def test_second_run_is_answered_from_the_cache(base_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_base(DataSelection((base_dir,), bundled=False))
+    assert len(cache_files()) == 1
+    forbid_rebuild(monkeypatch)
+    assert load_base(DataSelection((base_dir,), bundled=False)) == first
+
+
+def test_cache_dir_env_is_honoured(ctreport: Any, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    assert ctreport(["arrests", "--count"], env={"CTREPORT_CACHE_DIR": str(target)}).code == 0
+    assert len(list(target.glob("base-*.json"))) == 1
+
+
+def test_no_cache_neither_reads_nor_writes(ctreport: Any) -> None:
+    run = ctreport(["arrests", "--count", "--no-cache"])
+    assert run.code == 0
+    assert cache_files() == []
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "edit-text"])
+def test_a_changed_added_or_removed_file_invalidates(base_dir: Path, change: str) -> None:
+    selection = DataSelection((base_dir,), bundled=False)
+    load_base(selection)
+    facts = base_dir / "ma-2021.yaml"
+    if change == "edit":
+        facts.write_text(facts.read_text(encoding="utf-8").replace("At least 55", "At least 56"), encoding="utf-8")
+    elif change == "add":
+        (base_dir / "extra.yaml").write_text(
+            "facts:\n  - {id: t-extra, kind: threat, source: article, country: MA, year: 2021, edition: crt-2021,"
+            " statement: Extra.}\n",
+            encoding="utf-8",
+        )
+    elif change == "remove":
+        facts.unlink()
+    else:
+        text = base_dir / "article.txt"
+        text.write_text(text.read_text(encoding="utf-8") + " إضافة.", encoding="utf-8")
+    base = load_base(selection)
+    statements = {f.id: f.statement for f in base.facts}
+    if change == "edit":
+        assert statements["t-arrests"] == "At least 56 people were arrested."
+    elif change == "add":
+        assert "t-extra" in statements
+    elif change == "remove":
+        assert statements == {}
+    else:
+        assert base.texts["article"].endswith("إضافة.")
+
+
+def test_a_touched_but_unchanged_file_keeps_the_cache(base_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    selection = DataSelection((base_dir,), bundled=False)
+    load_base(selection)
+    os.utime(base_dir / "ma-2021.yaml", ns=(1, 1))
+    forbid_rebuild(monkeypatch)
+    load_base(selection)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "checksum", "not-an-object", "empty"])
+def test_damaged_cache_is_rebuilt_with_a_warning(base_dir: Path, damage: str) -> None:
+    selection = DataSelection((base_dir,), bundled=False)
+    expected = load_base(selection)
+    (path,) = cache_files()
+    raw = path.read_text(encoding="utf-8")
+    damaged = {
+        "garbage": "\x00\x01garbage",
+        "truncated": raw[: len(raw) // 2],
+        "checksum": raw.replace('"checksum": "', '"checksum": "0', 1),
+        "not-an-object": "[1, 2]",
+        "empty": "",
+    }[damage]
+    path.write_text(damaged, encoding="utf-8")
+    warnings: list[str] = []
+    assert load_base(selection, warn=warnings.append) == expected
+    assert len(warnings) == 1 and "rebuilding it" in warnings[0]
+    assert load_base(selection, warn=warnings.append) == expected
+    assert len(warnings) == 1  # rebuilt: the next run is clean
+
+
+def test_cache_from_another_version_is_silently_rebuilt(base_dir: Path) -> None:
+    selection = DataSelection((base_dir,), bundled=False)
+    load_base(selection)
+    (path,) = cache_files()
+    envelope = json.loads(path.read_text(encoding="utf-8"))
+    envelope["version"] = "0.0.0-other"
+    path.write_text(json.dumps(envelope), encoding="utf-8")
+    warnings: list[str] = []
+    load_base(selection, warn=warnings.append)
+    assert warnings == []
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] != "0.0.0-other"
+
+
+def test_unwritable_cache_dir_warns_and_answers(ctreport: Any, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    run = ctreport(["arrests", "--count"], env={"CTREPORT_CACHE_DIR": str(blocker / "cache")})
+    assert run.code == 0 and int(run.out) > 0
+    assert run.err.startswith("ctreport: warning: cannot write the cache")
+
+
+def test_concurrent_processes_both_answer(tmp_path: Path) -> None:
+    script = shutil.which("ctreport", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("ctreport is not installed")
+    env = {**os.environ, "CTREPORT_CACHE_DIR": str(tmp_path / "shared-cache")}
+    processes = [
+        subprocess.Popen([script, "partners", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=60) for p in processes]
+    assert all(p.returncode == 0 for p in processes), [e for _, e in outputs]
+    assert len({out for out, _ in outputs}) == 1
+    assert all(err == b"" for _, err in outputs)
+    assert [p.name for p in (tmp_path / "shared-cache").iterdir()][0].startswith("base-")
+
+
+statement = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    facts=st.lists(
+        st.tuples(
+            statement.filter(lambda s: s.strip() and s == s.strip()),
+            st.integers(0, 10**6),
+            st.sampled_from(["exact", "at-least"]),
+        ),
+        max_size=8,
+    )
+)
+def test_results_with_and_without_cache_are_identical(
+    tmp_path_factory: pytest.TempPathFactory, tiny: Path, facts: list[tuple[str, int, str]]
+) -> None:
+    root = tmp_path_factory.mktemp("generated")
+    shutil.copytree(tiny, root / "base")
+    lines = ["country: MA", "year: 2021", "edition: crt-2021", "facts:" if facts else "facts: []"]
+    for number, (text, value, qualifier) in enumerate(facts):
+        lines += [
+            f"  - id: g-{number}",
+            "    kind: arrests",
+            "    source: article",
+            f"    statement: {json.dumps(text, ensure_ascii=False)}",
+            f"    arrested: {{value: {value}, qualifier: {qualifier}}}",
+        ]
+    (root / "base" / "generated.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.environ["CTREPORT_CACHE_DIR"] = str(root / "cache")
+    uncached = load_base(DataSelection((root / "base",), bundled=False, use_cache=False))
+    load_base(DataSelection((root / "base",), bundled=False))  # writes the cache
+    cached = load_base(DataSelection((root / "base",), bundled=False))  # reads it
+    assert cached == uncached
+    assert [(f.id, f.origin) for f in cached.facts] == [(f.id, f.origin) for f in uncached.facts]
