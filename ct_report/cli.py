@@ -378,7 +378,17 @@ def coverage(common: Common) -> None:
     from ct_report.query import coverage_rows
 
     base = _base(common)
-    _emit_rows("coverage", common, base, coverage_rows(base, common.filters()), "Coverage of the fact base")
+    rows = coverage_rows(base, common.filters())
+    term = Terminal.detect(common.no_color)
+    if _output(common, term).format == "table" and term.is_tty and not (common.fields or common.count or common.sort):
+        from ct_report.query import coverage_grid
+        from ct_report.render import render_rows
+
+        grid, columns = coverage_grid(rows)
+        legend = "R: report (the chapter or a verbatim mirror), P: press, with the number of facts."
+        render_rows(grid, columns, _output(common, term, title="Coverage of the fact base", footer=legend), term)
+        return
+    _emit_rows("coverage", common, base, rows, "Coverage of the fact base")
 
 
 @command("compare")

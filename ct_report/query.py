@@ -62,8 +62,8 @@ FIELDS: dict[str, list[Field]] = {
         *_figure_fields("arrested", "People arrested"),
         *_figure_fields("operations", "Counterterrorism operations"),
         *_figure_fields("cells", "Cells dismantled"),
-        Field("targets", "Targets of the disrupted plots"),
-        Field("comparison", "How the year compares with others"),
+        Field("targets", "Targets of the disrupted plots", in_table=False),
+        Field("comparison", "How the year compares with others", in_table=False),
         Field("comparison_id", "Fact id of the comparison, when it is a separate fact", in_table=False),
         *_SOURCE_FIELDS,
     ],
@@ -526,6 +526,18 @@ def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
             }
         )
     return rows
+
+
+def coverage_grid(rows: list[Row]) -> tuple[list[Row], list[Field]]:
+    """Coverage rows as a country × year grid: each cell 'R', 'P' or 'R+P' and the fact count."""
+    years = sorted({r["year"] for r in rows})
+    grid: dict[str, Row] = {}
+    for row in rows:
+        cells = grid.setdefault(row["country"], {"country": f"{row['country']} {row['country_name']}"})
+        kinds = row["source_kinds"].replace("report", "R").replace("press", "P")
+        cells[str(row["year"])] = f"{kinds} {row['facts']}"
+    columns = [Field("country", "Country"), *(Field(str(y), f"Sources for {y}") for y in years)]
+    return list(grid.values()), columns
 
 
 LOWER_BOUNDS = frozenset({"at-least", "more-than"})

@@ -127,7 +127,7 @@ def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term
         _table(rows, fields, options, term)
 
 
-BAR_WIDTH = 24
+BAR_WIDTH = 16
 
 
 def add_bars(rows: list[Row], fields: Sequence[Field], name: str) -> list[Field]:
@@ -228,12 +228,19 @@ def _is_arabic(text: str) -> bool:
     return any("\u0600" <= c <= "\u06ff" for c in text)
 
 
+_CELL_PADDING = 3
+"""Columns Rich adds to each cell of a SIMPLE_HEAD/ASCII2 table: a space each side and a separator."""
+
+
 def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Terminal) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
     console = _console(term)
+    if rows:
+        # A column empty in every row says nothing on a screen (plain and JSON keep it).
+        fields = [f for f in fields if any(cell_text(r.get(f.name)) for r in rows)]
     cells = [[cell_text(r.get(f.name), ", ") for f in fields] for r in rows]
     # Wide enough for the longest word, so cells wrap between words rather than inside them.
     min_widths = [
@@ -243,7 +250,7 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     caption = Text(terminal_safe(options.footer), style="dim" if term.color else "")
     # Box-drawing characters only on a terminal; an explicit --format table when piped gets ASCII.
     table_box = box.SIMPLE_HEAD if term.is_tty else box.ASCII2
-    if sum(min_widths) + 3 * len(fields) > console.width:
+    if sum(min_widths) + _CELL_PADDING * len(fields) > console.width:
         # Too narrow for one row per line without cutting words: one block per row instead.
         console.print(title)
         for row_cells in cells:
@@ -265,7 +272,7 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     widths = _fit_widths(
         min_widths,
         [max([len(f.name), *(len(row[i]) for row in cells)]) for i, f in enumerate(fields)],
-        console.width - 3 * len(fields),
+        console.width - _CELL_PADDING * len(fields),
     )
     for i, f in enumerate(fields):
         arabic = any(_is_arabic(row[i]) for row in cells)

@@ -54,10 +54,10 @@ def test_arrests_bars_only_on_a_terminal() -> None:
         {"year": 2017, "arrested": "70", "arrested_value": 70, "arrested_qualifier": "exact"},
     ]
     fields = add_bars(rows, [f for f in FIELDS["arrests"] if f.name in ("year", "arrested")], "arrested")
-    assert [r["trend"] for r in rows] == ["█" * 12 + "+", "?", "█" * 24]
+    assert [r["trend"] for r in rows] == ["█" * 8 + "+", "?", "█" * 16]
     buffer = io.StringIO()
     render_rows(rows, fields, Options("table"), Terminal(buffer, io.StringIO(), is_tty=True, color=False))
-    assert "████████████+" in buffer.getvalue()
+    assert "████████+" in buffer.getvalue()
 
 
 def test_piped_arrests_have_no_bars(ctreport: Any) -> None:
