@@ -566,6 +566,8 @@ def show(
         lines.append((f"  {record['context']['sentence']}", record["quote"]))
         if record["context"]["after"]:
             lines.append(f"  {record['context']['after']}")
+    if record["file"]:
+        lines.append(f"Read from {record['file']}")
     lines.append("Source")
     for item in [source, *record["corroborated_by"]]:
         facts = ", ".join(str(item[k]) for k in ("publisher", "date", "language") if item[k])

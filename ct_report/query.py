@@ -554,7 +554,7 @@ def figure_change(before: Figure | None, after: Figure | None) -> Row:
     row["difference"] = difference
     if before.qualifier == after.qualifier == "exact":
         row["exact"] = True
-        row["change"] = f"{difference:+,}"
+        row["change"] = f"{difference:+,}" if difference else "no change"
     elif before.qualifier in LOWER_BOUNDS and after.qualifier in LOWER_BOUNDS:
         row["change"] = f"{difference:+,} between lower bounds; the exact change is unknown"
     else:
