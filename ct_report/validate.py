@@ -12,20 +12,43 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 from ct_report import model
 from ct_report.errors import Problem
 from ct_report.text import suggest
-from ct_report.yamlread import FORBIDDEN_CHARS, NULL_TAG, STR_TAG, Map, Node, Scalar, Seq, describe_tag
+from ct_report.yamlread import FORBIDDEN_CHARS, NULL_TAG, STR_TAG, Map, Node, Scalar, Seq, describe_tag, shown
 
 INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9_]*)$")
 FIRST_PLAUSIBLE_YEAR = 1990
 """The CRT series (and its predecessor, Patterns of Global Terrorism) starts long before this;
 older years are refused as likely typos rather than history the fact base covers."""
+MAX_PROBLEMS = 100
+"""Problems reported per file: past this the file is wrong throughout, and listing every one of
+a few million costs minutes and gigabytes."""
+
+_DROPPED_WHOLE = (model.Fact, model.Figure)
+"""Objects dropped as a whole when any key is unknown or wrong. `check_base` checks their fields
+against each other, so building them without the wrong one would report it again in other words.
+Every other object is still built, without its wrong optional fields, as long as its required
+ones are right: a typo in a source's `note` must not make every fact citing it an unknown source."""
+
+# What a string field's pattern asks for, and an example, for the message when it does not match.
+_FORMS = {
+    model.ID_PATTERN: ("an id of lowercase letters, digits and '-'", "ma-2021-arrests"),
+    model.REGION_ID_PATTERN: (
+        "a region id: 'crt:' or 'm49:', then lowercase letters, digits and '-'",
+        "m49:northern-africa",
+    ),
+    model.COUNTRY_PATTERN: ("an ISO 3166-1 alpha-2 code (two capital letters)", "MA"),
+    model.DATE_PATTERN: ("a date: YYYY, YYYY-MM or YYYY-MM-DD", "2023-02-27"),
+    r"^[A-Z]{3}$": ("an ISO 3166-1 alpha-3 code (three capital letters)", "MAR"),
+    r"^[a-z]{2}$": ("an ISO 639-1 language code (two lowercase letters)", "ar"),
+    r"^https?://\S+$": ("an address starting with http:// or https://, without spaces", "https://www.state.gov/"),
+}
 
 
 @cache
@@ -51,6 +74,15 @@ def unwrap_optional(hint: Any) -> tuple[Any, bool]:
     return hint, False
 
 
+@cache
+def _inherited(cls: type) -> list[str]:
+    return [name for name, f in fields(cls).items() if f.metadata.get("inherited")]
+
+
+class _TooMany(Exception):
+    """Raised once a file has MAX_PROBLEMS problems; the conversion stops there."""
+
+
 class Converter:
     """Turns nodes of one file into model objects, collecting problems instead of raising."""
 
@@ -60,13 +92,30 @@ class Converter:
         self.positions: dict[tuple[int, str], tuple[int, int]] = {}
 
     def problem(self, node: Node, path: str, message: str) -> None:
-        where = f" (at {path})" if path else ""
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.problems.append(
+                Problem(
+                    self.file,
+                    node.line,
+                    node.column,
+                    f"more than {MAX_PROBLEMS} problems in this file; fix these and validate again",
+                )
+            )
+            raise _TooMany
+        where = f" (at {shown(path)})" if path else ""
         self.problems.append(Problem(self.file, node.line, node.column, message + where))
 
     def convert(self, node: Node, hint: Any, path: str) -> Any:
         inner, optional = unwrap_optional(hint)
-        if optional and isinstance(node, Scalar) and node.tag == NULL_TAG and node.value in ("", "~", "null"):
-            return None
+        if isinstance(node, Scalar) and node.tag == NULL_TAG:
+            if optional and node.value in ("", "~", "null"):
+                return None
+            if node.value == "":
+                if path.endswith("]"):
+                    self.problem(node, path, "empty list item; write a value after '- ', or remove the item")
+                else:
+                    self.problem(node, path, "no value after the key; write one, or remove the key")
+                return None
         if dataclasses.is_dataclass(inner):
             return self.to_dataclass(node, typing.cast(type, inner), path)
         if get_origin(inner) is tuple:
@@ -81,13 +130,15 @@ class Converter:
 
     def to_str(self, node: Node, path: str) -> str | None:
         if not isinstance(node, Scalar):
-            self.problem(node, path, f"expected text, found a {'list' if isinstance(node, Seq) else 'mapping'}")
+            found = "a list" if isinstance(node, Seq) else "a mapping"
+            self.problem(
+                node, path, f"expected text, found {found}; write a single value, in quotes if it starts with [ or {{"
+            )
             return None
         if node.tag != STR_TAG:
+            value = shown(node.value)
             self.problem(
-                node,
-                path,
-                f"'{node.value}' is read by YAML as {describe_tag(node.tag)}, not text; quote it: \"{node.value}\"",
+                node, path, f"'{value}' is read by YAML as {describe_tag(node.tag)}, not text; quote it: \"{value}\""
             )
             return None
         if not node.value.strip():
@@ -97,7 +148,9 @@ class Converter:
         if bad:
             # Escapes in double-quoted YAML ("\e", "\x1b") produce what the raw-text check cannot see.
             self.problem(
-                node, path, f"control or bidirectional-override character U+{ord(bad.group()):04X} in text; remove it"
+                node,
+                path,
+                f"control or bidirectional-override character U+{ord(bad.group()):04X} in text; remove the escape that writes it",
             )
             return None
         return node.value
@@ -105,15 +158,17 @@ class Converter:
     def to_int(self, node: Node, path: str) -> int | None:
         if not isinstance(node, Scalar) or node.tag != INT_TAG:
             found = describe_tag(node.tag) if isinstance(node, Scalar) else "a list or mapping"
-            if isinstance(node, Scalar) and node.tag == STR_TAG and _PLAIN_DECIMAL.match(node.value):
-                found = "quoted text"
-            self.problem(node, path, f"expected a whole number, found {found}")
+            fix = "write digits only, e.g. 2021"
+            if isinstance(node, Scalar) and node.tag == STR_TAG and _PLAIN_DECIMAL.match(node.value.strip()):
+                found, fix = "quoted text", "remove the quotes"
+            self.problem(node, path, f"expected a whole number, found {found}; {fix}")
             return None
         if not _PLAIN_DECIMAL.match(node.value):
             self.problem(
                 node,
                 path,
-                f"'{node.value}' looks octal, hexadecimal or sexagesimal to YAML; write a plain decimal number",
+                f"'{shown(node.value)}' is not a plain decimal number (YAML reads 0755 as octal, 0x1F as "
+                "hexadecimal and 1:30 as base 60); write the digits without a leading zero or prefix",
             )
             return None
         return int(node.value.replace("_", ""))
@@ -123,59 +178,82 @@ class Converter:
         if value is None:
             return None
         if value not in choices:
-            self.problem(node, path, f"'{value}' is not one of: {', '.join(choices)}{suggest(value, choices)}")
+            self.problem(node, path, f"'{shown(value)}' is not one of: {', '.join(choices)}{suggest(value, choices)}")
             return None
         return value
 
     def to_tuple(self, node: Node, item_hint: Any, path: str) -> tuple[Any, ...] | None:
         if not isinstance(node, Seq):
-            self.problem(node, path, "expected a list (items starting with '- ', or [a, b])")
+            self.problem(node, path, "expected a list; write its items on lines starting with '- ', or as [a, b]")
             return None
         items = [self.convert(item, item_hint, f"{path}[{i}]") for i, item in enumerate(node.items)]
         return tuple(item for item in items if item is not None)
 
-    def to_dataclass(self, node: Node, cls: type, path: str, defaults: dict[str, Any] | None = None) -> Any:
+    def field(self, cls: type, name: str, node: Node, path: str) -> Any:
+        """The value of one field of `cls`, converted and checked against the field's pattern."""
+        value = self.convert(node, hints(cls)[name], path)
+        pattern = fields(cls)[name].metadata.get("pattern")
+        if pattern and isinstance(value, str) and not re.fullmatch(pattern, value):
+            form, example = _FORMS.get(pattern, (f"of the form {pattern}", ""))
+            fix = f"; write it like '{example}'" if example else ""
+            self.problem(node, path, f"'{shown(value)}' is not {form}{fix}")
+            return None
+        return value
+
+    def to_dataclass(
+        self,
+        node: Node,
+        cls: type,
+        path: str,
+        defaults: dict[str, tuple[Any, tuple[int, int]]] | None = None,
+    ) -> Any:
+        """Build `cls` from a mapping. `defaults` holds the file's top-level values of inherited
+        fields with their positions; a value of None there was written but is wrong."""
         if not isinstance(node, Map):
             self.problem(node, path, f"expected a mapping of {cls.__name__.lower()} fields (key: value)")
             return None
         known = fields(cls)
         values: dict[str, Any] = {}
-        broken = False
         where: dict[str, tuple[int, int]] = {}
+        wrong: set[str] = set()
+        suggestions: set[str] = set()
         for key, value_node in node.pairs:
             key_path = f"{path}.{key.value}" if path else key.value
             if key.value not in known:
-                self.problem(key, key_path, f"unknown key '{key.value}'{suggest(key.value, known)}")
-                broken = True
+                hint = suggest(key.value, known)
+                suggestions.add(hint)
+                fix = hint or f"; remove it (a {cls.__name__.lower()} has: {', '.join(known)})"
+                self.problem(key, key_path, f"unknown key '{shown(key.value)}'{fix}")
+                wrong.add(key.value)
                 continue
-            value = self.convert(value_node, hints(cls)[key.value], key_path)
-            if value is None and not (isinstance(value_node, Scalar) and value_node.tag == NULL_TAG):
-                broken = True
+            before = len(self.problems)
+            value = self.field(cls, key.value, value_node, key_path)
+            if len(self.problems) > before:
+                wrong.add(key.value)
+                continue
             values[key.value] = value
             where[key.value] = (value_node.line, value_node.column)
+        missing = []
         for name, f in known.items():
-            if name in values or not is_required(f):
+            if name in values or name in wrong or not is_required(f):
                 continue
-            if f.metadata.get("inherited") and defaults and defaults.get(name) is not None:
-                values[name] = defaults[name]
+            if f.metadata.get("inherited") and defaults is not None and name in defaults:
+                value, position = defaults[name]
+                if value is None:  # written at the top of the file but wrong, and reported there
+                    missing.append(name)
+                else:
+                    values[name], where[name] = value, position
                 continue
-            hint = " (set it here or at the top of the file)" if f.metadata.get("inherited") else ""
-            self.problem(node, path, f"missing required field '{name}'{hint}")
-            broken = True
-        for name, value in values.items():
-            pattern = known[name].metadata.get("pattern")
-            if pattern and isinstance(value, str) and not re.match(pattern, value):
-                line, column = where[name]
-                self.problems.append(
-                    Problem(
-                        self.file,
-                        line,
-                        column,
-                        f"'{value}' does not have the form of {known[name].metadata['doc'].lower()} (at {path}.{name})",
-                    )
-                )
-                broken = True
-        if broken:
+            missing.append(name)
+            if f" (did you mean '{name}'?)" in suggestions:
+                continue  # the unknown key's message already points here
+            if f.metadata.get("inherited"):
+                self.problem(node, path, f"missing required field '{name}'; set it here or at the top of the file")
+            else:
+                self.problem(node, path, f"missing required field '{name}'; add it")
+        if missing or any(is_required(known[name]) for name in wrong if name in known):
+            return None
+        if wrong and cls in _DROPPED_WHOLE:
             return None
         if "origin" in {f.name for f in dataclasses.fields(cls)}:
             values["origin"] = model.Origin(self.file, node.line, node.column)
@@ -185,36 +263,58 @@ class Converter:
         return obj
 
     def to_document(self, root: Node) -> model.Document | None:
+        try:
+            return self._document(root)
+        except _TooMany:
+            return None
+
+    def _document(self, root: Node) -> model.Document | None:
         if not isinstance(root, Map):
             self.problem(
                 root, "", "a fact file is a mapping of sections (facts:, sources:, ...), not a list or a value"
             )
             return None
-        defaults = {}
-        for key, value_node in root.pairs:
-            if key.value in ("country", "year", "edition"):
-                defaults[key.value] = self.convert(value_node, hints(model.Document)[key.value], key.value)
         sections: dict[str, Any] = {}
+        defaults: dict[str, tuple[Any, tuple[int, int]]] = {}
+        for key, value_node in root.pairs:  # first, as facts may come before them
+            if key.value in _inherited(model.Fact):
+                before = len(self.problems)
+                value = self.field(model.Document, key.value, value_node, key.value)
+                if value is not None or len(self.problems) > before:
+                    defaults[key.value] = (value, (value_node.line, value_node.column))
+                sections[key.value] = value
         for key, value_node in root.pairs:
-            if key.value in defaults:
-                sections[key.value] = defaults[key.value]
-            elif key.value == "facts" and isinstance(value_node, Seq):
+            if key.value in sections:
+                continue
+            if key.value == "facts" and isinstance(value_node, Seq):
                 facts = [
                     self.to_dataclass(item, model.Fact, f"facts[{i}]", defaults)
                     for i, item in enumerate(value_node.items)
                 ]
                 sections["facts"] = tuple(f for f in facts if f is not None)
             elif key.value in fields(model.Document):
+                # A section keeps its good entries: one wrong entry does not hide the rest.
                 sections[key.value] = self.convert(value_node, hints(model.Document)[key.value], key.value)
             else:
-                self.problem(
-                    key, key.value, f"unknown section '{key.value}'{suggest(key.value, fields(model.Document))}"
-                )
+                known = fields(model.Document)
+                fix = suggest(key.value, known) or f"; the sections are: {', '.join(known)}"
+                self.problem(key, key.value, f"unknown section '{shown(key.value)}'{fix}")
         return model.Document(**{k: v for k, v in sections.items() if v is not None})
 
 
 Located = tuple[Any, str]
 """An object and the file it came from."""
+
+# Where each kind of referenced thing is defined, for "unknown ..." messages.
+_DEFINED_UNDER = {
+    "region": "'regions:'",
+    "country": "'countries:'",
+    "entity": "'entities:'",
+    "edition": "'editions:'",
+    "source": "'sources:'",
+    "fact": "'facts:'",
+    "country or entity": "'countries:' (a code) or 'entities:' (an id)",
+}
 
 
 class BaseChecker:
@@ -231,18 +331,20 @@ class BaseChecker:
             line, column = origin.line, origin.column
         self.problems.append(Problem(file, line, column, message))
 
-    def unique(self, items: list[Located], key: Callable[[Any], str], what: str) -> dict[str, Any]:
+    def unique(self, items: list[Located], name: str, what: str) -> dict[str, Any]:
+        """Index `items` by their field `name`, reporting every repeat."""
         seen: dict[str, Located] = {}
         for obj, file in items:
-            ident = key(obj)
+            ident = getattr(obj, name)
             if ident in seen:
                 first_file = seen[ident][1]
-                first_line = self.positions.get((id(seen[ident][0]), "id" if what != "country" else "code"), (1, 1))[0]
+                first_line = self.positions.get((id(seen[ident][0]), name), (1, 1))[0]
                 self.at(
                     obj,
                     file,
-                    "id" if what != "country" else "code",
-                    f"duplicate {what} id '{ident}'; first defined at {first_file}:{first_line}",
+                    name,
+                    f"duplicate {what} {name} '{shown(ident)}', first defined at {first_file}:{first_line}; "
+                    f"remove one or give it another {name}",
                 )
             else:
                 seen[ident] = (obj, file)
@@ -250,7 +352,12 @@ class BaseChecker:
 
     def reference(self, obj: Any, file: str, name: str, value: str | None, known: Iterable[str], what: str) -> None:
         if value is not None and value not in known:
-            self.at(obj, file, name, f"unknown {what} '{value}'{suggest(value, known)}")
+            self.at(
+                obj,
+                file,
+                name,
+                f"unknown {what} '{shown(value)}'{suggest(value, known)}; it must be defined under {_DEFINED_UNDER[what]}",
+            )
 
 
 def check_base(
@@ -267,13 +374,13 @@ def check_base(
     def gather(section: str) -> list[Located]:
         return [(obj, file) for doc, file in documents for obj in getattr(doc, section)]
 
-    regions = check.unique(gather("regions"), lambda r: r.id, "region")
-    countries = check.unique(gather("countries"), lambda c: c.code, "country")
-    entities = check.unique(gather("entities"), lambda e: e.id, "entity")
-    editions = check.unique(gather("editions"), lambda e: e.id, "edition")
-    sources = check.unique(gather("sources"), lambda s: s.id, "source")
+    regions = check.unique(gather("regions"), "id", "region")
+    countries = check.unique(gather("countries"), "code", "country")
+    entities = check.unique(gather("entities"), "id", "entity")
+    editions = check.unique(gather("editions"), "id", "edition")
+    sources = check.unique(gather("sources"), "id", "source")
     facts = gather("facts")
-    fact_ids = check.unique(facts, lambda f: f.id, "fact")
+    fact_ids = check.unique(facts, "id", "fact")
     partners = set(countries) | set(entities)
 
     for region, file in gather("regions"):
@@ -293,7 +400,10 @@ def check_base(
         check.reference(source, file, "summarises", source.summarises, sources, "source")
         if source.text is not None and texts.get(source.id) is None:
             check.at(
-                source, file, "text", f"source text '{source.text}' cannot be read; ship the file or remove 'text'"
+                source,
+                file,
+                "text",
+                f"source text '{shown(source.text)}' cannot be read; ship the file or remove 'text'",
             )
 
     for fact, file in facts:
@@ -313,7 +423,7 @@ def check_base(
                 f"year {fact.year} is not the year {edition.id} covers ({edition.covers}); check the year or the edition",
             )
         elif edition is None and fact.year < FIRST_PLAUSIBLE_YEAR:
-            check.at(fact, file, "year", f"year {fact.year} is implausible for a terrorism report")
+            check.at(fact, file, "year", f"year {fact.year} is implausible for a terrorism report; check the year")
         _check_kind(check, fact, file)
         check.reference(fact, file, "partner", fact.partner, partners, "country or entity")
         for other in fact.alongside:
@@ -338,18 +448,24 @@ def check_base(
         facts=tuple(fact for fact, _ in facts),
         texts={k: v for k, v in texts.items() if v is not None},
     )
-    return base, check.problems
+    # Facts inheriting a wrong top-level value report it at the same place; say it once.
+    return base, list(dict.fromkeys(check.problems))
 
 
 def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:
     required, allowed = model.KIND_FIELDS.get(fact.kind, (frozenset(), frozenset()))
     for name in sorted(required):
         if getattr(fact, name) in (None, ()):
-            check.at(fact, file, "kind", f"a {fact.kind} fact needs '{name}'")
+            check.at(fact, file, "kind", f"a {fact.kind} fact needs '{name}'; add it")
     for name in sorted(model.KIND_SPECIFIC_FIELDS - allowed):
         if getattr(fact, name) not in (None, ()):
             kinds = [k for k, (_, a) in model.KIND_FIELDS.items() if name in a]
-            check.at(fact, file, name, f"'{name}' belongs to {' or '.join(kinds)} facts, not {fact.kind}")
+            check.at(
+                fact,
+                file,
+                name,
+                f"'{name}' belongs to {' or '.join(kinds)} facts, not {fact.kind}; remove it or change the kind",
+            )
     if fact.kind == "arrests" and all(
         getattr(fact, n) in (None, ()) for n in ("arrested", "operations", "cells", "comparison")
     ):
@@ -357,7 +473,7 @@ def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:
             fact,
             file,
             "kind",
-            "an arrests fact needs at least one of 'arrested', 'operations', 'cells' or 'comparison'",
+            "an arrests fact needs at least one of 'arrested', 'operations', 'cells' or 'comparison'; add the one the source gives",
         )
     for name in ("arrested", "operations", "cells", "count"):
         figure = getattr(fact, name)
@@ -366,6 +482,6 @@ def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:
         if figure.value is None and figure.text is None:
             check.at(fact, file, name, f"'{name}' needs a 'value' or, when the source gives no number, a 'text'")
         if figure.value is not None and figure.value < 0:
-            check.at(fact, file, name, f"'{name}' cannot be negative")
+            check.at(fact, file, name, f"'{name}' cannot be negative; write the number the source gives")
         if figure.qualifier == "relative" and figure.text is None:
             check.at(fact, file, name, f"a relative '{name}' needs a 'text' with the source's words")

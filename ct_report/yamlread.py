@@ -3,8 +3,9 @@
 Built on PyYAML's event stream (C parser where available) rather than on `yaml.safe_load`,
 because the loader must see what `safe_load` hides: duplicate keys (last one wins), anchors
 and aliases (alias bombs), implicit typing of plain scalars (`no`, `3.10`, `2021-01-01`), and
-the line and column of every value. Nesting depth is bounded while parsing, so a hostile file
-fails with a message instead of exhausting the stack.
+the line and column of every value. Nesting depth and the number of values are bounded while
+parsing, so a hostile file fails with a message instead of exhausting the stack, memory or time.
+Text quoted from the file in a message goes through `shown`, so it cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -24,13 +25,18 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 24
+MAX_NODES = 250_000
+"""Values (scalars, lists and mappings) in one file. Building a node costs microseconds, so an
+8 MiB file of one-character items would take a minute and gigabytes; real files hold thousands."""
+MAX_LISTED = 20
+"""Problems of one kind (tabs, forbidden characters) listed per file; more wait for the next run."""
 
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 _TAG_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
-    "tag:yaml.org,2002:int": "a number",
-    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a floating-point number",
     "tag:yaml.org,2002:null": "null",
     "tag:yaml.org,2002:timestamp": "a date",
     STR_TAG: "text",
@@ -40,6 +46,8 @@ _TAG_NAMES = {
 # embeddings, overrides and isolates that can disguise text. Left-to-right, right-to-left
 # and Arabic letter marks (U+200E, U+200F, U+061C) stay allowed: Arabic text needs them.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SHOWN_LENGTH = 60
 
 
 @dataclass
@@ -74,6 +82,20 @@ def describe_tag(tag: str) -> str:
     return _TAG_NAMES.get(tag, tag)
 
 
+def shown(value: str) -> str:
+    """Text from a file made safe to quote in a one-line message: control, line-breaking and
+    bidirectional characters escaped (a key written as "\\e[2J" must not clear the terminal),
+    and long values shortened."""
+    if len(value) > _SHOWN_LENGTH:
+        value = value[: _SHOWN_LENGTH - 1] + "…"
+    return _UNSHOWABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+
+
+def _written_tag(tag: str) -> str:
+    """'tag:yaml.org,2002:python/object' → '!!python/object', as it is written in the file."""
+    return shown("!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag)
+
+
 def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 (a byte-order mark is accepted and dropped) and check the characters."""
     if len(data) > MAX_FILE_BYTES:
@@ -104,7 +126,7 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
                 f"control or bidirectional-override character {name} (U+{ord(match.group()):04X}); remove it",
             )
         )
-        if len(problems) >= 20:
+        if len(problems) >= MAX_LISTED:
             break
     return text, problems
 
@@ -115,27 +137,73 @@ def _tab_problems(text: str, file: str) -> list[Problem]:
         indent = len(line) - len(line.lstrip(" \t"))
         if "\t" in line[:indent]:
             problems.append(
-                Problem(file, number, line.index("\t") + 1, "tab in indentation; YAML indents with spaces only")
+                Problem(
+                    file,
+                    number,
+                    line.index("\t") + 1,
+                    "tab in indentation; YAML indents with spaces only, so replace the tab with spaces",
+                )
             )
+            if len(problems) >= MAX_LISTED:
+                break
     return problems
+
+
+# Hints for PyYAML's terse syntax errors, by the start of its message.
+_SYNTAX_HINTS = {
+    "mapping values are not allowed": "a value contains ': ' or a key is indented too far; quote the value or fix the indentation",
+    "found unexpected end of stream": "a quote is not closed; close it",
+    "did not find expected ',' or ']'": "a [list] is not closed; close it with ']' or separate its items with ','",
+    "did not find expected ',' or '}'": "a {mapping} is not closed; close it with '}' or separate its items with ','",
+    "did not find expected key": "a line is indented differently from the keys around it; align it with them",
+    "did not find expected '-' indicator": "a list item does not start with '- ' at the list's indentation; align it",
+    "found character that cannot start any token": "a plain value cannot start with @, ` or %; quote the value",
+    "did not find expected node content": "a value is missing or a bracket is not closed; complete it",
+    "could not find expected ':'": "a key has no ': ' after it, or a quoted value spans lines; add the colon or close the quote",
+    "found undefined tag handle": "'!' starts a tag, which fact files do not use; quote the value",
+    "found unknown escape character": "backslash escapes in double quotes are limited; use single quotes or write the character itself",
+}
 
 
 def parse(text: str, file: str) -> tuple[Node | None, list[Problem]]:
     """Parse one YAML document. Returns the root node, or None with the problems found."""
-    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+    if not text.strip():
         return None, [Problem(file, 1, 1, "file is empty; add at least one section (facts:, sources:, ...)")]
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        return None, [Problem(file, 1, 1, "file has only comments; add at least one section (facts:, sources:, ...)")]
     tabs = _tab_problems(text, file)
     if tabs:
         return None, tabs
     try:
         return _build(text, file)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        reason = error.problem or error.context or "YAML syntax error"
-        return None, [Problem(file, line, column, f"YAML syntax error: {reason}")]
-    except yaml.YAMLError as error:
-        return None, [Problem(file, 1, 1, f"YAML error: {error}")]
+        return None, [_syntax_problem(error, file)]
+    except yaml.YAMLError as error:  # pragma: no cover - PyYAML raises marked errors for bad input
+        return None, [Problem(file, 1, 1, f"YAML error: {shown(str(error))}")]
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    reason = error.problem or error.context or "YAML syntax error"
+    if reason.startswith("exceeded maximum nesting depth"):
+        # libyaml's own limit (1000) is met while scanning ahead, before the parser's events reach ours.
+        return _too_deep(file, line, column)
+    hint = next((h for start, h in _SYNTAX_HINTS.items() if reason.startswith(start)), "")
+    if not hint:
+        hint = "check the indentation, colons, quotes and brackets on this line and the one before"
+    context = ""
+    start = error.context_mark
+    if error.context and start is not None and (start.line + 1, start.column + 1) != (line, column):
+        # Where the unfinished construct began, which is often where the mistake is.
+        context = f" ({error.context} at line {start.line + 1}, column {start.column + 1})"
+    return Problem(file, line, column, f"YAML syntax error: {shown(reason)}{context}; {hint}")
+
+
+def _too_deep(file: str, line: int, column: int) -> Problem:
+    return Problem(
+        file, line, column, f"nesting deeper than {MAX_DEPTH} levels; fact files need only a few, so flatten it"
+    )
 
 
 class _Stop(Exception):
@@ -148,8 +216,10 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
     problems: list[Problem] = []
     stack: list[Seq | Map] = []
     pending_key: list[Scalar | None] = []
+    keys: list[set[str]] = []
     root: Node | None = None
     documents = 0
+    nodes = 0
 
     def where(event: yaml.Event) -> tuple[int, int]:
         mark = event.start_mark
@@ -166,15 +236,16 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
         elif pending_key[-1] is None:
             if not isinstance(node, Scalar):
                 raise _Stop(Problem(file, node.line, node.column, "a key must be plain text, not a list or mapping"))
-            if any(key.value == node.value for key, _ in parent.pairs):
+            if node.value in keys[-1]:
                 raise _Stop(
                     Problem(
                         file,
                         node.line,
                         node.column,
-                        f"duplicate key '{node.value}'; YAML would silently keep only the last one",
+                        f"duplicate key '{shown(node.value)}'; YAML would silently keep only the last one, so remove or merge one of them",
                     )
                 )
+            keys[-1].add(node.value)
             pending_key[-1] = node
         else:
             key = pending_key[-1]
@@ -200,18 +271,31 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
                     line, column = where(event)
                     raise _Stop(
                         Problem(
-                            file, line, column, f"alias '*{event.anchor}' is not allowed; write the value out in full"
+                            file,
+                            line,
+                            column,
+                            f"alias '*{shown(event.anchor or '')}' is not allowed; write the value out in full",
                         )
                     )
                 if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                     line, column = where(event)
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        raise _Stop(
+                            Problem(
+                                file,
+                                line,
+                                column,
+                                f"more than {MAX_NODES:,} values in one file; split it into smaller files",
+                            )
+                        )
                     if event.anchor is not None:
                         raise _Stop(
                             Problem(
                                 file,
                                 line,
                                 column,
-                                f"anchor '&{event.anchor}' is not allowed; fact files do not use anchors or aliases",
+                                f"anchor '&{shown(event.anchor or '')}' is not allowed; remove it (fact files do not use anchors or aliases)",
                             )
                         )
                     explicit_tag = event.tag not in (None, "!") and not (
@@ -220,7 +304,10 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
                     if explicit_tag:
                         raise _Stop(
                             Problem(
-                                file, line, column, f"explicit tag '{event.tag}' is not allowed; write plain values"
+                                file,
+                                line,
+                                column,
+                                f"explicit tag '{_written_tag(event.tag or '')}' is not allowed; remove it and write a plain value",
                             )
                         )
                 if isinstance(event, yaml.ScalarEvent):
@@ -235,23 +322,18 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
                 elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                     line, column = where(event)
                     if len(stack) >= MAX_DEPTH:
-                        raise _Stop(
-                            Problem(
-                                file,
-                                line,
-                                column,
-                                f"nesting deeper than {MAX_DEPTH} levels; fact files need only a few",
-                            )
-                        )
+                        raise _Stop(_too_deep(file, line, column))
                     container: Seq | Map = (
                         Seq([], line, column) if isinstance(event, yaml.SequenceStartEvent) else Map([], line, column)
                     )
                     attach(container)
                     stack.append(container)
                     pending_key.append(None)
+                    keys.append(set())
                 elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                     stack.pop()
                     pending_key.pop()
+                    keys.pop()
         finally:
             loader.dispose()
     except _Stop as stop:
