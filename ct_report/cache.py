@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import types
 import typing
 from collections.abc import Callable
@@ -42,7 +41,7 @@ def cache_dir() -> Path:
 
 
 def cache_file(roots: tuple[Path, ...]) -> Path:
-    key = hashlib.sha256("\0".join(str(r.resolve()) for r in roots).encode()).hexdigest()[:32]
+    key = hashlib.sha256("\0".join(os.path.abspath(r) for r in roots).encode()).hexdigest()[:32]
     return cache_dir() / f"base-{key}.json"
 
 
@@ -52,13 +51,13 @@ def file_hash(path: Path) -> str:
 
 def dependency(path: Path) -> Dependency:
     stat = path.stat()
-    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, file_hash(path))
+    return (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, file_hash(path))
 
 
 def _unchanged(recorded: list[Any], yaml_files: list[Path]) -> bool:
     """Every recorded file unchanged, and the YAML files are exactly those recorded."""
     recorded_paths = {entry[0] for entry in recorded}
-    if not {str(p.resolve()) for p in yaml_files} <= recorded_paths:
+    if not {os.path.abspath(p) for p in yaml_files} <= recorded_paths:
         return False
     for path, size, mtime_ns, digest in recorded:
         try:
@@ -109,6 +108,8 @@ def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> N
         "checksum": hashlib.sha256(payload.encode()).hexdigest(),
         "payload": payload,
     }
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -154,10 +155,9 @@ def _each(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
 @cache
 def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
     """A function turning a plain dict back into `cls`, converting only the fields that need it."""
-    hints = typing.get_type_hints(cls, vars(model))
     converters: dict[str, Callable[[Any], Any]] = {}
     for f in dataclasses.fields(cls):
-        hint = hints[f.name]
+        hint = f.type  # real types: model.py does not postpone its annotations
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         inner = args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) else hint
         if dataclasses.is_dataclass(inner):

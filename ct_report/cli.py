@@ -717,8 +717,19 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
+def _only_invoked_command(argv: list[str]) -> None:
+    """Register only the command being run. Typer turns every command's parameters into Click
+    objects before dispatching; with ~25 shared options on each of 16 commands that was most of
+    ctreport's start-up. Help, completion and unknown commands still see every command."""
+    names = {info.name for info in app.registered_commands}
+    completing = any(key.startswith("_CTREPORT_COMPLETE") or key == "_TYPER_COMPLETE_ARGS" for key in os.environ)
+    if len(argv) > 1 and argv[1] in names and not completing:
+        app.registered_commands = [info for info in app.registered_commands if info.name == argv[1]]
+
+
 def main() -> None:
     """Console-script entry point."""
+    _only_invoked_command(sys.argv)
     try:
         app()
     except BrokenPipeError:

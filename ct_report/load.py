@@ -21,10 +21,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 def bundled_data_dir() -> Path:
     """The fact base shipped with ctreport: inside the installed package, else the checkout's data/."""
-    packaged = Path(__file__).resolve().parent / "data"
+    here = Path(os.path.abspath(__file__)).parent
+    packaged = here / "data"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "data"
+    return here.parent / "data"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ Field metadata keys understood by both:
   internal   filled by the loader, never written in YAML.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Any, Literal
 

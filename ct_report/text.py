@@ -18,6 +18,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def fold(text: str) -> str:
     """A matching key: case, accents, Arabic diacritics, tatweel and letter variants folded."""
+    if text.isascii():
+        return text.casefold()
     text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06ff")
