@@ -80,7 +80,7 @@ def list_files(roots: tuple[Path, ...]) -> FileList:
                     str(root),
                     1,
                     1,
-                    "no such file or folder; check the path given with --data/--add or CTREPORT_DATA/CTREPORT_ADD",
+                    "no such file or folder; check the path (given as an argument, with --data/--add, or in CTREPORT_DATA/CTREPORT_ADD)",
                 )
             )
     if len(found.files) > MAX_FILES:
@@ -93,9 +93,18 @@ def list_files(roots: tuple[Path, ...]) -> FileList:
     return found
 
 
-def read_documents(
-    files: list[tuple[Path, Path]],
-) -> tuple[list[tuple[model.Document, Path, Path]], dict[tuple[int, str], tuple[int, int]], list[Problem]]:
+@dataclass
+class Documents:
+    """The files that parsed, and what the others mean for checking references."""
+
+    documents: list[tuple[model.Document, Path, Path]]
+    positions: dict[tuple[int, str], tuple[int, int]]
+    problems: list[Problem]
+    unresolved: set[str] | None
+    """Ids whose definitions were refused; None when a whole file could not be read."""
+
+
+def read_documents(files: list[tuple[Path, Path]]) -> Documents:
     # Imported here: a run answered from the cache never pays for PyYAML.
     from ct_report.validate import Converter
     from ct_report.yamlread import decode, parse
@@ -103,28 +112,32 @@ def read_documents(
     documents: list[tuple[model.Document, Path, Path]] = []
     positions: dict[tuple[int, str], tuple[int, int]] = {}
     problems: list[Problem] = []
+    unresolved: set[str] | None = set()
     for path, root in files:
         name = str(path)
         try:
             data = path.read_bytes()
         except OSError as error:
             problems.append(Problem(name, 1, 1, f"cannot read file: {error.strerror or error}"))
+            unresolved = None
             continue
         text, found = decode(data, name)
-        problems.extend(found)
-        if text is None or found:
-            continue
-        root_node, found = parse(text, name)
+        root_node = None
+        if text is not None and not found:
+            root_node, found = parse(text, name)
         problems.extend(found)
         if root_node is None:
+            unresolved = None
             continue
         converter = Converter(name)
         document = converter.to_document(root_node)
         problems.extend(converter.problems)
         positions.update(converter.positions)
+        if unresolved is not None:
+            unresolved |= converter.dropped
         if document is not None:
             documents.append((document, path, root))
-    return documents, positions, problems
+    return Documents(documents, positions, problems, unresolved)
 
 
 def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> tuple[dict[str, str | None], list[Path]]:
@@ -163,11 +176,13 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     from ct_report.validate import check_base
 
     listing = listing or list_files(selection.roots)
-    documents, positions, problems = read_documents(listing.files)
-    texts, text_files = read_texts(documents)
-    base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in documents], texts, positions)
+    read = read_documents(listing.files)
+    texts, text_files = read_texts(read.documents)
+    base, cross_problems = check_base(
+        [(doc, str(path)) for doc, path, _ in read.documents], texts, read.positions, read.unresolved
+    )
     files = [path for path, _ in listing.files] + text_files
-    return Report(base, files, len(listing.files), listing.problems + problems + cross_problems)
+    return Report(base, files, len(listing.files), listing.problems + read.problems + cross_problems)
 
 
 def _ignore(message: str) -> None:

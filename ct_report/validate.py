@@ -90,6 +90,8 @@ class Converter:
         self.file = file
         self.problems: list[Problem] = []
         self.positions: dict[tuple[int, str], tuple[int, int]] = {}
+        self.dropped: set[str] = set()
+        """Ids of objects written but refused; references to them are not reported again."""
 
     def problem(self, node: Node, path: str, message: str) -> None:
         if len(self.problems) >= MAX_PROBLEMS:
@@ -251,9 +253,14 @@ class Converter:
                 self.problem(node, path, f"missing required field '{name}'; set it here or at the top of the file")
             else:
                 self.problem(node, path, f"missing required field '{name}'; add it")
-        if missing or any(is_required(known[name]) for name in wrong if name in known):
-            return None
-        if wrong and cls in _DROPPED_WHOLE:
+        if (
+            missing
+            or any(is_required(known[name]) for name in wrong if name in known)
+            or (wrong and cls in _DROPPED_WHOLE)
+        ):
+            self.dropped.update(
+                k_node.value for k, k_node in node.pairs if k.value in ("id", "code") and isinstance(k_node, Scalar)
+            )
             return None
         if "origin" in {f.name for f in dataclasses.fields(cls)}:
             values["origin"] = model.Origin(self.file, node.line, node.column)
@@ -320,9 +327,10 @@ _DEFINED_UNDER = {
 class BaseChecker:
     """Cross-file checks over every document of a fact base."""
 
-    def __init__(self, positions: dict[tuple[int, str], tuple[int, int]]) -> None:
+    def __init__(self, positions: dict[tuple[int, str], tuple[int, int]], unresolved: set[str] | None) -> None:
         self.positions = positions
         self.problems: list[Problem] = []
+        self.unresolved = unresolved
 
     def at(self, obj: Any, file: str, name: str, message: str) -> None:
         line, column = self.positions.get((id(obj), name), (1, 1))
@@ -351,6 +359,8 @@ class BaseChecker:
         return {ident: obj for ident, (obj, _) in seen.items()}
 
     def reference(self, obj: Any, file: str, name: str, value: str | None, known: Iterable[str], what: str) -> None:
+        if self.unresolved is None or value in self.unresolved:
+            return  # its definition is broken and reported already; do not report every use too
         if value is not None and value not in known:
             self.at(
                 obj,
@@ -364,12 +374,15 @@ def check_base(
     documents: list[tuple[model.Document, str]],
     texts: dict[str, str | None],
     positions: dict[tuple[int, str], tuple[int, int]],
+    unresolved: set[str] | None = None,
 ) -> tuple[model.FactBase, list[Problem]]:
     """Merge documents into a FactBase and check everything that spans files.
 
     `texts` maps each source id with a `text:` path to the text read from it (None when unreadable).
+    `unresolved` holds ids whose definitions were refused; None means a whole file could not be
+    read, so any id may be defined there and references are not checked at all.
     """
-    check = BaseChecker(positions)
+    check = BaseChecker(positions, unresolved)
 
     def gather(section: str) -> list[Located]:
         return [(obj, file) for doc, file in documents for obj in getattr(doc, section)]

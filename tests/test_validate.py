@@ -372,7 +372,7 @@ def test_validate_missing_path(ctreport: Any, tmp_path: Path) -> None:
     run = ctreport(["validate", str(missing)])
     assert run.code == 1
     assert run.out.splitlines() == [
-        f"{missing}:1:1: no such file or folder; check the path given with --data/--add or CTREPORT_DATA/CTREPORT_ADD"
+        f"{missing}:1:1: no such file or folder; check the path (given as an argument, with --data/--add, or in CTREPORT_DATA/CTREPORT_ADD)"
     ]
     assert run.err == "ctreport: 1 problem in 1 file; fix them, or check with `ctreport validate`\n"
 
@@ -486,3 +486,21 @@ def test_typo_in_an_optional_key_of_a_source_does_not_hide_the_source(
     assert run.out.splitlines() == [
         f"{path}:22:5: unknown key 'langauge' (did you mean 'language'?) (at sources[0].langauge)"
     ]
+
+
+def test_a_broken_definition_is_reported_once_not_at_every_use(ctreport: Any, tiny: Path, tmp_path: Path) -> None:
+    unparsable = tmp_path / "unparsable"
+    shutil.copytree(tiny, unparsable)
+    (unparsable / "base.yaml").write_text("regions: [\n", encoding="utf-8")
+    run = ctreport(["validate", str(unparsable)])
+    assert run.code == 1
+    assert [line.split(": ", 1)[0] for line in run.out.splitlines()] == [f"{unparsable / 'base.yaml'}:2:1"]
+
+    refused = tmp_path / "refused"
+    shutil.copytree(tiny, refused)
+    base = (refused / "base.yaml").read_text(encoding="utf-8")
+    (refused / "base.yaml").write_text(base.replace("    title: Test article\n", ""), encoding="utf-8")
+    run = ctreport(["validate", str(refused)])
+    assert run.code == 1
+    assert len(run.out.splitlines()) == 1
+    assert "missing required field 'title'" in run.out
