@@ -11,12 +11,12 @@ temporary file renamed into place, so concurrent runs never read a half-written 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import sys
 import types
 import typing
+import zlib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,7 @@ from typing import Any
 
 from ct_report import __version__, model
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 Dependency = tuple[str, int, int, str]
 """(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
 
@@ -41,11 +41,15 @@ def cache_dir() -> Path:
 
 
 def cache_file(roots: tuple[Path, ...]) -> Path:
-    key = hashlib.sha256("\0".join(os.path.abspath(r) for r in roots).encode()).hexdigest()[:32]
+    # zlib is loaded at start-up anyway; hashlib is not, and only a changed file needs it.
+    joined = "\0".join(os.path.abspath(r) for r in roots).encode()
+    key = f"{zlib.crc32(joined):08x}{zlib.adler32(joined):08x}"
     return cache_dir() / f"base-{key}.json"
 
 
 def file_hash(path: Path) -> str:
+    import hashlib
+
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -76,45 +80,53 @@ class CacheProblem(Exception):
 
 
 def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
-    """The cached base if valid and current; None if absent or stale; CacheProblem if damaged."""
+    """The cached base if valid and current; None if absent or stale; CacheProblem if damaged.
+
+    The file is one JSON header line (format, version, the files the base was built from, the
+    payload's length and CRC-32), then the payload: so a stale cache is recognised without
+    parsing the base, and a damaged one before trusting it."""
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CacheProblem(f"unreadable ({error})") from None
+    except OSError as error:
+        raise CacheProblem(f"unreadable ({error.strerror or error})") from None
     try:
-        envelope = json.loads(raw)
-        if not isinstance(envelope, dict):
-            raise ValueError("not an object")
-        if envelope.get("format") != CACHE_FORMAT or envelope.get("version") != __version__:
+        end_of_header = raw.find(b"\n")
+        if end_of_header < 0:
+            raise ValueError("no header line")
+        header = json.loads(raw[:end_of_header])
+        if not isinstance(header, dict):
+            raise ValueError("header is not an object")
+        if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
             return None  # written by another ctreport: stale, not damaged
-        payload = envelope["payload"]
-        if hashlib.sha256(payload.encode()).hexdigest() != envelope["checksum"]:
-            raise ValueError("checksum mismatch")
-        data = json.loads(payload)
-        if not _unchanged(data["dependencies"], yaml_files):
+        payload = memoryview(raw)[end_of_header + 1 :]
+        if len(payload) != header["length"] or zlib.crc32(payload) != header["crc32"]:
+            raise ValueError("length or checksum mismatch")
+        if not _unchanged(header["dependencies"], yaml_files):
             return None
-        return _base_from_plain(data["base"])
+        return _base_from_plain(json.loads(bytes(payload)))
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         raise CacheProblem(f"damaged ({error})") from None
 
 
 def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> None:
-    payload = json.dumps({"dependencies": dependencies, "base": _base_to_plain(base)}, ensure_ascii=False)
-    envelope = {
-        "format": CACHE_FORMAT,
-        "version": __version__,
-        "checksum": hashlib.sha256(payload.encode()).hexdigest(),
-        "payload": payload,
-    }
     import tempfile
 
+    payload = json.dumps(_base_to_plain(base), ensure_ascii=False, separators=(",", ":")).encode()
+    header = {
+        "format": CACHE_FORMAT,
+        "version": __version__,
+        "dependencies": dependencies,
+        "length": len(payload),
+        "crc32": zlib.crc32(payload),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(envelope, stream, ensure_ascii=False)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
+            stream.write(payload)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -125,8 +137,13 @@ def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> N
 
 
 def _to_plain(value: Any) -> Any:
+    """Plain JSON data; fields still at their default (None, empty) are left out."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _to_plain(v)
+            for f in dataclasses.fields(value)
+            if (v := getattr(value, f.name)) is not None and v != ()
+        }
     if isinstance(value, tuple):
         return [_to_plain(v) for v in value]
     return value
@@ -168,7 +185,8 @@ def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
 
     def construct(data: dict[str, Any]) -> Any:
         for name, convert in converters.items():
-            data[name] = convert(data[name])
+            if name in data:
+                data[name] = convert(data[name])
         return cls(**data)
 
     return construct

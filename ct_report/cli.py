@@ -10,9 +10,8 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
@@ -32,8 +31,7 @@ app = typer.Typer(
 )
 
 
-@dataclass(frozen=True)
-class Common:
+class Common(NamedTuple):
     """The options every command accepts; list options keep their defaults elsewhere."""
 
     country: str | None = None
@@ -53,7 +51,7 @@ class Common:
     header: bool = True
     sort: str | None = None
     limit: int | None = None
-    count: bool = False
+    count_only: bool = False
     csv_formulas: bool = False
 
     def filters(self) -> Filters:
@@ -193,7 +191,7 @@ _LIST_OPTIONS = [
         help="Sort rows by this field; prefix with - for descending (e.g. --sort -year).",
     ),
     _option("limit", int | None, None, "--limit", panel=OUTPUT, min=0, help="At most this many rows."),
-    _option("count", bool, False, "--count", panel=OUTPUT, help="Print only the number of matching rows."),
+    _option("count_only", bool, False, "--count", panel=OUTPUT, help="Print only the number of matching rows."),
     _option(
         "csv_formulas",
         bool,
@@ -305,7 +303,7 @@ def _emit_rows(
     fields = _choose_fields(command_name, common, options.format)
     if not rows:
         _nothing_matched(common, term)
-    if common.count:
+    if common.count_only:
         write(term, f"{len(rows)}\n")
         return
     if options.format not in ("json", "ndjson", "yaml"):
@@ -380,7 +378,11 @@ def coverage(common: Common) -> None:
     base = _base(common)
     rows = coverage_rows(base, common.filters())
     term = Terminal.detect(common.no_color)
-    if _output(common, term).format == "table" and term.is_tty and not (common.fields or common.count or common.sort):
+    if (
+        _output(common, term).format == "table"
+        and term.is_tty
+        and not (common.fields or common.count_only or common.sort)
+    ):
         from ct_report.query import coverage_grid
         from ct_report.render import render_rows
 

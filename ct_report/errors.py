@@ -3,8 +3,8 @@ line (or one line per problem) on stderr; nothing else in the package exits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -18,8 +18,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with the fact base, located for editors and CI annotations."""
 
     file: str

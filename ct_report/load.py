@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ct_report import model
 from ct_report.errors import FactBaseError, Problem
@@ -28,8 +28,7 @@ def bundled_data_dir() -> Path:
     return here.parent / "data"
 
 
-@dataclass(frozen=True)
-class DataSelection:
+class DataSelection(NamedTuple):
     """Which files make up the fact base for this run."""
 
     roots: tuple[Path, ...]
@@ -50,15 +49,14 @@ class DataSelection:
         return cls((bundled_data_dir(), *extra), bundled=True, use_cache=use_cache)
 
 
-@dataclass
-class FileList:
-    files: list[tuple[Path, Path]] = field(default_factory=list)
+class FileList(NamedTuple):
+    files: list[tuple[Path, Path]]
     """(file, root it belongs to); a source's `text:` is relative to that root."""
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem]
 
 
 def list_files(roots: tuple[Path, ...]) -> FileList:
-    found = FileList()
+    found = FileList([], [])
     for root in roots:
         if root.is_file():
             found.files.append((root, root.parent))
@@ -89,12 +87,11 @@ def list_files(roots: tuple[Path, ...]) -> FileList:
                 str(roots[0]), 1, 1, f"{len(found.files):,} files, over the limit of {MAX_FILES:,}; merge small files"
             )
         )
-        found.files = []
+        return FileList([], found.problems)
     return found
 
 
-@dataclass
-class Documents:
+class Documents(NamedTuple):
     """The files that parsed, and what the others mean for checking references."""
 
     documents: list[tuple[model.Document, Path, Path]]
@@ -160,8 +157,7 @@ def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> tuple[dict
     return texts, read
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """What validating a fact base found."""
 
     base: model.FactBase

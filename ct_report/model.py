@@ -7,6 +7,10 @@ Field metadata keys understood by both:
   pattern    regular expression a string must match;
   inherited  may be omitted in a fact when the file sets it at the top level;
   internal   filled by the loader, never written in YAML.
+
+The classes are not declared frozen, although nothing changes them after loading: each frozen
+dataclass costs ~0.7 ms of start-up to generate, and start-up is what a CLI is judged by
+(see benchmarks/). repr is left out for the same reason.
 """
 
 from dataclasses import dataclass, field
@@ -66,7 +70,7 @@ def _opt(text: str, default: Any = None, **extra: Any) -> Any:
     return field(default=default, metadata={"doc": text, **extra})
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Origin:
     """Where an object was written: file (as given to the loader) and 1-based line and column."""
 
@@ -75,13 +79,13 @@ class Origin:
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Names:
     en: str = _doc("English name")
     ar: str | None = _opt("Arabic name")
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Region:
     id: str = _doc("Scheme-prefixed id, e.g. 'm49:western-europe'", pattern=REGION_ID_PATTERN)
     scheme: RegionScheme = _doc("'crt' (the report's own chapters) or 'm49' (UN regions)")
@@ -91,7 +95,7 @@ class Region:
     aliases: tuple[str, ...] = _opt("Other names accepted by --region", ())
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Country:
     code: str = _doc("ISO 3166-1 alpha-2 code", pattern=COUNTRY_PATTERN)
     alpha3: str = _doc("ISO 3166-1 alpha-3 code", pattern=r"^[A-Z]{3}$")
@@ -100,7 +104,7 @@ class Country:
     aliases: tuple[str, ...] = _opt("Other names accepted by --country", ())
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Entity:
     id: str = _doc("Identifier used by facts", pattern=ID_PATTERN)
     kind: EntityKind = _doc("What sort of body this is")
@@ -112,7 +116,7 @@ class Entity:
     country: str | None = _opt("Country of a national institution", pattern=COUNTRY_PATTERN)
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Edition:
     id: str = _doc("Identifier, e.g. crt-2021", pattern=ID_PATTERN)
     title: str = _doc("Title of the edition")
@@ -122,7 +126,7 @@ class Edition:
     published_source: str | None = _opt("Source id for the release date")
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Source:
     id: str = _doc("Identifier used by facts", pattern=ID_PATTERN)
     kind: SourceKind = _doc("'report': the chapter or a verbatim mirror; 'press': an article about it")
@@ -138,7 +142,7 @@ class Source:
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Figure:
     """A number as the source gives it: the value (if any) and how sure the source is."""
 
@@ -147,14 +151,14 @@ class Figure:
     text: str | None = _opt("The source's words when no plain number fits, e.g. 'roughly double'")
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Event:
     description: str = _doc("What happened")
     date: str | None = _opt("When (YYYY, YYYY-MM or YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
     place: str | None = _opt("Where")
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Fact:
     id: str = _doc("Unique identifier, e.g. ma-2021-arrests", pattern=ID_PATTERN)
     kind: FactKind = _doc("What the fact is about")
@@ -200,7 +204,7 @@ KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 KIND_SPECIFIC_FIELDS = frozenset().union(*(allowed for _, allowed in KIND_FIELDS.values()))
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Document:
     """One YAML file of the fact base. Every section is optional; files are merged on load."""
 
@@ -215,7 +219,7 @@ class Document:
     facts: tuple[Fact, ...] = _opt("Facts", ())
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class FactBase:
     """The whole validated fact base, indexed for queries."""
 

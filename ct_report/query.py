@@ -7,8 +7,7 @@ Every list query returns `Rows`: a list of flat dicts whose keys are the command
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ct_report.errors import UsageError
 from ct_report.model import Fact, FactBase, Figure
@@ -17,8 +16,7 @@ from ct_report.text import fold, slug, suggest
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     name: str
     description: str
     in_table: bool = True
@@ -135,8 +133,7 @@ FIELDS: dict[str, list[Field]] = {
 }
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
     """Filters shared by every command; None means 'any'."""
 
     country: str | None = None

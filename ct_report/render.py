@@ -7,14 +7,11 @@ every string written anywhere has escape sequences and control characters stripp
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from ct_report.query import Field, Row
 from ct_report.text import terminal_safe
@@ -23,8 +20,7 @@ FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass
-class Terminal:
+class Terminal(NamedTuple):
     """The streams and what they are connected to, passed down instead of read from globals."""
 
     stdout: TextIO
@@ -50,8 +46,7 @@ class Terminal:
         return True
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """How to write rows: chosen by the shared output options of every command."""
 
     format: str
@@ -184,6 +179,9 @@ def _yaml(payload: Any) -> str:
 
 
 def _csv(rows: list[Row], names: list[str], options: Options) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if options.header:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
@@ -20,6 +18,8 @@ def fold(text: str) -> str:
     """A matching key: case, accents, Arabic diacritics, tatweel and letter variants folded."""
     if text.isascii():
         return text.casefold()
+    import unicodedata
+
     text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06ff")
@@ -37,6 +37,8 @@ def terminal_safe(text: str) -> str:
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for a close match, else ''."""
+    import difflib
+
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean '{lowered[close[0]]}'?)" if close else ""

@@ -98,15 +98,17 @@ def test_damaged_cache_is_rebuilt_with_a_warning(base_dir: Path, damage: str) ->
     selection = DataSelection((base_dir,), bundled=False)
     expected = load_base(selection)
     (path,) = cache_files()
-    raw = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    flipped = bytearray(raw)
+    flipped[-10] ^= 0x01
     damaged = {
-        "garbage": "\x00\x01garbage",
+        "garbage": b"\x00\x01garbage",
         "truncated": raw[: len(raw) // 2],
-        "checksum": raw.replace('"checksum": "', '"checksum": "0', 1),
-        "not-an-object": "[1, 2]",
-        "empty": "",
+        "checksum": bytes(flipped),
+        "not-an-object": b"[1, 2]\n{}",
+        "empty": b"",
     }[damage]
-    path.write_text(damaged, encoding="utf-8")
+    path.write_bytes(damaged)
     warnings: list[str] = []
     assert load_base(selection, warn=warnings.append) == expected
     assert len(warnings) == 1 and "rebuilding it" in warnings[0]
@@ -118,13 +120,14 @@ def test_cache_from_another_version_is_silently_rebuilt(base_dir: Path) -> None:
     selection = DataSelection((base_dir,), bundled=False)
     load_base(selection)
     (path,) = cache_files()
-    envelope = json.loads(path.read_text(encoding="utf-8"))
-    envelope["version"] = "0.0.0-other"
-    path.write_text(json.dumps(envelope), encoding="utf-8")
+    header_line, payload = path.read_bytes().split(b"\n", 1)
+    header = json.loads(header_line)
+    header["version"] = "0.0.0-other"
+    path.write_bytes(json.dumps(header).encode() + b"\n" + payload)
     warnings: list[str] = []
     load_base(selection, warn=warnings.append)
     assert warnings == []
-    assert json.loads(path.read_text(encoding="utf-8"))["version"] != "0.0.0-other"
+    assert json.loads(path.read_bytes().split(b"\n", 1)[0])["version"] != "0.0.0-other"
 
 
 def test_unwritable_cache_dir_warns_and_answers(ctreport: Any, tmp_path: Path) -> None:
