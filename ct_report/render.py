@@ -75,6 +75,16 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not serialisable: {value!r}")  # pragma: no cover - rows hold plain data
 
 
+def _json_array(items: list[Any], pretty: bool) -> str:
+    """Indented on a terminal; otherwise one object per line, which stays readable and lets the
+    C encoder do the work (indented output goes through the pure-Python encoder)."""
+    if pretty:
+        return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    if not items:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]\n"
+
+
 def clean(value: Any) -> Any:
     """Strip control characters from every string inside a JSON-ready value."""
     if isinstance(value, str):
@@ -103,9 +113,7 @@ def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term
     names = [f.name for f in fields]
     fmt = options.format
     if fmt == "json":
-        write(
-            term, json.dumps([clean({n: r.get(n) for n in names}) for r in rows], ensure_ascii=False, indent=2) + "\n"
-        )
+        write(term, _json_array([clean({n: r.get(n) for n in names}) for r in rows], pretty=term.is_tty))
     elif fmt == "ndjson":
         write(term, "".join(json.dumps(clean({n: r.get(n) for n in names}), ensure_ascii=False) + "\n" for r in rows))
     elif fmt == "yaml":

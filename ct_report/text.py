@@ -32,6 +32,8 @@ def slug(text: str) -> str:
 
 def terminal_safe(text: str) -> str:
     """Text with escape sequences and control characters removed (tab and newline kept)."""
+    if _CONTROL.search(text) is None:  # the common case; ESC is a control character too
+        return text
     return _CONTROL.sub("", _ANSI.sub("", text))
 
 

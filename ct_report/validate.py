@@ -83,6 +83,29 @@ class _TooMany(Exception):
     """Raised once a file has MAX_PROBLEMS problems; the conversion stops there."""
 
 
+@cache
+def _plan(hint: Any) -> tuple[str, Any, bool]:
+    """How to convert a value of type `hint`: (kind, what the kind needs, whether None is allowed).
+    Worked out once per type rather than once per YAML node."""
+    inner, optional = unwrap_optional(hint)
+    if dataclasses.is_dataclass(inner):
+        return "dataclass", inner, optional
+    if get_origin(inner) is tuple:
+        return "tuple", get_args(inner)[0], optional
+    if get_origin(inner) is Literal:
+        return "choice", get_args(inner), optional
+    if inner is int:
+        return "int", inner, optional
+    if inner is str:
+        return "str", inner, optional
+    raise TypeError(f"unsupported schema type {inner!r}")  # pragma: no cover - model bug
+
+
+@cache
+def _has_origin(cls: type) -> bool:
+    return any(f.name == "origin" for f in dataclasses.fields(cls))
+
+
 class Converter:
     """Turns nodes of one file into model objects, collecting problems instead of raising."""
 
@@ -108,7 +131,7 @@ class Converter:
         self.problems.append(Problem(self.file, node.line, node.column, message + where))
 
     def convert(self, node: Node, hint: Any, path: str) -> Any:
-        inner, optional = unwrap_optional(hint)
+        kind, inner, optional = _plan(hint)
         if isinstance(node, Scalar) and node.tag == NULL_TAG:
             if optional and node.value in ("", "~", "null"):
                 return None
@@ -118,17 +141,15 @@ class Converter:
                 else:
                     self.problem(node, path, "no value after the key; write one, or remove the key")
                 return None
-        if dataclasses.is_dataclass(inner):
-            return self.to_dataclass(node, typing.cast(type, inner), path)
-        if get_origin(inner) is tuple:
-            return self.to_tuple(node, get_args(inner)[0], path)
-        if get_origin(inner) is Literal:
-            return self.to_choice(node, get_args(inner), path)
-        if inner is int:
+        if kind == "dataclass":
+            return self.to_dataclass(node, inner, path)
+        if kind == "tuple":
+            return self.to_tuple(node, inner, path)
+        if kind == "choice":
+            return self.to_choice(node, inner, path)
+        if kind == "int":
             return self.to_int(node, path)
-        if inner is str:
-            return self.to_str(node, path)
-        raise TypeError(f"unsupported schema type {inner!r}")  # pragma: no cover - model bug
+        return self.to_str(node, path)
 
     def to_str(self, node: Node, path: str) -> str | None:
         if not isinstance(node, Scalar):
@@ -262,7 +283,7 @@ class Converter:
                 k_node.value for k, k_node in node.pairs if k.value in ("id", "code") and isinstance(k_node, Scalar)
             )
             return None
-        if "origin" in {f.name for f in dataclasses.fields(cls)}:
+        if _has_origin(cls):
             values["origin"] = model.Origin(self.file, node.line, node.column)
         obj = cls(**values)
         for name, position in where.items():
