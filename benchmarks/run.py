@@ -29,10 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ct_report.model import Relation
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (1000, 10_000, 100_000)
@@ -293,17 +296,8 @@ AR_WORDS = (
     "التشريعات الإصلاحات المجتمع التطرف التجنيد التهديدات الهجمات اليقظة التدابير الوزارة"
 ).split()
 SYLLABLES = "ba da ka la ma na ra sa ta va lo mi ne ri so tu al an ar el en is on or ur ia".split()
-RELATIONS = (
-    "strong-cooperation",
-    "cooperation",
-    "co-chair",
-    "founding-member",
-    "member",
-    "host",
-    "designation",
-    "tension",
-    "assistance",
-)
+# The relation names come from the model, so the generated bases never drift from the schema.
+RELATIONS = typing.get_args(Relation)
 QUALIFIERS = ("exact", "at-least", "more-than", "about", "reportedly")
 # One file's facts, in order; a file with fewer facts takes the first ones.
 FILE_KINDS = (
