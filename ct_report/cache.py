@@ -24,7 +24,7 @@ from typing import Any
 
 from ct_report import __version__, model
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 Dependency = tuple[str, int, int, str]
 """(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
 
@@ -105,7 +105,7 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
             raise ValueError("length or checksum mismatch")
         if not _unchanged(header["dependencies"], yaml_files):
             return None
-        return _base_from_plain(json.loads(bytes(payload)))
+        return _base_from_payload(bytes(payload))
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         raise CacheProblem(f"damaged ({error})") from None
 
@@ -113,7 +113,7 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
 def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> None:
     import tempfile
 
-    payload = json.dumps(_base_to_plain(base), ensure_ascii=False, separators=(",", ":")).encode()
+    payload = _payload(base)
     header = {
         "format": CACHE_FORMAT,
         "version": __version__,
@@ -149,16 +149,29 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-def _base_to_plain(base: model.FactBase) -> dict[str, Any]:
-    return {
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _payload(base: model.FactBase) -> bytes:
+    """A line of everything but the facts, then one JSON array per fact kind, back to back;
+    the first line records where each array lies, so a query decodes only the kinds it reads."""
+    sections = [_dumps([_to_plain(f) for f in base.of_kind(kind)]) for kind in model.FACT_KINDS]
+    offsets, position = {}, 0
+    for kind, section in zip(model.FACT_KINDS, sections, strict=True):
+        offsets[kind] = [position, position + len(section)]
+        position += len(section)
+    meta = {
         "regions": [_to_plain(r) for r in base.regions.values()],
         "countries": [_to_plain(c) for c in base.countries.values()],
         "entities": [_to_plain(e) for e in base.entities.values()],
         "editions": [_to_plain(e) for e in base.editions.values()],
         "sources": [_to_plain(s) for s in base.sources.values()],
-        "facts": [_to_plain(f) for f in base.facts],
         "texts": base.texts,
+        "years": list(base.years),
+        "kinds": offsets,
     }
+    return _dumps(meta) + b"\n" + b"".join(sections)
 
 
 def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -192,17 +205,29 @@ def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
     return construct
 
 
-def _base_from_plain(data: dict[str, Any]) -> model.FactBase:
+def _base_from_payload(payload: bytes) -> model.FactBase:
+    end_of_meta = payload.index(b"\n")
+    meta = json.loads(payload[:end_of_meta])
+    sections = memoryview(payload)[end_of_meta + 1 :]
+    build_fact = _builder(model.Fact)
+
+    def loader(start: int, end: int) -> model.FactLoader:
+        return lambda: tuple(build_fact(f) for f in json.loads(bytes(sections[start:end])))
+
     def index(section: str, cls: type, key: str) -> dict[str, Any]:
         build = _builder(cls)
-        return {item[key]: build(item) for item in data[section]}
+        return {item[key]: build(item) for item in meta[section]}
 
+    facts_by_kind: dict[str, tuple[model.Fact, ...] | model.FactLoader] = {
+        kind: loader(start, end) for kind, (start, end) in meta["kinds"].items()
+    }
     return model.FactBase(
         regions=index("regions", model.Region, "id"),
         countries=index("countries", model.Country, "code"),
         entities=index("entities", model.Entity, "id"),
         editions=index("editions", model.Edition, "id"),
         sources=index("sources", model.Source, "id"),
-        facts=tuple(_builder(model.Fact)(f) for f in data["facts"]),
-        texts=dict(data["texts"]),
+        facts_by_kind=facts_by_kind,
+        years=tuple(meta["years"]),
+        texts=dict(meta["texts"]),
     )

@@ -35,7 +35,7 @@ def countries(ctx: Any, incomplete: str) -> list[str]:
 
 def years(ctx: Any, incomplete: str) -> list[str]:
     base = _base(ctx)
-    return _matching(sorted({str(f.year) for f in base.facts}), incomplete) if base else []
+    return _matching([str(year) for year in base.years], incomplete) if base else []
 
 
 def regions(ctx: Any, incomplete: str) -> list[str]:

@@ -55,13 +55,22 @@ class FileList(NamedTuple):
     problems: list[Problem]
 
 
+def _yaml_files_under(root: Path) -> list[Path]:
+    """Every .yaml/.yml file below `root`, sorted. os.walk rather than Path.rglob: it is several
+    times faster on the thousands of files of a large fact base, and this runs on every call."""
+    found: list[str] = []
+    for folder, _, names in os.walk(root):
+        found.extend(os.path.join(folder, name) for name in names if name.endswith(YAML_SUFFIXES))
+    return [Path(p) for p in sorted(found)]
+
+
 def list_files(roots: tuple[Path, ...]) -> FileList:
     found = FileList([], [])
     for root in roots:
         if root.is_file():
             found.files.append((root, root.parent))
         elif root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+            files = _yaml_files_under(root)
             if not files:
                 found.problems.append(
                     Problem(

@@ -13,8 +13,9 @@ dataclass costs ~0.7 ms of start-up to generate, and start-up is what a CLI is j
 (see benchmarks/). repr is left out for the same reason.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 SCHEMA_VERSION = 1
 
@@ -219,21 +220,97 @@ class Document:
     facts: tuple[Fact, ...] = _opt("Facts", ())
 
 
-@dataclass(repr=False)
-class FactBase:
-    """The whole validated fact base, indexed for queries."""
+FACT_KINDS: tuple[str, ...] = get_args(FactKind)
 
-    regions: dict[str, Region]
-    countries: dict[str, Country]
-    entities: dict[str, Entity]
-    editions: dict[str, Edition]
-    sources: dict[str, Source]
-    facts: tuple[Fact, ...]
-    texts: dict[str, str] = field(default_factory=dict)
-    """Shipped source texts by source id."""
+FactLoader = Callable[[], tuple[Fact, ...]]
+
+
+class FactBase:
+    """The whole validated fact base, indexed for queries.
+
+    Facts are grouped by kind, in file order within a kind. A kind may be given as a function
+    that loads it on first use (the compiled cache does this), so a query about one kind never
+    pays for decoding the others; `facts` loads them all.
+    """
+
+    def __init__(
+        self,
+        *,
+        regions: dict[str, Region],
+        countries: dict[str, Country],
+        entities: dict[str, Entity],
+        editions: dict[str, Edition],
+        sources: dict[str, Source],
+        facts_by_kind: dict[str, tuple[Fact, ...] | FactLoader],
+        years: tuple[int, ...],
+        texts: dict[str, str],
+    ) -> None:
+        self.regions = regions
+        self.countries = countries
+        self.entities = entities
+        self.editions = editions
+        self.sources = sources
+        self.years = years
+        """Every year some fact covers, ascending."""
+        self.texts = texts
+        """Shipped source texts by source id."""
+        self._by_kind = facts_by_kind
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        regions: dict[str, Region],
+        countries: dict[str, Country],
+        entities: dict[str, Entity],
+        editions: dict[str, Edition],
+        sources: dict[str, Source],
+        facts: Iterable[Fact],
+        texts: dict[str, str],
+    ) -> "FactBase":
+        by_kind: dict[str, list[Fact]] = {kind: [] for kind in FACT_KINDS}
+        for fact in facts:
+            by_kind[fact.kind].append(fact)
+        return cls(
+            regions=regions,
+            countries=countries,
+            entities=entities,
+            editions=editions,
+            sources=sources,
+            facts_by_kind={kind: tuple(items) for kind, items in by_kind.items()},
+            years=tuple(sorted({f.year for items in by_kind.values() for f in items})),
+            texts=texts,
+        )
+
+    def of_kind(self, kind: str) -> tuple[Fact, ...]:
+        loaded = self._by_kind.get(kind, ())
+        if callable(loaded):
+            loaded = self._by_kind[kind] = loaded()
+        return loaded
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        """Every fact: grouped by kind (in FACT_KINDS order), in file order within a kind."""
+        return tuple(fact for kind in FACT_KINDS for fact in self.of_kind(kind))
 
     def fact(self, fact_id: str) -> Fact | None:
         for fact in self.facts:
             if fact.id == fact_id:
                 return fact
         return None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FactBase):
+            return NotImplemented
+        return (
+            self.regions == other.regions
+            and self.countries == other.countries
+            and self.entities == other.entities
+            and self.editions == other.editions
+            and self.sources == other.sources
+            and self.facts == other.facts
+            and self.years == other.years
+            and self.texts == other.texts
+        )
+
+    __hash__ = None  # type: ignore[assignment]

@@ -208,7 +208,7 @@ def arrange(rows: list[Row], fields: list[Field], sort: str | None, limit: int |
 
 
 def check_year(base: FactBase, year: int | None) -> None:
-    years = sorted({fact.year for fact in base.facts})
+    years = base.years
     if year is not None and year not in years:
         covered = f"{years[0]}–{years[-1]}" if years else "none"
         raise UsageError(f"no facts for year {year}; years covered: {covered}")
@@ -226,8 +226,8 @@ def select(base: FactBase, kind: str, filters: Filters) -> list[Fact]:
     return sorted(
         (
             fact
-            for fact in base.facts
-            if fact.kind == kind and (country is None or fact.country == country) and filters.years_match(fact.year)
+            for fact in base.of_kind(kind)
+            if (country is None or fact.country == country) and filters.years_match(fact.year)
         ),
         key=lambda fact: (fact.country, fact.year),
     )
@@ -361,14 +361,16 @@ def partner_rows(
     kind: str | None = None,
     relation: str | None = None,
 ) -> list[Row]:
-    facts = select(base, "partner", filters)
     check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
     check_choice(relation, _relations(), "relation")
     wanted_regions = resolve_region(base, region) if region else None
     rows = []
-    for fact in facts:
+    regions_of: dict[str, set[str]] = {}  # many facts name the same partner
+    for fact in select(base, "partner", filters):
         assert fact.partner is not None
-        regions = partner_regions(base, fact.partner)
+        if fact.partner not in regions_of:
+            regions_of[fact.partner] = partner_regions(base, fact.partner)
+        regions = regions_of[fact.partner]
         if wanted_regions is not None and not regions & wanted_regions:
             continue
         if kind is not None and partner_kind(base, fact.partner) != kind:
@@ -574,7 +576,7 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     for cc in countries:
 
         def facts(kind: str, year: int, cc: str = cc) -> list[Fact]:
-            return [f for f in base.facts if f.kind == kind and f.country == cc and f.year == year]
+            return [f for f in base.of_kind(kind) if f.country == cc and f.year == year]
 
         def first_figure(kind: str, name: str, year: int) -> tuple[Figure | None, Fact | None]:
             for fact in facts(kind, year):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NamedTuple, TextIO
@@ -75,6 +76,16 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not serialisable: {value!r}")  # pragma: no cover - rows hold plain data
 
 
+# JSON escapes C0 controls (ESC included) itself; these are what it would print raw.
+_SURVIVES_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_rows(items: list[Any], fmt: str, pretty: bool) -> str:
+    if fmt == "ndjson":
+        return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    return _json_array(items, pretty)
+
+
 def _json_array(items: list[Any], pretty: bool) -> str:
     """Indented on a terminal; otherwise one object per line, which stays readable and lets the
     C encoder do the work (indented output goes through the pure-Python encoder)."""
@@ -112,10 +123,12 @@ def write(term: Terminal, text: str) -> None:
 def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term: Terminal) -> None:
     names = [f.name for f in fields]
     fmt = options.format
-    if fmt == "json":
-        write(term, _json_array([clean({n: r.get(n) for n in names}) for r in rows], pretty=term.is_tty))
-    elif fmt == "ndjson":
-        write(term, "".join(json.dumps(clean({n: r.get(n) for n in names}), ensure_ascii=False) + "\n" for r in rows))
+    if fmt in ("json", "ndjson"):
+        selected = [{n: r.get(n) for n in names} for r in rows]
+        text = _json_rows(selected, fmt, term.is_tty)
+        if _SURVIVES_JSON.search(text):  # rare: clean every string, not just the output
+            text = _json_rows([clean(r) for r in selected], fmt, term.is_tty)
+        write(term, text)
     elif fmt == "yaml":
         write(term, _yaml([clean({n: r.get(n) for n in names}) for r in rows]))
     elif fmt == "csv":

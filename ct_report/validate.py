@@ -473,13 +473,13 @@ def check_base(
                 f"quote does not appear verbatim in the text of source '{fact.source}'; copy it exactly",
             )
 
-    base = model.FactBase(
+    base = model.FactBase.build(
         regions=regions,
         countries=countries,
         entities=entities,
         editions=editions,
         sources=sources,
-        facts=tuple(fact for fact, _ in facts),
+        facts=(fact for fact, _ in facts),
         texts={k: v for k, v in texts.items() if v is not None},
     )
     # Facts inheriting a wrong top-level value report it at the same place; say it once.
