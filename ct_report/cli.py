@@ -21,6 +21,7 @@ from ct_report.load import DataSelection, load_base
 from ct_report.model import FactBase
 from ct_report.query import FIELDS, Field, Filters, Row
 from ct_report.render import FORMATS, Options, Terminal
+from ct_report.views import Line
 
 app = typer.Typer(
     name="ctreport",
@@ -32,7 +33,7 @@ app = typer.Typer(
 
 
 class Common(NamedTuple):
-    """The options every command accepts; list options keep their defaults elsewhere."""
+    """The options shared by commands; a command without an option sees its default."""
 
     country: str | None = None
     year: int | None = None
@@ -69,7 +70,44 @@ def _option(
 
 
 FILTERS, OUTPUT, DATA = "Filters", "Output", "Fact base"
-_SHARED_OPTIONS = [
+# Option groups; each command takes the groups that mean something for it, so no command
+# accepts an option only to ignore it.
+DATA_OPTIONS = [
+    _option(
+        "data",
+        list[Path] | None,
+        None,
+        "--data",
+        panel=DATA,
+        help="Use this fact base (YAML file or folder) instead of the bundled one; repeatable. Env: CTREPORT_DATA.",
+    ),
+    _option(
+        "add",
+        list[Path] | None,
+        None,
+        "--add",
+        panel=DATA,
+        help="Add these YAML files or folders to the fact base; repeatable. Env: CTREPORT_ADD.",
+    ),
+    _option(
+        "no_cache",
+        bool,
+        False,
+        "--no-cache",
+        panel=DATA,
+        help="Read the YAML files even when a valid compiled cache exists.",
+    ),
+    _option(
+        "no_color",
+        bool,
+        False,
+        "--no-color",
+        panel=OUTPUT,
+        help="No colour, even on a terminal (NO_COLOR and TERM=dumb work too).",
+    ),
+    _option("debug", bool, False, "--debug", hidden=True, help="Show a traceback for unexpected errors."),
+]
+FILTER_OPTIONS = [
     _option(
         "country",
         str | None,
@@ -108,6 +146,8 @@ _SHARED_OPTIONS = [
         help="Only years up to this one.",
         autocompletion=complete.years,
     ),
+]
+FORMAT_OPTIONS = [
     _option(
         "format",
         str | None,
@@ -119,7 +159,8 @@ _SHARED_OPTIONS = [
         help=f"Output format: {', '.join(FORMATS)}. Default: table on a terminal, plain when piped.",
     ),
     _option("json", bool, False, "--json", panel=OUTPUT, help="Same as --format json."),
-    _option("fail_empty", bool, False, "--fail-empty", panel=OUTPUT, help="Exit with code 3 when nothing matches."),
+]
+LANG_OPTIONS = [
     _option(
         "lang",
         str,
@@ -127,43 +168,13 @@ _SHARED_OPTIONS = [
         "--lang",
         panel=OUTPUT,
         autocompletion=complete.languages,
-        help="Language of names and statements in tables: en or ar (JSON always carries both).",
+        help="Language of names and statements in tables and text: en or ar (JSON always carries both).",
     ),
-    _option(
-        "no_color",
-        bool,
-        False,
-        "--no-color",
-        panel=OUTPUT,
-        help="No colour, even on a terminal (NO_COLOR and TERM=dumb work too).",
-    ),
-    _option(
-        "data",
-        list[Path] | None,
-        None,
-        "--data",
-        panel=DATA,
-        help="Use this fact base (YAML file or folder) instead of the bundled one; repeatable. Env: CTREPORT_DATA.",
-    ),
-    _option(
-        "add",
-        list[Path] | None,
-        None,
-        "--add",
-        panel=DATA,
-        help="Add these YAML files or folders to the fact base; repeatable. Env: CTREPORT_ADD.",
-    ),
-    _option(
-        "no_cache",
-        bool,
-        False,
-        "--no-cache",
-        panel=DATA,
-        help="Read the YAML files even when a valid compiled cache exists.",
-    ),
-    _option("debug", bool, False, "--debug", hidden=True, help="Show a traceback for unexpected errors."),
 ]
-_LIST_OPTIONS = [
+EMPTY_OPTIONS = [
+    _option("fail_empty", bool, False, "--fail-empty", panel=OUTPUT, help="Exit with code 3 when nothing matches."),
+]
+LIST_OPTIONS = [
     _option(
         "fields",
         str | None,
@@ -201,22 +212,23 @@ _LIST_OPTIONS = [
         help="Leave CSV cells starting with = + - @ as they are (default: prefix them with ' so spreadsheets do not run them).",
     ),
 ]
+ROWS = DATA_OPTIONS + FILTER_OPTIONS + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS + LIST_OPTIONS
+DOCUMENTS = DATA_OPTIONS + FILTER_OPTIONS + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS
 
 
-def command(name: str, lists: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register a command taking `common: Common` plus its own parameters; `lists` adds the
-    options of commands that print rows (--fields, --sort, --limit, --count, ...)."""
-    shared = _SHARED_OPTIONS + (_LIST_OPTIONS if lists else [])
+def command(name: str, options: list[inspect.Parameter]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command taking `common: Common` plus its own parameters and the given
+    shared options (declared once above, parsed into `Common`)."""
 
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
         own = [p for p in inspect.signature(func).parameters.values() if p.name != "common"]
 
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> None:
-            common = Common(**{p.name: kwargs.pop(p.name) for p in shared})
+            common = Common(**{p.name: kwargs.pop(p.name) for p in options})
             _run(common, lambda: func(common=common, **kwargs))
 
-        wrapper.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]
+        wrapper.__signature__ = inspect.Signature(own + options)  # type: ignore[attr-defined]
         del wrapper.__wrapped__  # Typer must read the new signature, not the original's
         return app.command(name)(wrapper)
 
@@ -246,7 +258,7 @@ def _run(common: Common, action: Callable[[], None]) -> None:
         typer.echo(
             f"ctreport: internal error: {type(error).__name__}: {error}; rerun with --debug and report it", err=True
         )
-        raise typer.Exit(70) from None
+        raise typer.Exit(ExitCode.INTERNAL) from None
 
 
 def _silence_stdout() -> None:
@@ -257,16 +269,17 @@ def _silence_stdout() -> None:
 
 
 def _output(common: Common, term: Terminal, title: str = "", footer: str = "") -> Options:
-    fmt = "json" if common.json else (common.format or term.default_format())
+    fmt = "json" if common.json else (common.format if common.format is not None else term.default_format())
     if fmt not in FORMATS:
         from ct_report.text import suggest
 
         raise UsageError(f"unknown format '{fmt}'{suggest(fmt, FORMATS)}; valid: {', '.join(FORMATS)}")
+    if common.lang not in ("en", "ar"):
+        raise UsageError(f"unknown language '{common.lang}'; valid: en, ar")
     return Options(fmt, header=common.header, csv_formulas=common.csv_formulas, title=title, footer=footer)
 
 
-def _choose_fields(command_name: str, common: Common, fmt: str) -> list[Field]:
-    available = FIELDS[command_name]
+def _choose_fields(available: list[Field], command_name: str, common: Common, fmt: str) -> list[Field]:
     if common.fields is None:
         return [f for f in available if f.in_table] if fmt == "table" else list(available)
     by_name = {f.name: f for f in available}
@@ -283,34 +296,64 @@ def _choose_fields(command_name: str, common: Common, fmt: str) -> list[Field]:
 
 
 def _footer(base: FactBase, rows: list[Row]) -> str:
-    sources = sorted({row["source"] for row in rows})
+    sources = sorted({row["source"] for row in rows if "source" in row})
+    if not sources:
+        return ""
     named = ", ".join(f"{s} ({base.sources[s].kind})" for s in sources)
     return f"Source: {named}. `ctreport show ID` gives a fact's passage."
 
 
 def _emit_rows(
-    command_name: str, common: Common, base: FactBase, rows: list[Row], title: str, bars: str | None = None
+    command_name: str,
+    common: Common,
+    rows: list[Row],
+    title: str,
+    footer: str = "",
+    bars: str | None = None,
+    available: list[Field] | None = None,
 ) -> None:
-    """Write rows in the chosen format. `bars` names a numeric field drawn as a bar on a terminal."""
+    """Write rows in the chosen format: the one output path of every command that prints rows.
+    `bars` names a numeric field drawn as a bar on a terminal table."""
     from ct_report.query import arrange, localise
     from ct_report.render import add_bars, render_rows, write
 
     term = Terminal.detect(common.no_color)
-    if common.lang not in ("en", "ar"):
-        raise UsageError(f"unknown language '{common.lang}'; valid: en, ar")
-    rows = arrange(rows, FIELDS[command_name], common.sort, common.limit)
-    options = _output(common, term, title=title, footer=_footer(base, rows) if rows and "source" in rows[0] else "")
-    fields = _choose_fields(command_name, common, options.format)
+    available = available if available is not None else FIELDS[command_name]
+    options = _output(common, term, title=title, footer=footer)
+    fields = _choose_fields(available, command_name, common, options.format)
     if not rows:
         _nothing_matched(common, term)
     if common.count_only:
         write(term, f"{len(rows)}\n")
         return
+    rows = arrange(rows, available, common.sort, common.limit)
     if options.format not in ("json", "ndjson", "yaml"):
         rows = localise(rows, common.lang)
     if bars and options.format == "table" and term.is_tty and common.fields is None:
         fields = add_bars(rows, fields, bars)
     render_rows(rows, fields, options, term)
+
+
+def _emit_document(
+    common: Common,
+    documents: list[Row],
+    lines: list[Line],
+    rows: list[Row],
+    row_fields: list[Field],
+    single: bool,
+) -> None:
+    """Write the answer of summary, show or compare: JSON, NDJSON and YAML give the documents;
+    table and plain give the text `lines`; csv and markdown give the same answer as `rows`."""
+    from ct_report.render import render_document, render_rows
+
+    term = Terminal.detect(common.no_color)
+    options = _output(common, term)
+    if not documents:
+        _nothing_matched(common, term)
+    if options.format in ("csv", "markdown"):
+        render_rows(rows, row_fields, options, term)
+    else:
+        render_document(documents, options, term, lines, single=single)
 
 
 def _nothing_matched(common: Common, term: Terminal) -> None:
@@ -342,7 +385,7 @@ def main_options(
     """
 
 
-@command("arrests", lists=True)
+@command("arrests", ROWS)
 def arrests(common: Common) -> None:
     """Arrests by country and year: people arrested, operations, cells and plot targets.
 
@@ -352,10 +395,10 @@ def arrests(common: Common) -> None:
 
     base = _base(common)
     rows = arrest_rows(base, common.filters())
-    _emit_rows("arrests", common, base, rows, "Terrorism-related arrests", bars="arrested")
+    _emit_rows("arrests", common, rows, "Terrorism-related arrests", _footer(base, rows), bars="arrested")
 
 
-@command("incidents", lists=True)
+@command("incidents", ROWS)
 def incidents(common: Common) -> None:
     """Terrorist incidents by country and year: the count and, where the source gives them, each incident.
 
@@ -364,76 +407,54 @@ def incidents(common: Common) -> None:
     from ct_report.query import incident_rows
 
     base = _base(common)
-    _emit_rows("incidents", common, base, incident_rows(base, common.filters()), "Terrorist incidents")
+    rows = incident_rows(base, common.filters())
+    _emit_rows("incidents", common, rows, "Terrorist incidents", _footer(base, rows))
 
 
-@command("coverage", lists=True)
+@command("coverage", ROWS)
 def coverage(common: Common) -> None:
     """Which countries and years the fact base covers, and from which kinds of source.
 
-    Example: ctreport coverage --json
+    On a terminal, a country × year grid; --fields, --sort or another format give one row per
+    country-year. Example: ctreport coverage --json
     """
-    from ct_report.query import coverage_rows
+    from ct_report.query import coverage_grid, coverage_rows
 
     base = _base(common)
     rows = coverage_rows(base, common.filters())
     term = Terminal.detect(common.no_color)
-    if (
-        _output(common, term).format == "table"
-        and term.is_tty
-        and not (common.fields or common.count_only or common.sort)
-    ):
-        from ct_report.query import coverage_grid
-        from ct_report.render import render_rows
+    if _output(common, term).format == "table" and term.is_tty and common.fields is None and common.sort is None:
+        from ct_report.query import arrange
 
-        grid, columns = coverage_grid(rows)
-        legend = "R: report (the chapter or a verbatim mirror), P: press, with the number of facts."
-        render_rows(grid, columns, _output(common, term, title="Coverage of the fact base", footer=legend), term)
+        rows, columns = coverage_grid(arrange(rows, FIELDS["coverage"], None, common.limit))
+        legend = "R: report (the chapter or a verbatim mirror), P: press; the number of facts follows."
+        _emit_rows("coverage", common, rows, "Coverage of the fact base", legend, available=columns)
         return
-    _emit_rows("coverage", common, base, rows, "Coverage of the fact base")
+    _emit_rows("coverage", common, rows, "Coverage of the fact base")
 
 
-@command("compare")
+@command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + EMPTY_OPTIONS)
 def compare(
     common: Common,
-    year_a: Annotated[int, typer.Argument(help="The earlier year.")],
-    year_b: Annotated[int, typer.Argument(help="The later year.")],
+    year_a: Annotated[int, typer.Argument(help="The earlier year.", autocompletion=complete.years)],
+    year_b: Annotated[int, typer.Argument(help="The later year.", autocompletion=complete.years)],
 ) -> None:
     """What changed between two years: arrests, operations, incidents, partners and memberships.
 
     Differences keep the sources' qualifiers: "at least 35" → "at least 55" is reported as
-    +20 between lower bounds, not as exactly 20 more.
+    +20 between lower bounds, not as exactly 20 more. A partner or membership recorded for one
+    year only is reported as such; absence from the fact base is not absence from the report.
 
     Example: ctreport compare 2020 2021 --country MA
     """
     from ct_report.query import compare as compare_years
-    from ct_report.render import render_document
+    from ct_report.views import COMPARE_ROW_FIELDS, compare_lines, compare_rows
 
-    base = _base(common)
-    results = compare_years(base, year_a, year_b, common.country)
-    term = Terminal.detect(common.no_color)
-    options = _output(common, term)
-    if not results:
-        _nothing_matched(common, term)
-    lines: list[str] = []
-    for result in results:
-        lines.append(f"{result['country_name']} ({result['country']}): {result['year_a']} → {result['year_b']}")
-        for label, measure in result["measures"].items():
-            before, after = measure["before"] or "no figure", measure["after"] or "no figure"
-            lines.append(f"  {label}: {before} → {after}: {measure['change']} [{', '.join(measure['ids'])}]")
-            if measure["disputed"]:
-                lines.append(f"    disputed by: {', '.join(measure['disputed'])}")
-        for key, label in (
-            ("relations_gained", "newly mentioned"),
-            ("relations_no_longer_mentioned", "no longer mentioned"),
-        ):
-            for item in result[key]:
-                lines.append(f"  {label}: {item['name']}: {item['relation']} [{item['id']}]")
-        lines.append("")
-    render_document(results, options, term, lines[:-1], single=False)
+    results = compare_years(_base(common), year_a, year_b, common.country)
+    _emit_document(common, results, compare_lines(results), compare_rows(results), COMPARE_ROW_FIELDS, single=False)
 
 
-@command("partners", lists=True)
+@command("partners", ROWS)
 def partners(
     common: Common,
     region: Annotated[
@@ -474,10 +495,10 @@ def partners(
 
     base = _base(common)
     rows = partner_rows(base, common.filters(), region=region, kind=kind, relation=relation)
-    _emit_rows("partners", common, base, rows, "Counterterrorism cooperation partners")
+    _emit_rows("partners", common, rows, "Counterterrorism cooperation partners", _footer(base, rows))
 
 
-@command("financing", lists=True)
+@command("financing", ROWS)
 def financing(common: Common) -> None:
     """Bodies against terrorist financing and who holds the membership (the state or its FIU).
 
@@ -486,53 +507,32 @@ def financing(common: Common) -> None:
     from ct_report.query import financing_rows
 
     base = _base(common)
-    _emit_rows(
-        "financing", common, base, financing_rows(base, common.filters()), "Countering the financing of terrorism"
-    )
+    rows = financing_rows(base, common.filters())
+    _emit_rows("financing", common, rows, "Countering the financing of terrorism", _footer(base, rows))
 
 
-@command("summary")
+@command("summary", DOCUMENTS)
 def summary(common: Common) -> None:
     """Overview of each country-year: strategy, threat, incidents, arrests, partners, financing, CVE.
 
     Example: ctreport summary --country Morocco --year 2021
     """
-    from ct_report.query import SUMMARY_SECTIONS, summaries
-    from ct_report.render import render_document
+    from ct_report.query import summaries
+    from ct_report.views import SUMMARY_ROW_FIELDS, summary_lines, summary_rows
 
-    base = _base(common)
-    overviews = summaries(base, common.filters())
-    term = Terminal.detect(common.no_color)
-    options = _output(common, term)
-    if not overviews:
-        _nothing_matched(common, term)
-    lines: list[str] = []
-    titles = dict(SUMMARY_SECTIONS)
-    for overview in overviews:
-        lines.append(
-            f"{overview['country_name']} ({overview['country']}), {overview['year']}: {overview['edition_title']}"
-        )
-        for kind, items in overview["sections"].items():
-            if not items:
-                continue
-            lines.append(f"  {titles[kind]}")
-            for item in items:
-                lines.append(f"  • {item['statement']} [{item['id']}; {item['source']}, {item['source_kind']}]")
-                if "note" in item:
-                    lines.append(f"    note: {item['note']}")
-        lines.append("  Sources")
-        for source in overview["sources"]:
-            url = f" <{source['url']}>" if source["url"] else ""
-            lines.append(f"  • {source['id']} ({source['kind']}): {source['title']}{url}")
-        lines.append("")
-    render_document(overviews, options, term, lines[:-1] if lines else lines, single=True)
+    overviews = summaries(_base(common), common.filters())
+    lines = summary_lines(overviews, common.lang)
+    _emit_document(common, overviews, lines, summary_rows(overviews, common.lang), SUMMARY_ROW_FIELDS, single=True)
 
 
-@command("show")
+@command("show", DATA_OPTIONS + FORMAT_OPTIONS + LANG_OPTIONS)
 def show(
     common: Common,
     fact_id: Annotated[
-        str, typer.Argument(help="A fact id, as shown in every command's id field.", autocompletion=complete.fact_ids)
+        str,
+        typer.Argument(
+            metavar="FACT_ID", help="A fact id, as shown in every command's id field.", autocompletion=complete.fact_ids
+        ),
     ],
 ) -> None:
     """A fact in full: statement, the verbatim source passage in its context, and the source.
@@ -540,48 +540,13 @@ def show(
     Example: ctreport show ma-2021-arrests
     """
     from ct_report.provenance import show as show_fact
-    from ct_report.render import Line, render_document
+    from ct_report.views import SHOW_ROW_FIELDS, show_lines, show_rows
 
-    base = _base(common)
-    record = show_fact(base, fact_id)
-    term = Terminal.detect(common.no_color)
-    source = record["source"]
-    lines: list[Line] = [
-        f"{record['id']} ({record['kind']}): {record['country_name']} ({record['country']}), {record['year']}, {record['edition']}",
-        f"  {record['statement']}",
-    ]
-    lines += [
-        f"  {name}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-        for name, v in record["details"].items()
-        if not isinstance(v, list) or v and isinstance(v[0], str)
-    ]
-    if record["note"]:
-        lines.append(f"  note: {record['note']}")
-    if record["conflicts_with"]:
-        lines.append(f"  disputed by: {', '.join(record['conflicts_with'])}")
-    if record["quote"]:
-        lines += [f"Passage ({source['language'] or 'original language'})", f"  {record['quote']}"]
-    if record["context"]:
-        lines.append("In context")
-        if record["context"]["before"]:
-            lines.append(f"  {record['context']['before']}")
-        lines.append((f"  {record['context']['sentence']}", record["quote"]))
-        if record["context"]["after"]:
-            lines.append(f"  {record['context']['after']}")
-    if record["file"]:
-        lines.append(f"Read from {record['file']}")
-    lines.append("Source")
-    for item in [source, *record["corroborated_by"]]:
-        facts = ", ".join(str(item[k]) for k in ("publisher", "date", "language") if item[k])
-        lines.append(f"  {item['id']} ({item['kind']}): {item['title']}" + (f"; {facts}" if facts else ""))
-        if item["url"]:
-            lines.append(f"    {item['url']}")
-        if item["note"]:
-            lines.append(f"    {item['note']}")
-    render_document([record], _output(common, term), term, lines, single=True)
+    record = show_fact(_base(common), fact_id)
+    _emit_document(common, [record], show_lines(record, common.lang), show_rows(record), SHOW_ROW_FIELDS, single=True)
 
 
-@command("sources", lists=True)
+@command("sources", DATA_OPTIONS + FORMAT_OPTIONS + EMPTY_OPTIONS + LIST_OPTIONS)
 def sources(common: Common) -> None:
     """The source documents: kind, language, date, address and how many facts each supports.
 
@@ -589,13 +554,14 @@ def sources(common: Common) -> None:
     """
     from ct_report.provenance import source_rows
 
-    base = _base(common)
-    _emit_rows("sources", common, base, source_rows(base), "Source documents")
+    _emit_rows("sources", common, source_rows(_base(common)), "Source documents")
 
 
-@command("search", lists=True)
-def search(common: Common, text: Annotated[str, typer.Argument(help="Words to find, in English or Arabic.")]) -> None:
-    """Full-text search over statements, names, acronyms, aliases and quotes, best match first.
+@command("search", DATA_OPTIONS + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS + LIST_OPTIONS)
+def search(
+    common: Common, text: Annotated[str, typer.Argument(metavar="TEXT", help="Words to find, in English or Arabic.")]
+) -> None:
+    """Full-text search over statements, names, acronyms, aliases, quotes and incidents, best match first.
 
     Case, accents and Arabic spelling variants are folded: 'oulemas' finds 'Oulémas', 'الارهاب'
     finds 'الإرهاب'. Example: ctreport search GCTF
@@ -604,13 +570,13 @@ def search(common: Common, text: Annotated[str, typer.Argument(help="Words to fi
 
     base = _base(common)
     rows = search_facts(base, text)
-    _emit_rows("search", common, base, rows, f"Facts matching '{text}'")
+    _emit_rows("search", common, rows, f"Facts matching '{text}'", _footer(base, rows))
 
 
-@command("cite")
+@command("cite", DATA_OPTIONS)
 def cite(
     common: Common,
-    fact_id: Annotated[str, typer.Argument(help="A fact id.", autocompletion=complete.fact_ids)],
+    fact_id: Annotated[str, typer.Argument(metavar="FACT_ID", help="A fact id.", autocompletion=complete.fact_ids)],
     style: Annotated[str, typer.Option("--style", help="plain, apa or bibtex.")] = "plain",
 ) -> None:
     """A citation of the source of a fact, ready to paste.
@@ -620,12 +586,19 @@ def cite(
     from ct_report.provenance import cite as cite_fact
     from ct_report.render import write
 
-    base = _base(common)
-    write(Terminal.detect(common.no_color), cite_fact(base, fact_id, style) + "\n")
+    write(Terminal.detect(common.no_color), cite_fact(_base(common), fact_id, style) + "\n")
 
 
-@app.command("fields")
+FIELD_FIELDS = [
+    Field("name", "Field name, for --fields and --sort"),
+    Field("description", "What the field holds"),
+    Field("in_table", "Shown in the terminal table without --fields"),
+]
+
+
+@command("fields", FORMAT_OPTIONS + [DATA_OPTIONS[3]] + LIST_OPTIONS)
 def fields(
+    common: Common,
     command_name: Annotated[str, typer.Argument(metavar="COMMAND", help="A command that prints rows, e.g. partners.")],
 ) -> None:
     """List the fields a command can print, for --fields and --sort, with a description of each.
@@ -636,17 +609,14 @@ def fields(
         from ct_report.text import suggest
 
         known = ", ".join(FIELDS)
-        typer.echo(
-            f"ctreport: no fields for '{command_name}'{suggest(command_name, FIELDS)}; commands with fields: {known}",
-            err=True,
+        raise UsageError(
+            f"no fields for '{command_name}'{suggest(command_name, FIELDS)}; commands with fields: {known}"
         )
-        raise typer.Exit(ExitCode.USAGE)
-    width = max(len(f.name) for f in FIELDS[command_name])
-    for f in FIELDS[command_name]:
-        typer.echo(f"{f.name:<{width}}  {f.description}")
+    rows = [{"name": f.name, "description": f.description, "in_table": f.in_table} for f in FIELDS[command_name]]
+    _emit_rows("fields", common, rows, f"Fields of {command_name}", available=FIELD_FIELDS)
 
 
-@command("export")
+@command("export", DATA_OPTIONS)
 def export(
     common: Common,
     destination: Annotated[
@@ -659,6 +629,8 @@ def export(
     """
     from ct_report.export import export_sqlite
 
+    if destination.is_dir() or not destination.name:
+        raise UsageError(f"'{destination}' is a folder; give a file name, e.g. {destination / 'ctreport.db'}")
     base = _base(common)
     try:
         counts = export_sqlite(base, destination)
@@ -668,34 +640,42 @@ def export(
     typer.echo(f"wrote {destination}: {summary}", err=True)
 
 
-@command("validate")
+PROBLEM_FIELDS = [
+    Field("file", "The file"),
+    Field("line", "Line, from 1"),
+    Field("column", "Column, from 1"),
+    Field("message", "What is wrong and how to fix it"),
+]
+
+
+@command("validate", DATA_OPTIONS + FORMAT_OPTIONS)
 def validate(
     common: Common,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Fact files or folders to check on their own (default: the fact base in use)."),
+        typer.Argument(help="Fact files or folders to check as a fact base of their own (default: the one in use)."),
     ] = None,
 ) -> None:
     """Check a fact base and report every problem as file:line:column: message.
 
-    With PATHs, checks them as a complete fact base on their own; to check files that extend
-    the bundled base, use --add PATH instead. Exit 0 when clean, 1 when not.
+    With PATHs, checks them as a complete fact base on their own (with --add, together with
+    those files); to check files that extend the bundled base, use --add PATH alone. Exit 0
+    when clean, 1 when not.
 
     Example: ctreport validate --add my-notes/
     """
     from ct_report.load import check
-    from ct_report.render import write
+    from ct_report.render import render_rows, write
 
-    selection = DataSelection(tuple(paths), bundled=False) if paths else common.selection()
+    selection = DataSelection((*paths, *(common.add or [])), use_cache=False) if paths else common.selection()
     report = check(selection)
     term = Terminal.detect(common.no_color)
-    problems = [{"file": p.file, "line": p.line, "column": p.column, "message": p.message} for p in report.problems]
-    if _output(common, term).format == "json":
-        import json
-
-        write(term, json.dumps(problems, ensure_ascii=False, indent=2) + "\n")
-    else:
+    options = _output(common, term, title="Problems")
+    if options.format == "plain" or (options.format == "table" and not report.problems):
+        # The form editors and CI annotate from: file:line:column: message.
         write(term, "".join(f"{p}\n" for p in report.problems))
+    else:
+        render_rows([p._asdict() for p in report.problems], PROBLEM_FIELDS, options, term)
     if report.problems:
         raise CtReportError(FactBaseError(report.problems).message)
     base = report.base
@@ -731,9 +711,25 @@ def _only_invoked_command(argv: list[str]) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # Typer vendors Click as typer._click; its usage errors become one line here.
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
     _only_invoked_command(sys.argv)
     try:
-        app()
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as error:
+        error.show()
+        code = ExitCode.USAGE
+    except ClickException as error:
+        where = f" {error.ctx.command_path}" if getattr(error, "ctx", None) is not None else ""  # type: ignore[attr-defined]
+        print(
+            f"ctreport: {error.format_message().rstrip('.')}; see ctreport{where.removeprefix(' ctreport')} --help",
+            file=sys.stderr,
+        )
+        code = error.exit_code
+    except typer.Abort:
+        code = ExitCode.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
-        sys.exit(ExitCode.OK)
+        code = ExitCode.OK
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)

@@ -10,11 +10,13 @@ from typing import NamedTuple
 class ExitCode(IntEnum):
     OK = 0
     INVALID_DATA = 1
-    """The fact base (or a file given with --data) is missing, unreadable or invalid."""
+    """The fact base is missing, unreadable or invalid, or an output file cannot be written."""
     USAGE = 2
     """An unknown command, option, or option value (region, country, year, field...)."""
     NO_MATCH = 3
     """Nothing matched and --fail-empty was given."""
+    INTERNAL = 70
+    """A bug in ctreport: the message asks for a report (--debug shows the traceback)."""
     INTERRUPTED = 130
 
 

@@ -32,7 +32,6 @@ class DataSelection(NamedTuple):
     """Which files make up the fact base for this run."""
 
     roots: tuple[Path, ...]
-    bundled: bool
     use_cache: bool = True
 
     @classmethod
@@ -45,8 +44,8 @@ class DataSelection(NamedTuple):
         chosen = list(data or env_data)
         extra = list(add or env_add)
         if chosen:
-            return cls(tuple(chosen + extra), bundled=False, use_cache=use_cache)
-        return cls((bundled_data_dir(), *extra), bundled=True, use_cache=use_cache)
+            return cls(tuple(chosen + extra), use_cache=use_cache)
+        return cls((bundled_data_dir(), *extra), use_cache=use_cache)
 
 
 class FileList(NamedTuple):

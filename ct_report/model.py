@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 SCHEMA_VERSION = 1
 
 SourceKind = Literal["report", "press"]
-Qualifier = Literal["exact", "at-least", "more-than", "about", "reportedly", "relative"]
+Qualifier = Literal["exact", "at-least", "more-than", "about", "reportedly", "relative", "unconfirmed"]
 FactKind = Literal[
     "arrests",
     "incidents",

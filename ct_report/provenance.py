@@ -70,6 +70,7 @@ def show(base: FactBase, fact_id: str) -> Row:
         "year": fact.year,
         "edition": fact.edition,
         "statement": fact.statement,
+        "statement_ar": fact.quote if source.language == "ar" else None,
         "quote": fact.quote,
         "note": fact.note,
         "conflicts_with": list(fact.conflicts_with),
@@ -115,35 +116,44 @@ def source_rows(base: FactBase) -> list[Row]:
 def _names(base: FactBase, fact: Fact) -> list[str]:
     """Names a fact mentions: its country, partner, body or institution with acronyms and aliases."""
     names = []
-    country = base.countries[fact.country]
-    names += [country.name.en, country.name.ar or "", *country.aliases]
-    for ident in (fact.partner, fact.body, fact.institution, *fact.alongside):
+    for ident in (fact.country, fact.partner, fact.body, fact.institution, *fact.alongside):
         if ident is None:
             continue
         if ident in base.countries:
             c = base.countries[ident]
-            names += [c.name.en, c.name.ar or "", *c.aliases]
+            names += [c.code, c.alpha3, c.name.en, c.name.ar or "", *c.aliases]
         else:
             e = base.entities[ident]
             names += [e.name.en, e.name.ar or "", e.acronym or "", *e.aliases]
     return [n for n in names if n]
 
 
+def _mentions(text: str, word: str) -> bool:
+    """A short word must start a word of the text ('us' is not in 'focus'); a longer one may
+    sit inside a word, which Arabic needs for attached prefixes (و, ل, ال)."""
+    if len(word) >= 4:
+        return word in text
+    return text.startswith(word) or f" {word}" in text
+
+
 def search(base: FactBase, query: str) -> list[Row]:
     """Facts matching every word of the query, best first.
 
     Matching folds case, accents and Arabic spelling variants (see text.fold). A word that is a
-    name, acronym or alias of what the fact is about scores highest; one in the statement next;
-    one only in the quote or note lowest.
+    whole word of a name, code, acronym or alias of what the fact is about scores highest, the
+    start of such a word next ('oulem' → 'Oulémas'); then a word in the statement or the
+    incidents described, in the quote, in the note.
     """
     words = fold(query).split()
     if not words:
         raise UsageError("empty search; give one or more words, e.g. ctreport search GCTF")
     rows = []
     for fact in base.facts:
-        names = [fold(n) for n in _names(base, fact)]
+        name_words = [word for name in _names(base, fact) for word in fold(name).replace("-", " ").split()]
+        names = [fold(name) for name in _names(base, fact)]
+        events = " ".join(" ".join(filter(None, (e.description, e.place, e.date))) for e in fact.events)
         fields = {
-            "statement": fold(fact.statement),
+            "statement": fold(f"{fact.statement} {events}"),
             "quote": fold(fact.quote or ""),
             "note": fold(fact.note or ""),
         }
@@ -151,15 +161,15 @@ def search(base: FactBase, query: str) -> list[Row]:
         matched: set[str] = set()
         for word in words:
             word_score = 0
-            if any(word == n or word in n.split() for n in names):
+            if word in names or word in name_words:
                 word_score, where = 10, "name"
-            elif any(word in n for n in names):
+            elif any(n.startswith(word) for n in name_words) and len(word) >= 3:
                 word_score, where = 6, "name"
-            elif word in fields["statement"]:
+            elif _mentions(fields["statement"], word):
                 word_score, where = 4, "statement"
-            elif word in fields["quote"]:
+            elif _mentions(fields["quote"], word):
                 word_score, where = 3, "quote"
-            elif word in fields["note"]:
+            elif _mentions(fields["note"], word):
                 word_score, where = 1, "note"
             if not word_score:
                 break
@@ -176,6 +186,7 @@ def search(base: FactBase, query: str) -> list[Row]:
                     "year": fact.year,
                     "statement": fact.statement,
                     "quote": fact.quote,
+                    "conflicts_with": list(fact.conflicts_with),
                     "source": fact.source,
                     "source_kind": base.sources[fact.source].kind,
                 }
@@ -184,22 +195,36 @@ def search(base: FactBase, query: str) -> list[Row]:
 
 
 def cite(base: FactBase, fact_id: str, style: str) -> str:
+    """A reference to the source of a fact. The year is the source's own date, else the release
+    year of the report edition it belongs to (for the chapter itself), else 'n.d.'."""
+    if style not in ("plain", "apa", "bibtex"):
+        raise UsageError(
+            f"unknown style '{style}'{suggest(style, ('plain', 'apa', 'bibtex'))}; valid: plain, apa, bibtex"
+        )
     fact = get_fact(base, fact_id)
     source = base.sources[fact.source]
-    year = (source.date or "")[:4] or "n.d."
-    author = source.publisher or "Unknown publisher"
+    edition = base.editions.get(source.edition or "")
+    year = (source.date or "")[:4]
+    if not year and source.kind == "report" and edition is not None and edition.published:
+        year = edition.published[:4]
     url = f" {source.url}" if source.url else ""
     if style == "plain":
-        return f"{author}. {source.title}. {source.date or 'n.d'}.{url} ({source.kind}; fact {fact.id})"
+        lead = f"{source.publisher}. " if source.publisher else ""
+        return f"{lead}{source.title}. {source.date or year or 'n.d'}.{url} ({source.kind}; fact {fact.id})"
     if style == "apa":
-        return f"{author}. ({year}). {source.title}.{url}"
-    if style == "bibtex":
-        entry = "techreport" if source.kind == "report" else "misc"
-        lines = [f"@{entry}{{{source.id},", f"  title = {{{source.title}}},", f"  author = {{{author}}},"]
+        # APA: a work without an author is cited by its title.
+        if source.publisher:
+            return f"{source.publisher}. ({year or 'n.d.'}). {source.title}.{url}"
+        return f"{source.title}. ({year or 'n.d.'}).{url}"
+    entry = "techreport" if source.kind == "report" else "misc"
+    lines = [f"@{entry}{{{source.id},", f"  title = {{{source.title}}},"]
+    if source.publisher:
+        # Double braces: a corporate author, not "Last, First".
+        lines.append(f"  author = {{{{{source.publisher}}}}},")
+    if year:
         lines.append(f"  year = {{{year}}},")
-        if source.url:
-            lines.append(f"  url = {{{source.url}}},")
-        lines.append(f"  note = {{{source.kind}; ctreport fact {fact.id}}}")
-        lines.append("}")
-        return "\n".join(lines)
-    raise UsageError(f"unknown style '{style}'{suggest(style, ('plain', 'apa', 'bibtex'))}; valid: plain, apa, bibtex")
+    if source.url:
+        lines.append(f"  url = {{{source.url}}},")
+    lines.append(f"  note = {{{source.kind}; ctreport fact {fact.id}}}")
+    lines.append("}")
+    return "\n".join(lines)

@@ -39,6 +39,7 @@ _SOURCE_FIELDS = [
     Field("source_kind", "'report' (the chapter) or 'press' (an article about it)"),
     Field("source_title", "Title of the source document", in_table=False),
     Field("source_url", "Address of the source document", in_table=False),
+    Field("source_file", "The fact-base file the source is defined in: bundled, or added by you", in_table=False),
     Field("edition", "Report edition, e.g. crt-2021", in_table=False),
     Field("id", "Fact id: `ctreport show ID` gives the fact in full"),
 ]
@@ -117,6 +118,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("year", "Year"),
         Field("statement", "The fact in English"),
         Field("quote", "Verbatim source passage", in_table=False),
+        Field("conflicts_with", "Ids of facts from other sources that disagree"),
         Field("source", "Source id", in_table=False),
         Field("source_kind", "'report' or 'press'"),
     ],
@@ -151,6 +153,8 @@ class Filters(NamedTuple):
 
 def resolve_country(base: FactBase, text: str) -> str:
     """Accept an alpha-2 or alpha-3 code, an English or Arabic name or an alias."""
+    if not text.strip():
+        raise UsageError("empty --country; give a code or name, e.g. MA or Morocco")
     wanted = fold(text.strip())
     for country in base.countries.values():
         names = [country.code, country.alpha3, country.name.en, *country.aliases]
@@ -179,6 +183,8 @@ def resolve_region(base: FactBase, text: str) -> set[str]:
 
     'europe' matches both the CRT chapter and the M49 region; 'crt:europe' only the first.
     """
+    if not text.strip():
+        raise UsageError("empty --region; give a region, e.g. europe or mena")
     wanted = slug(text)
     matches = set()
     for region in base.regions.values():
@@ -195,7 +201,7 @@ def resolve_region(base: FactBase, text: str) -> set[str]:
 
 def arrange(rows: list[Row], fields: list[Field], sort: str | None, limit: int | None) -> list[Row]:
     """Rows sorted by a field ('-field' for descending; empty values last) and cut to `limit`."""
-    if sort:
+    if sort is not None:
         name = sort.lstrip("-")
         names = [f.name for f in fields]
         if name not in names:
@@ -220,9 +226,16 @@ def check_choice(value: str | None, choices: Iterable[str], what: str) -> None:
         raise UsageError(f"unknown {what} '{value}'{suggest(value, options)}; valid: {', '.join(options)}")
 
 
-def select(base: FactBase, kind: str, filters: Filters) -> list[Fact]:
-    country = resolve_country(base, filters.country) if filters.country else None
+def check_filters(base: FactBase, filters: Filters) -> str | None:
+    """Validate the shared filters; return the country code asked for, if any."""
     check_year(base, filters.year)
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise UsageError(f"--since {filters.since} is after --until {filters.until}; swap them")
+    return resolve_country(base, filters.country) if filters.country is not None else None
+
+
+def select(base: FactBase, kind: str, filters: Filters) -> list[Fact]:
+    country = check_filters(base, filters)
     return sorted(
         (
             fact
@@ -247,6 +260,7 @@ def figure_text(figure: Figure | None) -> str | None:
         "about": f"about {number}",
         "reportedly": f"{number} (reportedly)",
         "relative": number,
+        "unconfirmed": f"{number} (unconfirmed)",
     }[figure.qualifier]
     return f"{worded} ({figure.text})" if figure.text else worded
 
@@ -272,6 +286,7 @@ def source_fields(base: FactBase, fact: Fact) -> Row:
         "source_kind": source.kind,
         "source_title": source.title,
         "source_url": source.url,
+        "source_file": source.origin.file if source.origin else None,
         "edition": fact.edition,
         "id": fact.id,
     }
@@ -363,7 +378,7 @@ def partner_rows(
 ) -> list[Row]:
     check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
     check_choice(relation, _relations(), "relation")
-    wanted_regions = resolve_region(base, region) if region else None
+    wanted_regions = resolve_region(base, region) if region is not None else None
     rows = []
     regions_of: dict[str, set[str]] = {}  # many facts name the same partner
     for fact in select(base, "partner", filters):
@@ -437,8 +452,7 @@ SUMMARY_SECTIONS = [
 
 def summaries(base: FactBase, filters: Filters) -> list[Row]:
     """One overview per matching country-year: each section lists its facts briefly, with sources."""
-    country = resolve_country(base, filters.country) if filters.country else None
-    check_year(base, filters.year)
+    country = check_filters(base, filters)
     keys = sorted(
         {
             (f.country, f.year, f.edition)
@@ -455,6 +469,7 @@ def summaries(base: FactBase, filters: Filters) -> list[Row]:
             {
                 "country": code,
                 "country_name": base.countries[code].name.en,
+                "country_name_ar": base.countries[code].name.ar,
                 "year": year,
                 "edition": edition,
                 "edition_title": base.editions[edition].title,
@@ -477,11 +492,12 @@ def _summary_item(base: FactBase, fact: Fact) -> Row:
     item: Row = {
         "id": fact.id,
         "statement": fact.statement,
+        "statement_ar": fact.quote if base.sources[fact.source].language == "ar" else None,
         "source": fact.source,
         "source_kind": base.sources[fact.source].kind,
+        "note": fact.note,
+        "conflicts_with": list(fact.conflicts_with),
     }
-    if fact.note:
-        item["note"] = fact.note
     return item
 
 
@@ -504,7 +520,7 @@ def incident_rows(base: FactBase, filters: Filters) -> list[Row]:
 
 
 def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
-    country = resolve_country(base, filters.country) if filters.country else None
+    country = check_filters(base, filters)
     groups: dict[tuple[str, int], list[Fact]] = {}
     for fact in base.facts:
         if (country is None or fact.country == country) and filters.years_match(fact.year):
@@ -542,13 +558,19 @@ def coverage_grid(rows: list[Row]) -> tuple[list[Row], list[Field]]:
 LOWER_BOUNDS = frozenset({"at-least", "more-than"})
 
 
-def figure_change(before: Figure | None, after: Figure | None) -> Row:
+def figure_change(before: Figure | None, after: Figure | None, year_a: int = 0, year_b: int = 0) -> Row:
     """The change between two figures, honest about qualifiers: 'at least 35' → 'at least 55'
     is not '+20 exactly'."""
     row: Row = {"before": figure_text(before), "after": figure_text(after), "difference": None, "exact": False}
-    if before is None or after is None or before.value is None or after.value is None:
-        row["change"] = "not comparable: a figure is missing"
-        return row
+    for figure, year in ((before, year_a), (after, year_b)):
+        label = f" for {year}" if year else ""
+        if figure is None:
+            row["change"] = f"not comparable: no figure is recorded{label}"
+            return row
+        if figure.value is None:
+            row["change"] = f"not comparable: the source gives no number{label} ({figure.text})"
+            return row
+    assert before is not None and after is not None and before.value is not None and after.value is not None
     difference = after.value - before.value
     row["difference"] = difference
     if before.qualifier == after.qualifier == "exact":
@@ -558,16 +580,24 @@ def figure_change(before: Figure | None, after: Figure | None) -> Row:
         row["change"] = f"{difference:+,} between lower bounds; the exact change is unknown"
     else:
         row["change"] = (
-            f"{difference:+,} between the figures as given ({before.qualifier} → {after.qualifier}); the exact change is unknown"
+            f"{difference:+,} between the figures as given ({before.qualifier} → {after.qualifier}); "
+            "the exact change is unknown"
         )
     return row
 
 
 def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> list[Row]:
-    """For each country covered in both years: what changed from year_a to year_b."""
+    """For each country covered in both years: what changed from year_a to year_b.
+
+    Absence from the fact base is not absence from the report: a partner or membership is
+    reported as mentioned in one year only when the other year records facts of that kind at
+    all; otherwise a note says the comparison cannot be made.
+    """
+    if year_a >= year_b:
+        raise UsageError(f"give the earlier year first: ctreport compare {min(year_a, year_b)} {max(year_a, year_b)}")
     check_year(base, year_a)
     check_year(base, year_b)
-    code = resolve_country(base, country) if country else None
+    code = resolve_country(base, country) if country is not None else None
     countries = sorted(
         {f.country for f in base.facts if f.year == year_a and (code is None or f.country == code)}
         & {f.country for f in base.facts if f.year == year_b}
@@ -596,22 +626,28 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
             if before is None and after is None:
                 continue
             measures[label] = {
-                **figure_change(before, after),
+                **figure_change(before, after, year_a, year_b),
                 "ids": [f.id for f in (fact_a, fact_b) if f is not None],
                 "disputed": sorted({c for f in (fact_a, fact_b) if f is not None for c in f.conflicts_with}),
             }
 
-        def relations(year: int) -> dict[tuple[str, str], str]:
-            found: dict[tuple[str, str], str] = {}
-            for fact in facts("partner", year):
-                assert fact.partner is not None and fact.relation is not None
-                found[(display_name(base, fact.partner), fact.relation)] = fact.id
-            for fact in facts("financing", year):
-                assert fact.body is not None
-                found[(display_name(base, fact.body), f"{fact.relation} ({fact.holder})")] = fact.id
-            return found
-
-        before_rel, after_rel = relations(year_a), relations(year_b)
+        relations: list[Row] = []
+        notes: list[str] = []
+        for kind, what in (("partner", "partners"), ("financing", "financing memberships")):
+            before_rel, after_rel = _relations_of(base, facts(kind, year_a)), _relations_of(base, facts(kind, year_b))
+            if not before_rel or not after_rel:
+                if before_rel or after_rel:
+                    missing = year_a if not before_rel else year_b
+                    notes.append(f"no {what} are recorded for {missing}, so {what} are not compared")
+                continue
+            for (name, relation), fact_id in sorted(after_rel.items()):
+                if (name, relation) not in before_rel:
+                    change = f"mentioned for {year_b}, not among the {year_a} facts"
+                    relations.append({"name": name, "relation": relation, "change": change, "id": fact_id})
+            for (name, relation), fact_id in sorted(before_rel.items()):
+                if (name, relation) not in after_rel:
+                    change = f"mentioned for {year_a}, not among the {year_b} facts"
+                    relations.append({"name": name, "relation": relation, "change": change, "id": fact_id})
         results.append(
             {
                 "country": cc,
@@ -619,14 +655,21 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
                 "year_a": year_a,
                 "year_b": year_b,
                 "measures": measures,
-                "relations_gained": [
-                    {"name": n, "relation": r, "id": after_rel[(n, r)]}
-                    for n, r in sorted(set(after_rel) - set(before_rel))
-                ],
-                "relations_no_longer_mentioned": [
-                    {"name": n, "relation": r, "id": before_rel[(n, r)]}
-                    for n, r in sorted(set(before_rel) - set(after_rel))
-                ],
+                "relations": relations,
+                "notes": notes,
             }
         )
     return results
+
+
+def _relations_of(base: FactBase, facts: list[Fact]) -> dict[tuple[str, str], str]:
+    """(name, relation) → fact id, for partner and financing facts."""
+    found: dict[tuple[str, str], str] = {}
+    for fact in facts:
+        if fact.kind == "financing":
+            assert fact.body is not None
+            found[(display_name(base, fact.body), f"{fact.relation} ({fact.holder})")] = fact.id
+        else:
+            assert fact.partner is not None and fact.relation is not None
+            found[(display_name(base, fact.partner), fact.relation)] = fact.id
+    return found

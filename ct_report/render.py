@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, TextIO
 
 from ct_report.query import Field, Row
 from ct_report.text import terminal_safe
+from ct_report.views import Line
 
 FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -70,10 +71,6 @@ def cell_text(value: Any, list_separator: str = "; ") -> str:
 
 def _one_line(value: Any) -> str:
     return " ".join(cell_text(value).split())
-
-
-def _json_default(value: Any) -> Any:
-    raise TypeError(f"not serialisable: {value!r}")  # pragma: no cover - rows hold plain data
 
 
 # JSON escapes C0 controls (ESC included) itself; these are what it would print raw.
@@ -160,10 +157,6 @@ def add_bars(rows: list[Row], fields: Sequence[Field], name: str) -> list[Field]
     return [*fields[:position], Field("trend", f"{name} as a bar"), *fields[position:]]
 
 
-Line = str | tuple[str, str]
-"""A line of text output, or (line, part of it to highlight on a terminal)."""
-
-
 def render_document(
     documents: list[Row], options: Options, term: Terminal, text_lines: Sequence[Line], single: bool
 ) -> None:
@@ -178,7 +171,7 @@ def render_document(
     elif options.format == "table" and term.is_tty:
         from rich.text import Text
 
-        console = _console(term)
+        texts = []
         for item in text_lines:
             line, highlight = (item, "") if isinstance(item, str) else item
             text = Text(terminal_safe(line))
@@ -187,7 +180,8 @@ def render_document(
             start = text.plain.find(terminal_safe(highlight)) if highlight else -1
             if start >= 0:
                 text.stylize("reverse" if term.color else "underline", start, start + len(terminal_safe(highlight)))
-            console.print(text)
+            texts.append(text)
+        _print_rich(term, texts)
     else:
         write(term, "".join(terminal_safe(item if isinstance(item, str) else item[0]) + "\n" for item in text_lines))
 
@@ -229,26 +223,43 @@ def _markdown(rows: list[Row], names: list[str], options: Options) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _console(term: Terminal) -> Any:
+def _width(term: Terminal) -> int:
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns if term.is_tty else int(os.environ.get("COLUMNS") or 80)
+
+
+def _print_rich(term: Terminal, renderables: Sequence[Any]) -> None:
+    """Render with Rich into text, then write it like every other format: so an unencodable
+    character degrades with a warning, and a closed pipe is handled in one place."""
+    import io
+
     from rich.console import Console
 
-    return Console(
-        file=term.stdout,
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=_width(term),
         force_terminal=term.is_tty,
         no_color=not term.color,
-        color_system="auto" if term.color else None,
+        color_system="standard" if term.color else None,
         highlight=False,
         markup=False,
         emoji=False,
     )
+    for renderable in renderables:
+        console.print(renderable)
+    write(term, buffer.getvalue())
 
 
 def _is_arabic(text: str) -> bool:
     return any("\u0600" <= c <= "\u06ff" for c in text)
 
 
-_CELL_PADDING = 3
-"""Columns Rich adds to each cell of a SIMPLE_HEAD/ASCII2 table: a space each side and a separator."""
+def _table_overhead(columns: int) -> int:
+    """Characters a SIMPLE_HEAD/ASCII2 table adds beyond its cells: a space each side of every
+    cell, a separator between cells and an edge on each side."""
+    return 2 * columns + (columns - 1) + 2
 
 
 def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Terminal) -> None:
@@ -256,7 +267,7 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     from rich.table import Table
     from rich.text import Text
 
-    console = _console(term)
+    width = _width(term)
     if rows:
         # A column empty in every row says nothing on a screen (plain and JSON keep it).
         fields = [f for f in fields if any(cell_text(r.get(f.name)) for r in rows)]
@@ -269,17 +280,17 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     caption = Text(terminal_safe(options.footer), style="dim" if term.color else "")
     # Box-drawing characters only on a terminal; an explicit --format table when piped gets ASCII.
     table_box = box.SIMPLE_HEAD if term.is_tty else box.ASCII2
-    if sum(min_widths) + _CELL_PADDING * len(fields) > console.width:
+    if sum(min_widths) + _table_overhead(len(fields)) > width:
         # Too narrow for one row per line without cutting words: one block per row instead.
-        console.print(title)
+        blocks: list[Any] = [title]
         for row_cells in cells:
             record = Table(box=table_box, show_header=False, show_edge=False)
             record.add_column(style="bold" if term.color else "", no_wrap=True)
             record.add_column(overflow="fold")
             for f, value in zip(fields, row_cells, strict=True):
                 record.add_row(Text(f.name), Text(value or "—", overflow="fold"))
-            console.print(record)
-        console.print(caption)
+            blocks.append(record)
+        _print_rich(term, [*blocks, caption])
         return
     table = Table(
         title=title,
@@ -291,14 +302,14 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     widths = _fit_widths(
         min_widths,
         [max([len(f.name), *(len(row[i]) for row in cells)]) for i, f in enumerate(fields)],
-        console.width - _CELL_PADDING * len(fields),
+        width - _table_overhead(len(fields)),
     )
     for i, f in enumerate(fields):
         arabic = any(_is_arabic(row[i]) for row in cells)
         table.add_column(Text(f.name), overflow="fold", justify="right" if arabic else "left", width=widths[i])
     for row_cells in cells:
         table.add_row(*(Text(value or "—", overflow="fold") for value in row_cells))
-    console.print(table)
+    _print_rich(term, [table])
 
 
 def _fit_widths(minimum: list[int], natural: list[int], available: int) -> list[int]:

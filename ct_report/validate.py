@@ -517,5 +517,5 @@ def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:
             check.at(fact, file, name, f"'{name}' needs a 'value' or, when the source gives no number, a 'text'")
         if figure.value is not None and figure.value < 0:
             check.at(fact, file, name, f"'{name}' cannot be negative; write the number the source gives")
-        if figure.qualifier == "relative" and figure.text is None:
-            check.at(fact, file, name, f"a relative '{name}' needs a 'text' with the source's words")
+        if figure.qualifier in ("relative", "unconfirmed") and figure.text is None:
+            check.at(fact, file, name, f"a {figure.qualifier} '{name}' needs a 'text' with the source's words")

@@ -70,3 +70,34 @@ def test_usage_error_exit_code_and_stderr() -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith("ctreport: unknown region 'atlantis'")
+
+
+def test_table_on_an_ascii_stdout_degrades_instead_of_crashing() -> None:
+    result = run("arrests", "--format", "table", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0, result.stderr
+    assert "warning: stdout encoding" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_click_usage_errors_are_one_line() -> None:
+    result = run("arrests", "--year", "abc")
+    assert result.returncode == 2 and result.stdout == ""
+    assert (
+        result.stderr
+        == "ctreport: Invalid value for '--year' / '-y': 'abc' is not a valid int; see ctreport arrests --help\n"
+    )
+
+
+def test_table_into_head_exits_quietly() -> None:
+    assert SCRIPT is not None
+    pipeline = subprocess.run(
+        f"set -o pipefail; '{SCRIPT}' partners --format table | head -1",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+    assert pipeline.returncode == 0, pipeline.stderr
+    assert pipeline.stderr == ""

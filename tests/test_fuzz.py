@@ -215,7 +215,7 @@ def test_random_structures_through_the_loader_never_raise(data: Any) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzz.yaml"
         path.write_text(text, encoding="utf-8")
-        report = check(DataSelection((path,), bundled=False))
+        report = check(DataSelection((path,)))
     check_problems(report.problems)
     assert isinstance(report.base, model.FactBase)
 
@@ -243,7 +243,7 @@ def test_facts_with_random_fields_never_raise(extra: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzz.yaml"
         path.write_text(text, encoding="utf-8")
-        report = check(DataSelection((path,), bundled=False))
+        report = check(DataSelection((path,)))
     check_problems(report.problems)
 
 
@@ -252,7 +252,7 @@ def test_the_fact_template_is_valid() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fuzz.yaml"
         path.write_text(yaml.safe_dump({**BASE, "facts": [fact(comparison="c")]}), encoding="utf-8")
-        assert check(DataSelection((path,), bundled=False)).problems == []
+        assert check(DataSelection((path,))).problems == []
 
 
 def timed(data: bytes) -> tuple[list[Problem], float]:
@@ -287,7 +287,7 @@ def test_deep_nesting_through_the_loader(tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
     path.write_bytes(b"facts: " + b"[" * DEPTH + b"]" * DEPTH + b"\n")
     start = time.perf_counter()
-    report = check(DataSelection((path,), bundled=False))
+    report = check(DataSelection((path,)))
     # Reported where libyaml gives up scanning ahead (its own limit is 1000), on the right line.
     assert [(p.file, p.line, p.message) for p in report.problems] == [(str(path), 1, TOO_DEEP)]
     assert time.perf_counter() - start < 5

@@ -64,8 +64,11 @@ def test_exact_formats_on_the_tiny_base(ctreport: Any, tiny: Path) -> None:
 def test_fields_command_lists_every_field(ctreport: Any) -> None:
     run = ctreport(["fields", "partners"])
     assert run.code == 0
-    names = [line.split()[0] for line in run.out.splitlines()]
-    assert names == [f.name for f in FIELDS["partners"]]
+    header, *lines = run.out.splitlines()
+    assert header == "name\tdescription\tin_table"
+    assert [line.split("\t")[0] for line in lines] == [f.name for f in FIELDS["partners"]]
+    rows = ctreport(["fields", "partners", "--json"]).json()
+    assert rows[0] == {"name": "country", "description": FIELDS["partners"][0].description, "in_table": True}
     bad = ctreport(["fields", "partner"])
     assert bad.code == 2 and "did you mean 'partners'" in bad.err
 
@@ -113,22 +116,21 @@ def test_csv_neutralises_formulas_by_default(tmp_path: Path, ctreport: Any, tiny
     assert list(csv.reader(io.StringIO(quoted.out))) == [["statement"], ['\'+1, "quoted"']]
 
 
-@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "dumb"}])
-def test_no_colour_settings(env: dict[str, str]) -> None:
-    import os
-
+@pytest.mark.parametrize(
+    ("env", "no_color_flag", "colour"),
+    [({}, False, True), ({"NO_COLOR": "1"}, False, False), ({"TERM": "dumb"}, False, False), ({}, True, False)],
+)
+def test_colour_only_on_a_terminal_without_opt_out(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], no_color_flag: bool, colour: bool
+) -> None:
     from ct_report.render import Terminal
 
-    previous = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        assert Terminal.detect().color is False
-    finally:
-        for k, v in previous.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert Terminal.detect(no_color_flag).color is colour
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False)
+    assert Terminal.detect(no_color_flag).color is False
 
 
 class Ctx:
@@ -194,3 +196,40 @@ def test_cli_reference_is_current() -> None:
     assert (root / "docs" / "cli.md").read_text(encoding="utf-8") == generate["reference"](), (
         "docs/cli.md is stale: run python docs/generate.py > docs/cli.md"
     )
+
+
+def test_empty_filter_values_are_usage_errors(ctreport: Any) -> None:
+    for args in (["arrests", "--country", ""], ["partners", "--region", ""], ["arrests", "--sort", ""]):
+        run = ctreport(args)
+        assert run.code == 2 and run.out == "", args
+
+
+def test_commands_accept_only_the_options_they_use(ctreport: Any) -> None:
+    for args in (
+        ["cite", "ma-2021-arrests", "--json"],
+        ["export", "x.db", "--country", "MA"],
+        ["show", "ma-2021-arrests", "--year", "2016"],
+    ):
+        run = ctreport(args)
+        assert run.code == 2 and run.out == "", args
+
+
+def test_count_and_fail_empty_look_at_matches_not_at_the_limit(ctreport: Any) -> None:
+    assert ctreport(["arrests", "-c", "MA", "--count", "--limit", "3"]).out == "8\n"
+    assert ctreport(["arrests", "-c", "MA", "--limit", "0", "--fail-empty", "--json"]).code == 0
+
+
+def test_rows_name_the_file_their_source_comes_from(ctreport: Any, tiny: Path, tmp_path: Path) -> None:
+    extension = tmp_path / "mine.yaml"
+    extension.write_text(
+        "sources:\n  - {id: my-notes, kind: press, title: My notes}\n"
+        "facts:\n  - {id: my-partner, kind: partner, source: my-notes, country: MA, year: 2021, edition: crt-2021,"
+        " partner: FR, relation: cooperation, statement: Mine.}\n",
+        encoding="utf-8",
+    )
+    rows = ctreport(
+        ["partners", "--add", str(extension), "-c", "MA", "--relation", "cooperation", "-y", "2021", "--json"]
+    ).json()
+    assert [r["source_file"] for r in rows] == [str(extension)]
+    bundled = ctreport(["partners", "-c", "MA", "-y", "2021", "--relation", "tension", "--json"]).json()
+    assert bundled[0]["source_file"].endswith("2021/MA.yaml")

@@ -103,8 +103,8 @@ def test_search_no_match(ctreport: Any) -> None:
         ),
         (
             "bibtex",
-            "@misc{yabiladi-137496,\n  title = {Yabiladi article on the CRT 2021 Morocco chapter},\n  author = {Yabiladi},\n"
-            "  year = {n.d.},\n  url = {https://www.yabiladi.com/articles/details/137496},\n"
+            "@misc{yabiladi-137496,\n  title = {Yabiladi article on the CRT 2021 Morocco chapter},\n  author = {{Yabiladi}},\n"
+            "  url = {https://www.yabiladi.com/articles/details/137496},\n"
             "  note = {press; ctreport fact ma-2021-targets-foreigners}\n}",
         ),
     ],
@@ -113,3 +113,23 @@ def test_cite_styles(ctreport: Any, style: str, expected: str) -> None:
     run = ctreport(["cite", "ma-2021-targets-foreigners", "--style", style])
     assert run.code == 0, run.err
     assert run.out == expected + "\n"
+
+
+def test_search_name_words_not_substrings(ctreport: Any) -> None:
+    ids = [r["id"] for r in ctreport(["search", "US", "--json"]).json()]
+    assert "ma-2021-partner-us" in ids
+    assert "ma-2021-partner-defeat-isis-africa" not in ids  # "Focus" contains "us"
+
+
+def test_search_finds_incident_descriptions_and_shows_disagreement(ctreport: Any) -> None:
+    assert [r["id"] for r in ctreport(["search", "cleaver", "--json"]).json()] == ["tn-2021-incidents"]
+    rows = ctreport(["search", "Global Terrorism Index", "--json"]).json()
+    assert rows and all(r["conflicts_with"] for r in rows if r["kind"] == "incidents")
+
+
+def test_lang_ar_in_summary_and_show(ctreport: Any) -> None:
+    summary = ctreport(["summary", "-c", "MA", "-y", "2021", "--lang", "ar"]).out
+    assert summary.startswith("المغرب (MA), 2021")
+    assert "اعتقلت السلطات الأمنية المغربية ما لا يقل عن 55 شخصًا" in summary
+    shown = ctreport(["show", "ma-2021-arrests", "--lang", "ar"]).out.splitlines()[1]
+    assert shown.strip().startswith("اعتقلت")

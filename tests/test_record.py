@@ -14,14 +14,14 @@ def test_morocco_arrest_series_exactly_as_sourced(ctreport: Any) -> None:
     rows = ctreport(["arrests", "--country", "MA", "--json"]).json()
     series = [(r["year"], r["arrested"], r["arrested_value"], r["arrested_qualifier"], r["source_kind"]) for r in rows]
     assert series == [
-        (2016, "161", 161, "exact", "report"),
+        (2016, "161 (reportedly)", 161, "reportedly", "report"),
         (2017, "186", 186, "exact", "report"),
         (2018, "71 (reportedly)", 71, "reportedly", "press"),
         (2019, "roughly double the 2018 number", None, "relative", "press"),
         (2020, "at least 35", 35, "at-least", "report"),
         (2021, "at least 55", 55, "at-least", "press"),
         (2022, "at least 20", 20, "at-least", "press"),
-        (2023, "at least 56 (40 lone actors, 16 in six cells)", 56, "at-least", "press"),
+        (2023, "at least 56 (40 acting alone, 16 members of six cells)", 56, "at-least", "press"),
     ]
     by_year = {r["year"]: r for r in rows}
     assert (by_year[2016]["cells_value"], by_year[2018]["cells"], by_year[2020]["cells_value"]) == (
@@ -98,8 +98,13 @@ def test_compare_2020_2021(ctreport: Any) -> None:
         False,
     )
     assert "lower bounds" in arrested["change"]
-    gained = {(g["name"], g["relation"]) for g in result[0]["relations_gained"]}
-    assert ("Belgium", "strong-cooperation") in gained
+    changes = {(g["name"], g["relation"]): g["change"] for g in result[0]["relations"]}
+    assert changes[("Belgium", "strong-cooperation")] == "mentioned for 2021, not among the 2020 facts"
+    # 2020 records no financing memberships: absence in the data is not reported as a change.
+    assert not any("MENAFATF" in name for name, _ in changes)
+    assert result[0]["notes"] == [
+        "no financing memberships are recorded for 2020, so financing memberships are not compared"
+    ]
     text = ctreport(["compare", "2020", "2021", "-c", "MA"]).out
     assert "arrested: at least 35 → at least 55: +20 between lower bounds; the exact change is unknown" in text
 
@@ -120,10 +125,16 @@ def test_compare_2020_2021(ctreport: Any) -> None:
             "-36 between the figures as given (exact → at-least); the exact change is unknown",
             False,
         ),
-        (Figure("exact", 71), Figure("relative", None, "roughly double"), "not comparable: a figure is missing", False),
+        (
+            Figure("exact", 71),
+            Figure("relative", None, "roughly double"),
+            "not comparable: the source gives no number (roughly double)",
+            False,
+        ),
+        (None, Figure("exact", 3), "not comparable: no figure is recorded", False),
     ],
 )
-def test_qualifier_aware_change(before: Figure, after: Figure, change: str, exact: bool) -> None:
+def test_qualifier_aware_change(before: Figure | None, after: Figure, change: str, exact: bool) -> None:
     result = figure_change(before, after)
     assert (result["change"], result["exact"]) == (change, exact)
 
@@ -142,3 +153,17 @@ def test_summary_for_every_covered_country_year(ctreport: Any, key: tuple[str, i
     overview = ctreport(["summary", "-c", key[0], "-y", str(key[1]), "--json"]).json()
     assert (overview["country"], overview["year"]) == key
     assert overview["sources"]
+
+
+def test_compare_needs_the_earlier_year_first(ctreport: Any) -> None:
+    run = ctreport(["compare", "2021", "2020"])
+    assert run.code == 2 and run.out == ""
+    assert "give the earlier year first: ctreport compare 2020 2021" in run.err
+
+
+def test_compare_in_tabular_formats(ctreport: Any) -> None:
+    run = ctreport(["compare", "2020", "2021", "-c", "MA", "--format", "csv"])
+    assert run.code == 0, run.err
+    header = run.out.splitlines()[0]
+    assert header == "country,year_a,year_b,item,before,after,change,ids"
+    assert "arrested,at least 35,at least 55" in run.out

@@ -1,0 +1,185 @@
+"""How the commands that answer with documents rather than rows (summary, show, compare) read
+as text, and as rows for the tabular formats. Pure functions over the query results."""
+
+from __future__ import annotations
+
+from ct_report.query import SUMMARY_SECTIONS, Field, Row
+
+Line = str | tuple[str, str]
+"""A line of text output, or (line, part of it to highlight on a terminal)."""
+
+
+def summary_lines(overviews: list[Row], lang: str) -> list[Line]:
+    titles = dict(SUMMARY_SECTIONS)
+    lines: list[Line] = []
+    for overview in overviews:
+        name = (overview["country_name_ar"] if lang == "ar" else None) or overview["country_name"]
+        lines.append(f"{name} ({overview['country']}), {overview['year']}: {overview['edition_title']}")
+        for kind, items in overview["sections"].items():
+            if not items:
+                continue
+            lines.append(f"  {titles[kind]}")
+            for item in items:
+                statement = (item["statement_ar"] if lang == "ar" else None) or item["statement"]
+                lines.append(f"  • {statement} [{item['id']}; {item['source']}, {item['source_kind']}]")
+                if item.get("note"):
+                    lines.append(f"    note: {item['note']}")
+                if item.get("conflicts_with"):
+                    lines.append(f"    disputed by: {', '.join(item['conflicts_with'])}")
+        lines.append("  Sources")
+        for source in overview["sources"]:
+            url = f" <{source['url']}>" if source["url"] else ""
+            lines.append(f"  • {source['id']} ({source['kind']}): {source['title']}{url}")
+        lines.append("")
+    return lines[:-1]
+
+
+SUMMARY_ROW_FIELDS = [
+    Field("country", "Country"),
+    Field("year", "Year"),
+    Field("section", "Section of the overview"),
+    Field("statement", "The fact"),
+    Field("source", "Source id"),
+    Field("source_kind", "'report' or 'press'"),
+    Field("id", "Fact id"),
+]
+
+
+def summary_rows(overviews: list[Row], lang: str) -> list[Row]:
+    titles = dict(SUMMARY_SECTIONS)
+    return [
+        {
+            "country": overview["country"],
+            "year": overview["year"],
+            "section": titles[kind],
+            "statement": (item["statement_ar"] if lang == "ar" else None) or item["statement"],
+            "source": item["source"],
+            "source_kind": item["source_kind"],
+            "id": item["id"],
+        }
+        for overview in overviews
+        for kind, items in overview["sections"].items()
+        for item in items
+    ]
+
+
+def compare_lines(results: list[Row]) -> list[Line]:
+    lines: list[Line] = []
+    for result in results:
+        lines.append(f"{result['country_name']} ({result['country']}): {result['year_a']} → {result['year_b']}")
+        for label, measure in result["measures"].items():
+            before, after = measure["before"] or "no figure", measure["after"] or "no figure"
+            lines.append(f"  {label}: {before} → {after}: {measure['change']} [{', '.join(measure['ids'])}]")
+            if measure["disputed"]:
+                lines.append(f"    disputed by: {', '.join(measure['disputed'])}")
+        for item in result["relations"]:
+            lines.append(f"  {item['name']}: {item['relation']}: {item['change']} [{item['id']}]")
+        for note in result["notes"]:
+            lines.append(f"  note: {note}")
+        lines.append("")
+    return lines[:-1]
+
+
+COMPARE_ROW_FIELDS = [
+    Field("country", "Country"),
+    Field("year_a", "The earlier year"),
+    Field("year_b", "The later year"),
+    Field("item", "What is compared"),
+    Field("before", "In the earlier year"),
+    Field("after", "In the later year"),
+    Field("change", "The change, as far as the sources allow"),
+    Field("ids", "Fact ids"),
+]
+
+
+def compare_rows(results: list[Row]) -> list[Row]:
+    rows: list[Row] = []
+    for result in results:
+        common = {"country": result["country"], "year_a": result["year_a"], "year_b": result["year_b"]}
+        for label, measure in result["measures"].items():
+            rows.append(
+                {
+                    **common,
+                    "item": label,
+                    "before": measure["before"],
+                    "after": measure["after"],
+                    "change": measure["change"],
+                    "ids": measure["ids"],
+                }
+            )
+        for item in result["relations"]:
+            rows.append(
+                {
+                    **common,
+                    "item": f"{item['name']}: {item['relation']}",
+                    "before": None,
+                    "after": None,
+                    "change": item["change"],
+                    "ids": [item["id"]],
+                }
+            )
+    return rows
+
+
+def show_lines(record: Row, lang: str) -> list[Line]:
+    source = record["source"]
+    statement = (record["statement_ar"] if lang == "ar" else None) or record["statement"]
+    lines: list[Line] = [
+        f"{record['id']} ({record['kind']}): {record['country_name']} ({record['country']}), "
+        f"{record['year']}, {record['edition']}",
+        f"  {statement}",
+    ]
+    for name, value in record["details"].items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for event in value:
+                when = ", ".join(p for p in (event["date"], event["place"]) if p)
+                lines.append(
+                    f"  {name}: {when}: {event['description']}" if when else f"  {name}: {event['description']}"
+                )
+        else:
+            lines.append(f"  {name}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    if record["note"]:
+        lines.append(f"  note: {record['note']}")
+    if record["conflicts_with"]:
+        lines.append(f"  disputed by: {', '.join(record['conflicts_with'])}")
+    if record["quote"]:
+        lines += [f"Passage ({source['language'] or 'original language'})", f"  {record['quote']}"]
+    if record["context"]:
+        lines.append("In context")
+        if record["context"]["before"]:
+            lines.append(f"  {record['context']['before']}")
+        lines.append((f"  {record['context']['sentence']}", record["quote"]))
+        if record["context"]["after"]:
+            lines.append(f"  {record['context']['after']}")
+    if record["file"]:
+        lines.append(f"Read from {record['file']}")
+    lines.append("Source")
+    for item in [source, *record["corroborated_by"]]:
+        facts = ", ".join(str(item[k]) for k in ("publisher", "date", "language") if item[k])
+        lines.append(f"  {item['id']} ({item['kind']}): {item['title']}" + (f"; {facts}" if facts else ""))
+        if item["url"]:
+            lines.append(f"    {item['url']}")
+        if item["note"]:
+            lines.append(f"    {item['note']}")
+    return lines
+
+
+SHOW_ROW_FIELDS = [Field("field", "Name of the field"), Field("value", "Its value")]
+
+
+def show_rows(record: Row) -> list[Row]:
+    """The fact as field/value pairs: nested values (source, context) flattened with dots."""
+    rows: list[Row] = []
+
+    def add(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                add(f"{prefix}.{key}" if prefix else key, inner)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, inner in enumerate(value):
+                add(f"{prefix}[{index}]", inner)
+        elif value not in (None, [], ""):
+            rows.append({"field": prefix, "value": value})
+
+    add("", record)
+    return rows
