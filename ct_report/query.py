@@ -274,22 +274,46 @@ def _figure_row(name: str, figure: Figure | None) -> Row:
 
 
 def source_fields(base: FactBase, fact: Fact) -> Row:
-    source = base.sources[fact.source]
+    """The fields every fact row ends with: the fact's own text, then its source."""
+    source = _source_part(base, fact.source)
     return {
         "statement": fact.statement,
         # The passage itself is the Arabic rendering when the source is Arabic.
-        "statement_ar": fact.quote if source.language == "ar" else None,
+        "statement_ar": fact.quote if source["_arabic"] else None,
         "quote": fact.quote,
         "note": fact.note,
         "conflicts_with": list(fact.conflicts_with),
-        "source": source.id,
-        "source_kind": source.kind,
-        "source_title": source.title,
-        "source_url": source.url,
-        "source_file": source.origin.file if source.origin else None,
+        "source": source["source"],
+        "source_kind": source["source_kind"],
+        "source_title": source["source_title"],
+        "source_url": source["source_url"],
+        "source_file": source["source_file"],
         "edition": fact.edition,
         "id": fact.id,
     }
+
+
+_SOURCE_PARTS: dict[int, tuple[FactBase, dict[str, Row]]] = {}
+
+
+def _source_part(base: FactBase, source_id: str) -> Row:
+    """A source's row fields, worked out once per source rather than once per fact (a large base
+    has thousands of facts per source list)."""
+    held = _SOURCE_PARTS.get(id(base))
+    if held is None or held[0] is not base:
+        held = _SOURCE_PARTS[id(base)] = (base, {})
+    parts = held[1]
+    if source_id not in parts:
+        source = base.sources[source_id]
+        parts[source_id] = {
+            "_arabic": source.language == "ar",
+            "source": source.id,
+            "source_kind": source.kind,
+            "source_title": source.title,
+            "source_url": source.url,
+            "source_file": source.origin.file if source.origin else None,
+        }
+    return parts[source_id]
 
 
 def _subject(base: FactBase, fact: Fact) -> Row:

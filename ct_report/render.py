@@ -121,7 +121,8 @@ def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term
     names = [f.name for f in fields]
     fmt = options.format
     if fmt in ("json", "ndjson"):
-        selected = [{n: r.get(n) for n in names} for r in rows]
+        # Rows that already hold exactly these fields in this order go out as they are.
+        selected = [r if list(r) == names else {n: r.get(n) for n in names} for r in rows]
         text = _json_rows(selected, fmt, term.is_tty)
         if _SURVIVES_JSON.search(text):  # rare: clean every string, not just the output
             text = _json_rows([clean(r) for r in selected], fmt, term.is_tty)
