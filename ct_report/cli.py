@@ -424,16 +424,17 @@ def coverage(common: Common) -> None:
     rows = coverage_rows(base, common.filters())
     term = Terminal.detect(common.no_color)
     if _output(common, term).format == "table" and term.is_tty and common.fields is None and common.sort is None:
-        from ct_report.query import arrange
+        from ct_report.query import arrange, localise
 
-        rows, columns = coverage_grid(arrange(rows, FIELDS["coverage"], None, common.limit))
+        _output(common, term)  # reject a bad --lang before drawing
+        rows, columns = coverage_grid(localise(arrange(rows, FIELDS["coverage"], None, common.limit), common.lang))
         legend = "R: report (the chapter or a verbatim mirror), P: press; the number of facts follows."
         _emit_rows("coverage", common, rows, "Coverage of the fact base", legend, available=columns)
         return
     _emit_rows("coverage", common, rows, "Coverage of the fact base")
 
 
-@command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + EMPTY_OPTIONS)
+@command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)
 def compare(
     common: Common,
     year_a: Annotated[int, typer.Argument(help="The earlier year.", autocompletion=complete.years)],
@@ -451,7 +452,8 @@ def compare(
     from ct_report.views import COMPARE_ROW_FIELDS, compare_lines, compare_rows
 
     results = compare_years(_base(common), year_a, year_b, common.country)
-    _emit_document(common, results, compare_lines(results), compare_rows(results), COMPARE_ROW_FIELDS, single=False)
+    lines = compare_lines(results, common.lang)
+    _emit_document(common, results, lines, compare_rows(results), COMPARE_ROW_FIELDS, single=False)
 
 
 @command("partners", ROWS)

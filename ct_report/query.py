@@ -89,7 +89,8 @@ FIELDS: dict[str, list[Field]] = {
     ],
     "coverage": [
         Field("country", "ISO 3166-1 alpha-2 code"),
-        Field("country_name", "English name of the country"),
+        Field("country_name", "English name of the country (Arabic with --lang ar)"),
+        Field("country_name_ar", "Arabic name of the country", in_table=False),
         Field("year", "Year of the events"),
         Field("facts", "Number of facts"),
         Field("report_sources", "Sources of kind report (the chapter or a verbatim mirror)"),
@@ -557,6 +558,7 @@ def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
             {
                 "country": code,
                 "country_name": base.countries[code].name.en,
+                "country_name_ar": base.countries[code].name.ar,
                 "year": year,
                 "facts": len(facts),
                 "report_sources": kinds.count("report"),
@@ -676,6 +678,7 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
             {
                 "country": cc,
                 "country_name": base.countries[cc].name.en,
+                "country_name_ar": base.countries[cc].name.ar,
                 "year_a": year_a,
                 "year_b": year_b,
                 "measures": measures,

@@ -63,10 +63,11 @@ def summary_rows(overviews: list[Row], lang: str) -> list[Row]:
     ]
 
 
-def compare_lines(results: list[Row]) -> list[Line]:
+def compare_lines(results: list[Row], lang: str) -> list[Line]:
     lines: list[Line] = []
     for result in results:
-        lines.append(f"{result['country_name']} ({result['country']}): {result['year_a']} → {result['year_b']}")
+        name = (result["country_name_ar"] if lang == "ar" else None) or result["country_name"]
+        lines.append(f"{name} ({result['country']}): {result['year_a']} → {result['year_b']}")
         for label, measure in result["measures"].items():
             before, after = measure["before"] or "no figure", measure["after"] or "no figure"
             lines.append(f"  {label}: {before} → {after}: {measure['change']} [{', '.join(measure['ids'])}]")

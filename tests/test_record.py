@@ -167,3 +167,9 @@ def test_compare_in_tabular_formats(ctreport: Any) -> None:
     header = run.out.splitlines()[0]
     assert header == "country,year_a,year_b,item,before,after,change,ids"
     assert "arrested,at least 35,at least 55" in run.out
+
+
+def test_compare_and_coverage_speak_arabic_names(ctreport: Any) -> None:
+    assert ctreport(["compare", "2020", "2021", "-c", "MA", "--lang", "ar"]).out.startswith("المغرب (MA): 2020 → 2021")
+    rows = ctreport(["coverage", "-c", "MA", "-y", "2021", "--lang", "ar", "--fields", "country_name,year"]).out
+    assert rows.splitlines()[1] == "المغرب\t2021"
