@@ -130,13 +130,14 @@ def read_documents(files: list[tuple[Path, Path]]) -> Documents:
         root_node = None
         if text is not None and not found:
             root_node, found = parse(text, name)
-        problems.extend(found)
         if root_node is None:
+            problems.extend(found)
             unresolved = None
             continue
         converter = Converter(name)
         document = converter.to_document(root_node)
-        problems.extend(converter.problems)
+        # In the order they appear in the file, whichever step found them.
+        problems.extend(sorted(found + converter.problems, key=lambda p: (p.line, p.column)))
         positions.update(converter.positions)
         if unresolved is not None:
             unresolved |= converter.dropped

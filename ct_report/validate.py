@@ -19,7 +19,18 @@ from typing import Any, Literal, get_args, get_origin
 from ct_report import model
 from ct_report.errors import Problem
 from ct_report.text import suggest
-from ct_report.yamlread import FORBIDDEN_CHARS, NULL_TAG, STR_TAG, Map, Node, Scalar, Seq, describe_tag, shown
+from ct_report.yamlread import (
+    FORBIDDEN_CHARS,
+    NULL_TAG,
+    REFUSED_TAG,
+    STR_TAG,
+    Map,
+    Node,
+    Scalar,
+    Seq,
+    describe_tag,
+    shown,
+)
 
 INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9_]*)$")
@@ -132,6 +143,8 @@ class Converter:
 
     def convert(self, node: Node, hint: Any, path: str) -> Any:
         kind, inner, optional = _plan(hint)
+        if isinstance(node, Scalar) and node.tag == REFUSED_TAG:
+            return None  # a refused alias, reported where it was read
         if isinstance(node, Scalar) and node.tag == NULL_TAG:
             if optional and node.value in ("", "~", "null"):
                 return None
@@ -248,6 +261,9 @@ class Converter:
                 fix = hint or f"; remove it (a {cls.__name__.lower()} has: {', '.join(known)})"
                 self.problem(key, key_path, f"unknown key '{shown(key.value)}'{fix}")
                 wrong.add(key.value)
+                continue
+            if isinstance(value_node, Scalar) and value_node.tag == REFUSED_TAG:
+                wrong.add(key.value)  # an alias, reported where it was read
                 continue
             before = len(self.problems)
             value = self.field(cls, key.value, value_node, key_path)

@@ -211,9 +211,52 @@ class _Stop(Exception):
         self.problem = problem
 
 
+REFUSED_TAG = "tag:ctreport,refused"
+"""Stands in for an alias that was refused: reported once here, skipped silently later."""
+_DROPPED_KEY = Scalar("", REFUSED_TAG, 0, 0)
+MAX_REFUSALS = 20
+
+
 def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
+    """Nodes for the document, and problems. Duplicate keys, anchors, aliases and tags are
+    reported and parsing goes on, so one file's problems come out together; limits and
+    structural errors stop the file."""
     loader = Loader(text)
     problems: list[Problem] = []
+
+    repeats: dict[str, list[Problem]] = {}
+
+    def refuse(problem: Problem, kind: str = "") -> None:
+        """Report a problem; of anchors, aliases and tags only the first of each kind, the rest
+        counted in one closing line (an alias bomb is hundreds of the same mistake)."""
+        if kind:
+            seen = repeats.setdefault(kind, [])
+            seen.append(problem)
+            if len(seen) > 1:
+                return
+        problems.append(problem)
+        if len(problems) >= MAX_REFUSALS:
+            raise _Stop(
+                Problem(
+                    file,
+                    problem.line,
+                    problem.column,
+                    f"more than {MAX_REFUSALS} problems like the ones above; fix those first",
+                )
+            )
+
+    def repeated() -> list[Problem]:
+        return [
+            Problem(
+                file,
+                seen[1].line,
+                seen[1].column,
+                f"{len(seen) - 1} more {kind} in this file, from here on; remove them too",
+            )
+            for kind, seen in repeats.items()
+            if len(seen) > 1
+        ]
+
     stack: list[Seq | Map] = []
     pending_key: list[Scalar | None] = []
     keys: list[set[str]] = []
@@ -237,7 +280,7 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
             if not isinstance(node, Scalar):
                 raise _Stop(Problem(file, node.line, node.column, "a key must be plain text, not a list or mapping"))
             if node.value in keys[-1]:
-                raise _Stop(
+                refuse(
                     Problem(
                         file,
                         node.line,
@@ -245,12 +288,15 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
                         f"duplicate key '{shown(node.value)}'; YAML would silently keep only the last one, so remove or merge one of them",
                     )
                 )
+                pending_key[-1] = _DROPPED_KEY  # its value is read, then left out
+                return
             keys[-1].add(node.value)
             pending_key[-1] = node
         else:
             key = pending_key[-1]
             assert key is not None
-            parent.pairs.append((key, node))
+            if key is not _DROPPED_KEY:
+                parent.pairs.append((key, node))
             pending_key[-1] = None
 
     try:
@@ -269,14 +315,17 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
                     continue
                 if isinstance(event, yaml.AliasEvent):
                     line, column = where(event)
-                    raise _Stop(
+                    refuse(
                         Problem(
                             file,
                             line,
                             column,
                             f"alias '*{shown(event.anchor or '')}' is not allowed; write the value out in full",
-                        )
+                        ),
+                        "aliases",
                     )
+                    attach(Scalar("", REFUSED_TAG, line, column))  # never expanded: no alias bomb
+                    continue
                 if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                     line, column = where(event)
                     nodes += 1
@@ -290,29 +339,35 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
                             )
                         )
                     if event.anchor is not None:
-                        raise _Stop(
+                        refuse(
                             Problem(
                                 file,
                                 line,
                                 column,
                                 f"anchor '&{shown(event.anchor or '')}' is not allowed; remove it (fact files do not use anchors or aliases)",
-                            )
+                            ),
+                            "anchors",
                         )
                     explicit_tag = event.tag not in (None, "!") and not (
                         isinstance(event, yaml.ScalarEvent) and event.tag == STR_TAG
                     )
                     if explicit_tag:
-                        raise _Stop(
+                        refuse(
                             Problem(
                                 file,
                                 line,
                                 column,
                                 f"explicit tag '{_written_tag(event.tag or '')}' is not allowed; remove it and write a plain value",
-                            )
+                            ),
+                            "tags",
                         )
+                else:
+                    explicit_tag = False
                 if isinstance(event, yaml.ScalarEvent):
                     line, column = where(event)
-                    if event.implicit[0] and event.tag is None:
+                    if explicit_tag:
+                        tag = REFUSED_TAG  # reported above; its value is not read
+                    elif event.implicit[0] and event.tag is None:
                         tag = _resolver.resolve(  # type: ignore[no-untyped-call]
                             yaml.ScalarNode, event.value, (True, False)
                         )
@@ -326,7 +381,8 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
                     container: Seq | Map = (
                         Seq([], line, column) if isinstance(event, yaml.SequenceStartEvent) else Map([], line, column)
                     )
-                    attach(container)
+                    # A tagged list or mapping is read (to keep parsing) but not used.
+                    attach(Scalar("", REFUSED_TAG, line, column) if explicit_tag else container)
                     stack.append(container)
                     pending_key.append(None)
                     keys.append(set())
@@ -337,8 +393,10 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
         finally:
             loader.dispose()
     except _Stop as stop:
+        problems.extend(repeated())
         problems.append(stop.problem)
         return None, problems
+    problems.extend(repeated())
     if root is None or (isinstance(root, Scalar) and root.tag == NULL_TAG):
         return None, [Problem(file, 1, 1, "file is empty; add at least one section (facts:, sources:, ...)")]
     return root, problems

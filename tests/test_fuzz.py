@@ -306,7 +306,10 @@ def test_billion_laughs_is_refused_quickly() -> None:
     lines += [f"lol{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
     problems, seconds = timed("\n".join(lines).encode())
     assert [str(p) for p in problems] == [
-        "hostile.yaml:1:7: anchor '&a0' is not allowed; remove it (fact files do not use anchors or aliases)"
+        "hostile.yaml:1:7: anchor '&a0' is not allowed; remove it (fact files do not use anchors or aliases)",
+        "hostile.yaml:2:12: alias '*a0' is not allowed; write the value out in full",
+        "hostile.yaml:2:7: 9 more anchors in this file, from here on; remove them too",
+        "hostile.yaml:2:17: 80 more aliases in this file, from here on; remove them too",
     ]
     assert seconds < 1
 

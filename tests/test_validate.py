@@ -55,8 +55,73 @@ CASES: dict[str, Expected] = {
         )
     ],
     "alias": [("ma-2021.yaml", 12, 14, "alias '*targets' is not allowed; write the value out in full")],
+    # Every problem at once: the first anchor and alias, how many more of each, and the
+    # sections the file should not have. No alias is ever expanded.
     "alias-bomb": [
-        ("bomb.yaml", 1, 7, "anchor '&a0' is not allowed; remove it (fact files do not use anchors or aliases)")
+        (
+            "bomb.yaml",
+            1,
+            1,
+            "unknown section 'lol0'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol0)",
+        ),
+        ("bomb.yaml", 1, 7, "anchor '&a0' is not allowed; remove it (fact files do not use anchors or aliases)"),
+        (
+            "bomb.yaml",
+            2,
+            1,
+            "unknown section 'lol1'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol1)",
+        ),
+        ("bomb.yaml", 2, 7, "9 more anchors in this file, from here on; remove them too"),
+        ("bomb.yaml", 2, 12, "alias '*a0' is not allowed; write the value out in full"),
+        ("bomb.yaml", 2, 17, "80 more aliases in this file, from here on; remove them too"),
+        (
+            "bomb.yaml",
+            3,
+            1,
+            "unknown section 'lol2'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol2)",
+        ),
+        (
+            "bomb.yaml",
+            4,
+            1,
+            "unknown section 'lol3'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol3)",
+        ),
+        (
+            "bomb.yaml",
+            5,
+            1,
+            "unknown section 'lol4'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol4)",
+        ),
+        (
+            "bomb.yaml",
+            6,
+            1,
+            "unknown section 'lol5'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol5)",
+        ),
+        (
+            "bomb.yaml",
+            7,
+            1,
+            "unknown section 'lol6'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol6)",
+        ),
+        (
+            "bomb.yaml",
+            8,
+            1,
+            "unknown section 'lol7'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol7)",
+        ),
+        (
+            "bomb.yaml",
+            9,
+            1,
+            "unknown section 'lol8'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol8)",
+        ),
+        (
+            "bomb.yaml",
+            10,
+            1,
+            "unknown section 'lol9'; the sections are: country, year, edition, regions, countries, entities, editions, sources, facts (at lol9)",
+        ),
     ],
     "python-tag": [
         (
@@ -504,3 +569,22 @@ def test_a_broken_definition_is_reported_once_not_at_every_use(ctreport: Any, ti
     assert run.code == 1
     assert len(run.out.splitlines()) == 1
     assert "missing required field 'title'" in run.out
+
+
+def test_one_file_reports_every_problem_together(ctreport: Any, tiny: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    shutil.copytree(tiny, base)
+    (base / "ma-2021.yaml").write_text(
+        "country: MA\nyear: 2021\nedition: crt-2021\nfacts:\n"
+        "  - id: t-one\n    kind: threatt\n    source: nosuch\n    statment: typo\n"
+        "    statement: First.\n    statement: Second.\n",
+        encoding="utf-8",
+    )
+    run = ctreport(["validate", str(base)])
+    assert run.code == 1
+    messages = [line.split(": ", 1)[1] for line in run.out.splitlines()]
+    assert any(m.startswith("'threatt' is not one of") for m in messages)
+    assert any(m.startswith("unknown key 'statment'") for m in messages)
+    assert any(m.startswith("duplicate key 'statement'") for m in messages)
+    lines = [int(line.split(":")[1]) for line in run.out.splitlines()]
+    assert lines == sorted(lines)
