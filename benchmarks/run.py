@@ -29,13 +29,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ct_report.model import Relation
+from ct_report.model import RELATIONS
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (1000, 10_000, 100_000)
@@ -296,8 +295,7 @@ AR_WORDS = (
     "التشريعات الإصلاحات المجتمع التطرف التجنيد التهديدات الهجمات اليقظة التدابير الوزارة"
 ).split()
 SYLLABLES = "ba da ka la ma na ra sa ta va lo mi ne ri so tu al an ar el en is on or ur ia".split()
-# The relation names come from the model, so the generated bases never drift from the schema.
-RELATIONS = typing.get_args(Relation)
+# Relation names come from the model (RELATIONS), so the generated bases follow the schema.
 QUALIFIERS = ("exact", "at-least", "more-than", "about", "reportedly")
 # One file's facts, in order; a file with fewer facts takes the first ones.
 FILE_KINDS = (

@@ -8,8 +8,6 @@ from typing import Any
 from ct_report.errors import CtReportError
 from ct_report.model import FactBase
 
-FORMAT_NAMES = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
-
 
 def _base(ctx: Any) -> FactBase | None:
     from ct_report.load import DataSelection, load_base
@@ -52,11 +50,9 @@ def partner_kinds(ctx: Any, incomplete: str) -> list[str]:
 
 
 def relations(incomplete: str) -> list[str]:
-    from typing import get_args
+    from ct_report.model import RELATIONS
 
-    from ct_report.model import Relation
-
-    return _matching(list(get_args(Relation)), incomplete)
+    return _matching(list(RELATIONS), incomplete)
 
 
 def fact_ids(ctx: Any, incomplete: str) -> list[str]:
@@ -65,7 +61,9 @@ def fact_ids(ctx: Any, incomplete: str) -> list[str]:
 
 
 def formats(incomplete: str) -> list[str]:
-    return _matching(list(FORMAT_NAMES), incomplete)
+    from ct_report.render import FORMATS
+
+    return _matching(list(FORMATS), incomplete)
 
 
 def languages(incomplete: str) -> list[str]:

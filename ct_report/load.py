@@ -60,6 +60,8 @@ def _yaml_files_under(root: Path) -> list[Path]:
     found: list[str] = []
     for folder, _, names in os.walk(root):
         found.extend(os.path.join(folder, name) for name in names if name.endswith(YAML_SUFFIXES))
+        if len(found) > MAX_FILES:
+            break  # over the limit already; list_files says so without walking the rest
     return [Path(p) for p in sorted(found)]
 
 
@@ -86,7 +88,8 @@ def list_files(roots: tuple[Path, ...]) -> FileList:
                     str(root),
                     1,
                     1,
-                    "no such file or folder; check the path (given as an argument, with --data/--add, or in CTREPORT_DATA/CTREPORT_ADD)",
+                    ("not a file or folder" if root.exists() else "no such file or folder")
+                    + "; check the path (given as an argument, with --data/--add, or in CTREPORT_DATA/CTREPORT_ADD)",
                 )
             )
     if len(found.files) > MAX_FILES:

@@ -43,6 +43,7 @@ Relation = Literal[
     "tension",
     "assistance",
 ]
+RELATIONS: tuple[str, ...] = get_args(Relation)
 Holder = Literal["state", "fiu"]
 EntityKind = Literal[
     "forum",

@@ -435,11 +435,9 @@ def partner_rows(
 
 
 def _relations() -> list[str]:
-    from typing import get_args
+    from ct_report.model import RELATIONS
 
-    from ct_report.model import Relation
-
-    return list(get_args(Relation))
+    return list(RELATIONS)
 
 
 def financing_rows(base: FactBase, filters: Filters) -> list[Row]:
