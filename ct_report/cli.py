@@ -250,6 +250,10 @@ def _run(common: Common, action: Callable[[], None]) -> None:
     except BrokenPipeError:
         _silence_stdout()
         raise typer.Exit(ExitCode.OK) from None
+    except OSError as error:
+        # The environment, not ctreport: a full disk or a closed terminal under stdout.
+        typer.echo(f"ctreport: cannot write the output: {error.strerror or error}", err=True)
+        raise typer.Exit(ExitCode.INVALID_DATA) from None
     except KeyboardInterrupt:
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except Exception as error:
@@ -437,8 +441,8 @@ def coverage(common: Common) -> None:
 @command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)
 def compare(
     common: Common,
-    year_a: Annotated[int, typer.Argument(help="The earlier year.", autocompletion=complete.years)],
-    year_b: Annotated[int, typer.Argument(help="The later year.", autocompletion=complete.years)],
+    year_a: Annotated[int, typer.Argument(metavar="YEAR_A", help="The earlier year.", autocompletion=complete.years)],
+    year_b: Annotated[int, typer.Argument(metavar="YEAR_B", help="The later year.", autocompletion=complete.years)],
 ) -> None:
     """What changed between two years: arrests, operations, incidents, partners and memberships.
 
@@ -579,7 +583,9 @@ def search(
 def cite(
     common: Common,
     fact_id: Annotated[str, typer.Argument(metavar="FACT_ID", help="A fact id.", autocompletion=complete.fact_ids)],
-    style: Annotated[str, typer.Option("--style", help="plain, apa or bibtex.")] = "plain",
+    style: Annotated[
+        str, typer.Option("--style", help="plain, apa or bibtex.", autocompletion=complete.citation_styles)
+    ] = "plain",
 ) -> None:
     """A citation of the source of a fact, ready to paste.
 
@@ -601,7 +607,12 @@ FIELD_FIELDS = [
 @command("fields", FORMAT_OPTIONS + [DATA_OPTIONS[3]] + LIST_OPTIONS)
 def fields(
     common: Common,
-    command_name: Annotated[str, typer.Argument(metavar="COMMAND", help="A command that prints rows, e.g. partners.")],
+    command_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="COMMAND", help="A command that prints rows, e.g. partners.", autocompletion=complete.field_commands
+        ),
+    ],
 ) -> None:
     """List the fields a command can print, for --fields and --sort, with a description of each.
 
@@ -688,17 +699,18 @@ def validate(
     )
 
 
-@app.command("schema")
-def schema() -> None:
+@command("schema", [])
+def schema(common: Common) -> None:
     """Print the JSON Schema of a fact-base file (the bundled YAML files point editors at it).
 
     Example: ctreport schema > factbase.schema.json
     """
     import json
 
+    from ct_report.render import write
     from ct_report.schema import json_schema
 
-    typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+    write(Terminal.detect(), json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
 def _only_invoked_command(argv: list[str]) -> None:
@@ -720,12 +732,14 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as error:
-        error.show()
-        code = ExitCode.USAGE
+        # `ctreport` alone: the overview on stdout, where `| less` finds it.
+        print(error.ctx.get_help() if error.ctx is not None else "see ctreport --help")
+        code = ExitCode.OK
     except ClickException as error:
-        where = f" {error.ctx.command_path}" if getattr(error, "ctx", None) is not None else ""  # type: ignore[attr-defined]
+        names = {info.name for info in app.registered_commands}
+        where = f" {sys.argv[1]}" if len(sys.argv) > 1 and sys.argv[1] in names else ""
         print(
-            f"ctreport: {error.format_message().rstrip('.')}; see ctreport{where.removeprefix(' ctreport')} --help",
+            f"ctreport: {error.format_message().rstrip('.')}; see ctreport{where} --help",
             file=sys.stderr,
         )
         code = error.exit_code
@@ -734,4 +748,10 @@ def main() -> None:
     except BrokenPipeError:
         _silence_stdout()
         code = ExitCode.OK
+    except SystemExit as exit:
+        # Click ends help or --version output into a closed pipe with exit 1, after swapping
+        # stdout for its PacifyFlushWrapper; that is a reader going away, not an error.
+        from typer._click.utils import PacifyFlushWrapper
+
+        code = ExitCode.OK if isinstance(sys.stdout, PacifyFlushWrapper) else exit.code
     sys.exit(code if isinstance(code, int) else ExitCode.OK)

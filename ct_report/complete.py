@@ -27,8 +27,13 @@ def _matching(values: list[str], incomplete: str) -> list[str]:
 
 
 def countries(ctx: Any, incomplete: str) -> list[str]:
+    """Codes, and English names once a word is started ('Mor' → 'Morocco')."""
     base = _base(ctx)
-    return _matching(sorted(base.countries), incomplete) if base else []
+    if base is None:
+        return []
+    codes = _matching(sorted(base.countries), incomplete)
+    names = _matching(sorted(c.name.en for c in base.countries.values()), incomplete) if len(incomplete) > 2 else []
+    return codes + names
 
 
 def years(ctx: Any, incomplete: str) -> list[str]:
@@ -64,6 +69,16 @@ def formats(incomplete: str) -> list[str]:
     from ct_report.render import FORMATS
 
     return _matching(list(FORMATS), incomplete)
+
+
+def citation_styles(incomplete: str) -> list[str]:
+    return _matching(["plain", "apa", "bibtex"], incomplete)
+
+
+def field_commands(incomplete: str) -> list[str]:
+    from ct_report.query import FIELDS
+
+    return _matching(sorted(FIELDS), incomplete)
 
 
 def languages(incomplete: str) -> list[str]:

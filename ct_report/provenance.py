@@ -67,6 +67,7 @@ def show(base: FactBase, fact_id: str) -> Row:
         "kind": fact.kind,
         "country": fact.country,
         "country_name": base.countries[fact.country].name.en,
+        "country_name_ar": base.countries[fact.country].name.ar,
         "year": fact.year,
         "edition": fact.edition,
         "statement": fact.statement,
@@ -153,7 +154,8 @@ def search(base: FactBase, query: str) -> list[Row]:
         names = [fold(name) for name in _names(base, fact)]
         events = " ".join(" ".join(filter(None, (e.description, e.place, e.date))) for e in fact.events)
         fields = {
-            "statement": fold(f"{fact.statement} {events}"),
+            "statement": fold(fact.statement),
+            "events": fold(events),
             "quote": fold(fact.quote or ""),
             "note": fold(fact.note or ""),
         }
@@ -167,6 +169,8 @@ def search(base: FactBase, query: str) -> list[Row]:
                 word_score, where = 6, "name"
             elif _mentions(fields["statement"], word):
                 word_score, where = 4, "statement"
+            elif _mentions(fields["events"], word):
+                word_score, where = 4, "events"
             elif _mentions(fields["quote"], word):
                 word_score, where = 3, "quote"
             elif _mentions(fields["note"], word):
@@ -221,6 +225,8 @@ def cite(base: FactBase, fact_id: str, style: str) -> str:
     if source.publisher:
         # Double braces: a corporate author, not "Last, First".
         lines.append(f"  author = {{{{{source.publisher}}}}},")
+        if entry == "techreport":
+            lines.append(f"  institution = {{{{{source.publisher}}}}},")
     if year:
         lines.append(f"  year = {{{year}}},")
     if source.url:

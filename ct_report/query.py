@@ -617,8 +617,10 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     reported as mentioned in one year only when the other year records facts of that kind at
     all; otherwise a note says the comparison cannot be made.
     """
-    if year_a >= year_b:
-        raise UsageError(f"give the earlier year first: ctreport compare {min(year_a, year_b)} {max(year_a, year_b)}")
+    if year_a == year_b:
+        raise UsageError(f"compare needs two different years, e.g. ctreport compare {year_a - 1} {year_a}")
+    if year_a > year_b:
+        raise UsageError(f"give the earlier year first: ctreport compare {year_b} {year_a}")
     check_year(base, year_a)
     check_year(base, year_b)
     code = resolve_country(base, country) if country is not None else None
@@ -664,14 +666,21 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
                     missing = year_a if not before_rel else year_b
                     notes.append(f"no {what} are recorded for {missing}, so {what} are not compared")
                 continue
-            for (name, relation), fact_id in sorted(after_rel.items()):
-                if (name, relation) not in before_rel:
-                    change = f"mentioned for {year_b}, not among the {year_a} facts"
-                    relations.append({"name": name, "relation": relation, "change": change, "id": fact_id})
-            for (name, relation), fact_id in sorted(before_rel.items()):
-                if (name, relation) not in after_rel:
-                    change = f"mentioned for {year_a}, not among the {year_b} facts"
-                    relations.append({"name": name, "relation": relation, "change": change, "id": fact_id})
+            for ours, theirs, year, other in (
+                (after_rel, before_rel, year_b, year_a),
+                (before_rel, after_rel, year_a, year_b),
+            ):
+                for (ident, relation), fact_id in sorted(ours.items(), key=lambda item: display_name(base, item[0][0])):
+                    if (ident, relation) not in theirs:
+                        relations.append(
+                            {
+                                "name": display_name(base, ident),
+                                "name_ar": display_name(base, ident, "ar"),
+                                "relation": relation,
+                                "change": f"mentioned for {year}, not among the {other} facts",
+                                "id": fact_id,
+                            }
+                        )
         results.append(
             {
                 "country": cc,
@@ -688,13 +697,13 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
 
 
 def _relations_of(base: FactBase, facts: list[Fact]) -> dict[tuple[str, str], str]:
-    """(name, relation) → fact id, for partner and financing facts."""
+    """(partner or body id, relation) → fact id, for partner and financing facts."""
     found: dict[tuple[str, str], str] = {}
     for fact in facts:
         if fact.kind == "financing":
             assert fact.body is not None
-            found[(display_name(base, fact.body), f"{fact.relation} ({fact.holder})")] = fact.id
+            found[(fact.body, f"{fact.relation} ({fact.holder})")] = fact.id
         else:
             assert fact.partner is not None and fact.relation is not None
-            found[(display_name(base, fact.partner), fact.relation)] = fact.id
+            found[(fact.partner, fact.relation)] = fact.id
     return found

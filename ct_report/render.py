@@ -77,20 +77,20 @@ def _one_line(value: Any) -> str:
 _SURVIVES_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _json_rows(items: list[Any], fmt: str, pretty: bool) -> str:
+def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = False) -> str:
     if fmt == "ndjson":
-        return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
-    return _json_array(items, pretty)
+        return "".join(json.dumps(item, ensure_ascii=ascii_only) + "\n" for item in items)
+    return _json_array(items, pretty, ascii_only)
 
 
-def _json_array(items: list[Any], pretty: bool) -> str:
+def _json_array(items: list[Any], pretty: bool, ascii_only: bool = False) -> str:
     """Indented on a terminal; otherwise one object per line, which stays readable and lets the
     C encoder do the work (indented output goes through the pure-Python encoder)."""
     if pretty:
-        return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(items, ensure_ascii=ascii_only, indent=2) + "\n"
     if not items:
         return "[]\n"
-    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]\n"
+    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=ascii_only) for item in items) + "\n]\n"
 
 
 def clean(value: Any) -> Any:
@@ -126,6 +126,8 @@ def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term
         text = _json_rows(selected, fmt, term.is_tty)
         if _SURVIVES_JSON.search(text):  # rare: clean every string, not just the output
             text = _json_rows([clean(r) for r in selected], fmt, term.is_tty)
+        if not term.can_encode(text):  # e.g. an ASCII stdout: \u escapes keep every character
+            text = _json_rows([clean(r) for r in selected], fmt, term.is_tty, ascii_only=True)
         write(term, text)
     elif fmt == "yaml":
         write(term, _yaml([clean({n: r.get(n) for n in names}) for r in rows]))
@@ -163,10 +165,11 @@ def render_document(
 ) -> None:
     """Objects (summary, show, compare): JSON/YAML as data, every other format as text lines."""
     payload: Any = documents[0] if single and len(documents) == 1 else documents
+    ascii_only = not term.can_encode(json.dumps(payload, ensure_ascii=False))
     if options.format == "json":
-        write(term, json.dumps(clean(payload), ensure_ascii=False, indent=2) + "\n")
+        write(term, json.dumps(clean(payload), ensure_ascii=ascii_only, indent=2) + "\n")
     elif options.format == "ndjson":
-        write(term, "".join(json.dumps(clean(d), ensure_ascii=False) + "\n" for d in documents))
+        write(term, "".join(json.dumps(clean(d), ensure_ascii=ascii_only) + "\n" for d in documents))
     elif options.format == "yaml":
         write(term, _yaml(clean(payload)))
     elif options.format == "table" and term.is_tty:

@@ -74,7 +74,8 @@ def compare_lines(results: list[Row], lang: str) -> list[Line]:
             if measure["disputed"]:
                 lines.append(f"    disputed by: {', '.join(measure['disputed'])}")
         for item in result["relations"]:
-            lines.append(f"  {item['name']}: {item['relation']}: {item['change']} [{item['id']}]")
+            partner = (item["name_ar"] if lang == "ar" else None) or item["name"]
+            lines.append(f"  {partner}: {item['relation']}: {item['change']} [{item['id']}]")
         for note in result["notes"]:
             lines.append(f"  note: {note}")
         lines.append("")
@@ -125,9 +126,9 @@ def compare_rows(results: list[Row]) -> list[Row]:
 def show_lines(record: Row, lang: str) -> list[Line]:
     source = record["source"]
     statement = (record["statement_ar"] if lang == "ar" else None) or record["statement"]
+    country = (record["country_name_ar"] if lang == "ar" else None) or record["country_name"]
     lines: list[Line] = [
-        f"{record['id']} ({record['kind']}): {record['country_name']} ({record['country']}), "
-        f"{record['year']}, {record['edition']}",
+        f"{record['id']} ({record['kind']}): {country} ({record['country']}), {record['year']}, {record['edition']}",
         f"  {statement}",
     ]
     for name, value in record["details"].items():

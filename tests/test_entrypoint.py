@@ -101,3 +101,41 @@ def test_table_into_head_exits_quietly() -> None:
     )
     assert pipeline.returncode == 0, pipeline.stderr
     assert pipeline.stderr == ""
+
+
+def test_help_and_version_into_a_closed_pipe_exit_0() -> None:
+    assert SCRIPT is not None
+    for args in ("--version", "-h", "schema"):
+        pipeline = subprocess.run(
+            f"set -o pipefail; '{SCRIPT}' {args} | true",
+            shell=True,
+            executable="/bin/bash",
+            capture_output=True,
+            text=True,
+        )
+        assert pipeline.returncode == 0, (args, pipeline.stderr)
+        assert "Traceback" not in pipeline.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_one_line_not_a_traceback() -> None:
+    assert SCRIPT is not None
+    for args in ("schema", "arrests --json"):
+        result = subprocess.run(f"'{SCRIPT}' {args} > /dev/full", shell=True, capture_output=True, text=True)
+        assert result.returncode == 1, args
+        assert result.stderr.startswith("ctreport: cannot write the output:"), result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_no_arguments_prints_the_overview_on_stdout() -> None:
+    result = run()
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage: ctreport")
+    assert "arrests" in result.stdout
+
+
+def test_json_on_an_ascii_stdout_escapes_instead_of_losing_text() -> None:
+    result = run("financing", "-y", "2021", "--json", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0
+    rows = json.loads(result.stdout)
+    assert rows[0]["body_name_ar"] == "مجموعة العمل المالي لمنطقة الشرق الأوسط وشمال إفريقيا"

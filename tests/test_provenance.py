@@ -133,3 +133,14 @@ def test_lang_ar_in_summary_and_show(ctreport: Any) -> None:
     assert "اعتقلت السلطات الأمنية المغربية ما لا يقل عن 55 شخصًا" in summary
     shown = ctreport(["show", "ma-2021-arrests", "--lang", "ar"]).out.splitlines()[1]
     assert shown.strip().startswith("اعتقلت")
+
+
+def test_search_says_it_matched_an_incident_description(ctreport: Any) -> None:
+    (row,) = ctreport(["search", "cleaver", "--json"]).json()
+    assert row["matched_in"] == ["events"]
+
+
+def test_show_header_in_arabic(ctreport: Any) -> None:
+    assert ctreport(["show", "ma-2021-arrests", "--lang", "ar"]).out.startswith(
+        "ma-2021-arrests (arrests): المغرب (MA)"
+    )

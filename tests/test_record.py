@@ -173,3 +173,8 @@ def test_compare_and_coverage_speak_arabic_names(ctreport: Any) -> None:
     assert ctreport(["compare", "2020", "2021", "-c", "MA", "--lang", "ar"]).out.startswith("المغرب (MA): 2020 → 2021")
     rows = ctreport(["coverage", "-c", "MA", "-y", "2021", "--lang", "ar", "--fields", "country_name,year"]).out
     assert rows.splitlines()[1] == "المغرب\t2021"
+
+
+def test_compare_same_year_hint(ctreport: Any) -> None:
+    run = ctreport(["compare", "2020", "2020"])
+    assert run.code == 2 and "two different years, e.g. ctreport compare 2019 2020" in run.err
