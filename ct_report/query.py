@@ -317,9 +317,13 @@ def _source_part(base: FactBase, source_id: str) -> Row:
     return parts[source_id]
 
 
+def _country(base: FactBase, code: str) -> Row:
+    names = base.countries[code].name
+    return {"country": code, "country_name": names.en, "country_name_ar": names.ar}
+
+
 def _subject(base: FactBase, fact: Fact) -> Row:
-    names = base.countries[fact.country].name
-    return {"country": fact.country, "country_name": names.en, "country_name_ar": names.ar, "year": fact.year}
+    return {**_country(base, fact.country), "year": fact.year}
 
 
 def display_name(base: FactBase, ident: str, lang: str = "en") -> str:
@@ -490,9 +494,7 @@ def summaries(base: FactBase, filters: Filters) -> list[Row]:
         used = sorted({f.source for f in facts} | {s for f in facts for s in f.corroborated_by})
         overviews.append(
             {
-                "country": code,
-                "country_name": base.countries[code].name.en,
-                "country_name_ar": base.countries[code].name.ar,
+                **_country(base, code),
                 "year": year,
                 "edition": edition,
                 "edition_title": base.editions[edition].title,
@@ -554,9 +556,7 @@ def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
         kinds = [base.sources[s].kind for s in used]
         rows.append(
             {
-                "country": code,
-                "country_name": base.countries[code].name.en,
-                "country_name_ar": base.countries[code].name.ar,
+                **_country(base, code),
                 "year": year,
                 "facts": len(facts),
                 "report_sources": kinds.count("report"),
@@ -683,9 +683,7 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
                         )
         results.append(
             {
-                "country": cc,
-                "country_name": base.countries[cc].name.en,
-                "country_name_ar": base.countries[cc].name.ar,
+                **_country(base, cc),
                 "year_a": year_a,
                 "year_b": year_b,
                 "measures": measures,
