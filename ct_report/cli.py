@@ -579,7 +579,15 @@ def search(
     _emit_rows("search", common, rows, f"Facts matching '{text}'", _footer(base, rows))
 
 
-@command("cite", DATA_OPTIONS)
+CITATION_FIELDS = [
+    Field("id", "Fact id"),
+    Field("source", "Source id"),
+    Field("style", "plain, apa or bibtex"),
+    Field("citation", "The citation"),
+]
+
+
+@command("cite", DATA_OPTIONS + FORMAT_OPTIONS)
 def cite(
     common: Common,
     fact_id: Annotated[str, typer.Argument(metavar="FACT_ID", help="A fact id.", autocompletion=complete.fact_ids)],
@@ -587,14 +595,17 @@ def cite(
         str, typer.Option("--style", help="plain, apa or bibtex.", autocompletion=complete.citation_styles)
     ] = "plain",
 ) -> None:
-    """A citation of the source of a fact, ready to paste.
+    """A citation of the source of a fact, ready to paste (--json for scripts).
 
     Example: ctreport cite ma-2021-arrests --style bibtex
     """
     from ct_report.provenance import cite as cite_fact
-    from ct_report.render import write
+    from ct_report.provenance import get_fact
 
-    write(Terminal.detect(common.no_color), cite_fact(_base(common), fact_id, style) + "\n")
+    base = _base(common)
+    citation = cite_fact(base, fact_id, style)
+    record = {"id": fact_id, "source": get_fact(base, fact_id).source, "style": style, "citation": citation}
+    _emit_document(common, [record], list(citation.splitlines()), [record], CITATION_FIELDS, single=True)
 
 
 FIELD_FIELDS = [

@@ -206,7 +206,7 @@ def test_empty_filter_values_are_usage_errors(ctreport: Any) -> None:
 
 def test_commands_accept_only_the_options_they_use(ctreport: Any) -> None:
     for args in (
-        ["cite", "ma-2021-arrests", "--json"],
+        ["cite", "ma-2021-arrests", "--country", "MA"],
         ["export", "x.db", "--country", "MA"],
         ["show", "ma-2021-arrests", "--year", "2016"],
     ):

@@ -144,3 +144,13 @@ def test_show_header_in_arabic(ctreport: Any) -> None:
     assert ctreport(["show", "ma-2021-arrests", "--lang", "ar"]).out.startswith(
         "ma-2021-arrests (arrests): المغرب (MA)"
     )
+
+
+def test_cite_as_json(ctreport: Any) -> None:
+    record = ctreport(["cite", "ma-2021-targets-foreigners", "--style", "apa", "--json"]).json()
+    assert record == {
+        "id": "ma-2021-targets-foreigners",
+        "source": "yabiladi-137496",
+        "style": "apa",
+        "citation": "Yabiladi. (n.d.). Yabiladi article on the CRT 2021 Morocco chapter. https://www.yabiladi.com/articles/details/137496",
+    }
