@@ -1,7 +1,9 @@
 """The command line: options in, one library call, one renderer, an exit code out.
 
-Every command shares the same data, filter and output options through `@command`, so they are
-declared once; errors from the library become one line on stderr in `_run`, nowhere else.
+Shared options are declared once, in groups, and each command takes the groups it uses through
+`@command`; rows go out through `_emit_rows` and documents through `_emit_document`. Errors
+from the library become one line on stderr in `_run`, nowhere else (Click's own usage errors
+in `main`).
 """
 
 import functools
