@@ -21,7 +21,7 @@ from ct_report import __version__, complete
 from ct_report.errors import CtReportError, ExitCode, FactBaseError, NoMatchError, UsageError
 from ct_report.load import DataSelection, load_base
 from ct_report.model import FactBase
-from ct_report.query import FIELDS, Field, Filters, Row
+from ct_report.query import FIELDS, Field, Filters, Row, RowSet
 from ct_report.render import FORMATS, Options, Terminal
 from ct_report.views import Line
 
@@ -312,7 +312,7 @@ def _footer(base: FactBase, rows: list[Row]) -> str:
 def _emit_rows(
     command_name: str,
     common: Common,
-    rows: list[Row],
+    answer: RowSet | list[Row],
     title: str,
     footer: str = "",
     bars: str | None = None,
@@ -321,18 +321,28 @@ def _emit_rows(
     """Write rows in the chosen format: the one output path of every command that prints rows.
     `bars` names a numeric field drawn as a bar on a terminal table."""
     from ct_report.query import arrange, localise
-    from ct_report.render import add_bars, render_rows, write
+    from ct_report.render import add_bars, render_rows, write, write_encoded_rows
 
+    answer = answer if isinstance(answer, RowSet) else RowSet(answer)
     term = Terminal.detect(common.no_color)
     available = available if available is not None else FIELDS[command_name]
     options = _output(common, term, title=title, footer=footer)
     fields = _choose_fields(available, command_name, common, options.format)
-    if not rows:
+    if not answer:
         _nothing_matched(common, term)
     if common.count_only:
-        write(term, f"{len(rows)}\n")
+        write(term, f"{len(answer)}\n")
         return
-    rows = arrange(rows, available, common.sort, common.limit)
+    if (
+        answer.encoded is not None
+        and options.format in ("json", "ndjson")
+        and not term.is_tty
+        and fields == available
+        and common.sort is None
+        and write_encoded_rows(answer.encoded[: common.limit], options.format, term)
+    ):
+        return
+    rows = arrange(answer.rows, available, common.sort, common.limit)
     if options.format not in ("json", "ndjson", "yaml"):
         rows = localise(rows, common.lang)
     if bars and options.format == "table" and term.is_tty and common.fields is None:
@@ -401,7 +411,7 @@ def arrests(common: Common) -> None:
 
     base = _base(common)
     rows = arrest_rows(base, common.filters())
-    _emit_rows("arrests", common, rows, "Terrorism-related arrests", _footer(base, rows), bars="arrested")
+    _emit_rows("arrests", common, rows, "Terrorism-related arrests", _footer(base, rows.keys), bars="arrested")
 
 
 @command("incidents", ROWS)
@@ -414,7 +424,7 @@ def incidents(common: Common) -> None:
 
     base = _base(common)
     rows = incident_rows(base, common.filters())
-    _emit_rows("incidents", common, rows, "Terrorist incidents", _footer(base, rows))
+    _emit_rows("incidents", common, rows, "Terrorist incidents", _footer(base, rows.keys))
 
 
 @command("coverage", ROWS)
@@ -503,7 +513,7 @@ def partners(
 
     base = _base(common)
     rows = partner_rows(base, common.filters(), region=region, kind=kind, relation=relation)
-    _emit_rows("partners", common, rows, "Counterterrorism cooperation partners", _footer(base, rows))
+    _emit_rows("partners", common, rows, "Counterterrorism cooperation partners", _footer(base, rows.keys))
 
 
 @command("financing", ROWS)
@@ -516,7 +526,7 @@ def financing(common: Common) -> None:
 
     base = _base(common)
     rows = financing_rows(base, common.filters())
-    _emit_rows("financing", common, rows, "Countering the financing of terrorism", _footer(base, rows))
+    _emit_rows("financing", common, rows, "Countering the financing of terrorism", _footer(base, rows.keys))
 
 
 @command("summary", DOCUMENTS)

@@ -1,4 +1,4 @@
-"""The fact-base model: frozen dataclasses that the loader builds and every query reads.
+"""The fact-base model: dataclasses that the loader builds and every query reads.
 
 These classes are also the schema. `ct_report.validate` checks YAML against their type hints,
 and `ct_report.schema` turns them into the published JSON Schema, so a field is declared once.
@@ -15,7 +15,7 @@ dataclass costs ~0.7 ms of start-up to generate, and start-up is what a CLI is j
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 SCHEMA_VERSION = 1
 
@@ -226,6 +226,17 @@ FACT_KINDS: tuple[str, ...] = get_args(FactKind)
 FactLoader = Callable[[], tuple[Fact, ...]]
 
 
+class CompiledRows(NamedTuple):
+    """A list command's rows, worked out when the cache was built: for each row, the fields its
+    filters read (`keys`), and the row's JSON text (`encoded`, every field in the command's order)."""
+
+    keys: list[dict[str, Any]]
+    encoded: list[bytes]
+
+
+CompiledLoader = Callable[[], CompiledRows]
+
+
 class FactBase:
     """The whole validated fact base, indexed for queries.
 
@@ -244,7 +255,8 @@ class FactBase:
         sources: dict[str, Source],
         facts_by_kind: dict[str, tuple[Fact, ...] | FactLoader],
         years: tuple[int, ...],
-        texts: dict[str, str],
+        texts: dict[str, str] | Callable[[], dict[str, str]],
+        compiled: dict[str, CompiledLoader] | None = None,
     ) -> None:
         self.regions = regions
         self.countries = countries
@@ -253,9 +265,10 @@ class FactBase:
         self.sources = sources
         self.years = years
         """Every year some fact covers, ascending."""
-        self.texts = texts
-        """Shipped source texts by source id."""
+        self._texts = texts
         self._by_kind = facts_by_kind
+        self.compiled = compiled or {}
+        """Rows by list command, when the base comes from the compiled cache."""
 
     @classmethod
     def build(
@@ -288,6 +301,13 @@ class FactBase:
         if callable(loaded):
             loaded = self._by_kind[kind] = loaded()
         return loaded
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """Shipped source texts by source id."""
+        if callable(self._texts):
+            self._texts = self._texts()
+        return self._texts
 
     @property
     def facts(self) -> tuple[Fact, ...]:

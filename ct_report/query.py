@@ -1,12 +1,14 @@
 """Queries over the fact base: resolve user input, filter facts, shape rows. No I/O, no printing.
 
-Every list query returns `Rows`: a list of flat dicts whose keys are the command's fields (see
-`FIELDS`). The same rows feed every output format, so a field means the same everywhere.
+Every list query returns a `RowSet`: flat dicts whose keys are the command's fields (see
+`FIELDS`). The same rows feed every output format, so a field means the same everywhere. A
+command's rows are built once for the whole base (`TABLES`) and then filtered, so the compiled
+cache can store them and a repeated query only filters and prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from ct_report.errors import UsageError
@@ -14,6 +16,7 @@ from ct_report.model import Fact, FactBase, Figure
 from ct_report.text import fold, slug, suggest
 
 Row = dict[str, Any]
+RowTest = Callable[[Row], bool]
 
 
 class Field(NamedTuple):
@@ -235,16 +238,50 @@ def check_filters(base: FactBase, filters: Filters) -> str | None:
     return resolve_country(base, filters.country) if filters.country is not None else None
 
 
-def select(base: FactBase, kind: str, filters: Filters) -> list[Fact]:
+def in_order(base: FactBase, kind: str) -> list[Fact]:
+    """Facts of a kind by country, then year, then file order."""
+    return sorted(base.of_kind(kind), key=lambda fact: (fact.country, fact.year))
+
+
+def row_filter(base: FactBase, filters: Filters) -> RowTest:
+    """The shared filters as a test of a row's `country` and `year`."""
     country = check_filters(base, filters)
-    return sorted(
-        (
-            fact
-            for fact in base.of_kind(kind)
-            if (country is None or fact.country == country) and filters.years_match(fact.year)
-        ),
-        key=lambda fact: (fact.country, fact.year),
-    )
+    return lambda row: (country is None or row["country"] == country) and filters.years_match(row["year"])
+
+
+class RowSet:
+    """The rows answering a list command. Rows from the compiled cache stay as JSON text until
+    something needs them as dicts: a JSON answer with every field in order is that text."""
+
+    def __init__(
+        self, rows: list[Row] | None = None, *, keys: list[Row] | None = None, encoded: list[bytes] | None = None
+    ) -> None:
+        self._rows = rows
+        self.keys = keys if keys is not None else rows or []
+        """Per row, at least the fields filters and footers read (`KEY_FIELDS`)."""
+        self.encoded = encoded
+        """Per row, its JSON text with every field in `FIELDS` order; None when built here."""
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            import json
+
+            self._rows = json.loads(b"[" + b",".join(self.encoded or []) + b"]") if self.encoded else []
+        return self._rows
+
+
+def answer(base: FactBase, command: str, keep: RowTest) -> RowSet:
+    """The rows of `command` that pass `keep`, from the compiled cache when the base has them."""
+    compiled = base.compiled.get(command)
+    if compiled is None:
+        return RowSet([row for row in TABLES[command](base) if keep(row)])
+    stored = compiled()
+    chosen = [i for i, key in enumerate(stored.keys) if keep(key)]
+    return RowSet(keys=[stored.keys[i] for i in chosen], encoded=[stored.encoded[i] for i in chosen])
 
 
 def figure_text(figure: Figure | None) -> str | None:
@@ -347,9 +384,13 @@ def localise(rows: list[Row], lang: str) -> list[Row]:
     return [{**row, **{k: row[f"{k}_ar"] for k in LOCALISED if row.get(f"{k}_ar")}} for row in rows]
 
 
-def arrest_rows(base: FactBase, filters: Filters) -> list[Row]:
+def arrest_rows(base: FactBase, filters: Filters) -> RowSet:
+    return answer(base, "arrests", row_filter(base, filters))
+
+
+def arrest_table(base: FactBase) -> list[Row]:
     """One row per arrest figure; a comparison-only fact joins the rows of its country-year."""
-    facts = select(base, "arrests", filters)
+    facts = in_order(base, "arrests")
     counted = [f for f in facts if f.arrested or f.operations or f.cells]
     comparisons = [f for f in facts if not (f.arrested or f.operations or f.cells)]
     rows = []
@@ -404,23 +445,30 @@ def partner_rows(
     region: str | None = None,
     kind: str | None = None,
     relation: str | None = None,
-) -> list[Row]:
+) -> RowSet:
     check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
     check_choice(relation, _relations(), "relation")
     wanted_regions = resolve_region(base, region) if region is not None else None
+    shared = row_filter(base, filters)
+
+    def keep(row: Row) -> bool:
+        return (
+            shared(row)
+            and (wanted_regions is None or not wanted_regions.isdisjoint(row["regions"]))
+            and (kind is None or row["partner_kind"] == kind)
+            and (relation is None or row["relation"] == relation)
+        )
+
+    return answer(base, "partners", keep)
+
+
+def partner_table(base: FactBase) -> list[Row]:
     rows = []
-    regions_of: dict[str, set[str]] = {}  # many facts name the same partner
-    for fact in select(base, "partner", filters):
+    regions_of: dict[str, list[str]] = {}  # many facts name the same partner
+    for fact in in_order(base, "partner"):
         assert fact.partner is not None
         if fact.partner not in regions_of:
-            regions_of[fact.partner] = partner_regions(base, fact.partner)
-        regions = regions_of[fact.partner]
-        if wanted_regions is not None and not regions & wanted_regions:
-            continue
-        if kind is not None and partner_kind(base, fact.partner) != kind:
-            continue
-        if relation is not None and fact.relation != relation:
-            continue
+            regions_of[fact.partner] = sorted(partner_regions(base, fact.partner))
         rows.append(
             {
                 **_subject(base, fact),
@@ -431,7 +479,7 @@ def partner_rows(
                 "relation": fact.relation,
                 "detail": fact.detail,
                 "alongside": [display_name(base, other) for other in fact.alongside],
-                "regions": sorted(regions),
+                "regions": list(regions_of[fact.partner]),
                 **source_fields(base, fact),
             }
         )
@@ -444,9 +492,13 @@ def _relations() -> list[str]:
     return list(RELATIONS)
 
 
-def financing_rows(base: FactBase, filters: Filters) -> list[Row]:
+def financing_rows(base: FactBase, filters: Filters) -> RowSet:
+    return answer(base, "financing", row_filter(base, filters))
+
+
+def financing_table(base: FactBase) -> list[Row]:
     rows = []
-    for fact in select(base, "financing", filters):
+    for fact in in_order(base, "financing"):
         assert fact.body is not None
         body = base.entities[fact.body]
         rows.append(
@@ -526,9 +578,13 @@ def _summary_item(base: FactBase, fact: Fact) -> Row:
     return item
 
 
-def incident_rows(base: FactBase, filters: Filters) -> list[Row]:
+def incident_rows(base: FactBase, filters: Filters) -> RowSet:
+    return answer(base, "incidents", row_filter(base, filters))
+
+
+def incident_table(base: FactBase) -> list[Row]:
     rows = []
-    for fact in select(base, "incidents", filters):
+    for fact in in_order(base, "incidents"):
         events = [
             ", ".join(p for p in (e.date, e.place) if p) + (": " if e.date or e.place else "") + e.description
             for e in fact.events
@@ -542,6 +598,23 @@ def incident_rows(base: FactBase, filters: Filters) -> list[Row]:
             }
         )
     return rows
+
+
+TABLES: dict[str, Callable[[FactBase], list[Row]]] = {
+    "arrests": arrest_table,
+    "incidents": incident_table,
+    "partners": partner_table,
+    "financing": financing_table,
+}
+"""Every row of each list command drawn from facts of one kind, unfiltered, in answer order.
+The compiled cache stores these; the commands' filters then test `KEY_FIELDS` only."""
+
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "arrests": ("country", "year", "source"),
+    "incidents": ("country", "year", "source"),
+    "partners": ("country", "year", "source", "regions", "partner_kind", "relation"),
+    "financing": ("country", "year", "source"),
+}
 
 
 def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:

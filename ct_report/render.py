@@ -77,20 +77,47 @@ def _one_line(value: Any) -> str:
 _SURVIVES_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def encode_row(row: Row) -> str:
+    """A row as one line of JSON: the text every JSON answer is made of, and what the compiled
+    cache stores. A row holding characters JSON would print raw is cleaned first."""
+    text = json.dumps(row, ensure_ascii=False)
+    return json.dumps(clean(row), ensure_ascii=False) if _SURVIVES_JSON.search(text) else text
+
+
 def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = False) -> str:
-    if fmt == "ndjson":
-        return "".join(json.dumps(item, ensure_ascii=ascii_only) + "\n" for item in items)
-    return _json_array(items, pretty, ascii_only)
-
-
-def _json_array(items: list[Any], pretty: bool, ascii_only: bool = False) -> str:
     """Indented on a terminal; otherwise one object per line, which stays readable and lets the
     C encoder do the work (indented output goes through the pure-Python encoder)."""
-    if pretty:
-        return json.dumps(items, ensure_ascii=ascii_only, indent=2) + "\n"
-    if not items:
-        return "[]\n"
-    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=ascii_only) for item in items) + "\n]\n"
+    if pretty and fmt == "json":
+        text = json.dumps(items, ensure_ascii=ascii_only, indent=2)
+        if _SURVIVES_JSON.search(text):
+            text = json.dumps(clean(items), ensure_ascii=ascii_only, indent=2)
+        return text + "\n"
+    lines = [json.dumps(item) if ascii_only else encode_row(item) for item in items]
+    if fmt == "ndjson":
+        return "".join(line + "\n" for line in lines)
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+
+
+def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
+    """Write rows whose JSON lines are already known (the compiled cache keeps them) straight to
+    a UTF-8 stdout. False, writing nothing, when stdout takes another encoding."""
+    import codecs
+
+    buffer = getattr(term.stdout, "buffer", None)
+    try:
+        utf8 = codecs.lookup(getattr(term.stdout, "encoding", None) or "ascii").name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if buffer is None or not utf8:
+        return False
+    if fmt == "ndjson":
+        data = b"".join(line + b"\n" for line in encoded)
+    else:
+        data = b"[\n" + b",\n".join(encoded) + b"\n]\n" if encoded else b"[]\n"
+    term.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
+    return True
 
 
 def clean(value: Any) -> Any:
@@ -124,8 +151,6 @@ def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term
         # Rows that already hold exactly these fields in this order go out as they are.
         selected = [r if list(r) == names else {n: r.get(n) for n in names} for r in rows]
         text = _json_rows(selected, fmt, term.is_tty)
-        if _SURVIVES_JSON.search(text):  # rare: clean every string, not just the output
-            text = _json_rows([clean(r) for r in selected], fmt, term.is_tty)
         if not term.can_encode(text):  # e.g. an ASCII stdout: \u escapes keep every character
             text = _json_rows([clean(r) for r in selected], fmt, term.is_tty, ascii_only=True)
         write(term, text)
