@@ -1,10 +1,12 @@
 """A compiled cache of the validated fact base, so repeated runs skip YAML parsing and validation.
 
-The cache is plain JSON (reading it cannot run code), one file per set of fact-base roots, in
-the user's cache directory (`CTREPORT_CACHE_DIR` overrides). It is trusted only when it was
-written by this ctreport version and every file it was built from still has the recorded size,
-modification time and SHA-256; a file whose time changed but whose content did not is rehashed,
-not rebuilt. A checksum over the payload catches truncation and corruption. Writes go to a
+The cache is sections of JSON (reading it cannot run code): the validated base, and each list
+command's rows already worked out, so a repeated query only filters and prints. There is one
+file per set of fact-base roots, in the user's cache directory (`CTREPORT_CACHE_DIR`
+overrides). It is trusted only when it was written by this ctreport version and every file it
+was built from (the YAML, the source texts, and the ctreport modules that shape it) still has
+the recorded size, modification time and SHA-256; a file whose time changed but whose content
+did not is rehashed, not rebuilt. A checksum over the payload catches truncation and corruption. Writes go to a
 temporary file renamed into place, so concurrent runs never read a half-written cache.
 """
 
@@ -17,14 +19,14 @@ import sys
 import types
 import typing
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ct_report import __version__, model
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 Dependency = tuple[str, int, int, str]
 """(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
 
@@ -82,9 +84,10 @@ class CacheProblem(Exception):
 def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
     """The cached base if valid and current; None if absent or stale; CacheProblem if damaged.
 
-    The file is one JSON header line (format, version, the files the base was built from, the
-    payload's length and CRC-32), then the payload: so a stale cache is recognised without
-    parsing the base, and a damaged one before trusting it."""
+    The file is the payload, then one JSON trailer line (format, version, the files the base
+    was built from, where each section lies, the payload's length and CRC-32): so a stale cache
+    is recognised without decoding the base, and a damaged one before trusting it. The trailer
+    comes last so that the cache is written section by section, never held whole in memory."""
     try:
         raw = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
@@ -92,41 +95,58 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
     except OSError as error:
         raise CacheProblem(f"unreadable ({error.strerror or error})") from None
     try:
-        end_of_header = raw.find(b"\n")
-        if end_of_header < 0:
-            raise ValueError("no header line")
-        header = json.loads(raw[:end_of_header])
+        end = len(raw) - 1
+        start = raw.rfind(b"\n", 0, end)
+        if end < 0 or raw[end] != ord("\n") or start < 0:
+            if _older_format(raw):
+                return None
+            raise ValueError("no trailer line")
+        header = json.loads(raw[start + 1 : end])
         if not isinstance(header, dict):
-            raise ValueError("header is not an object")
+            raise ValueError("trailer is not an object")
         if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
             return None  # written by another ctreport: stale, not damaged
-        payload = memoryview(raw)[end_of_header + 1 :]
+        payload = memoryview(raw)[:start]
         if len(payload) != header["length"] or zlib.crc32(payload) != header["crc32"]:
             raise ValueError("length or checksum mismatch")
         if not _unchanged(header["dependencies"], yaml_files):
             return None
-        return _base_from_payload(bytes(payload))
+        return _base_from_payload(payload, header["sections"])
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         raise CacheProblem(f"damaged ({error})") from None
+
+
+def _older_format(raw: bytes) -> bool:
+    """A cache of ctreport before format 4, which put its header first: stale, not damaged."""
+    try:
+        header = json.loads(raw[: raw.find(b"\n")])
+    except ValueError:
+        return False
+    return isinstance(header, dict) and isinstance(header.get("format"), int) and header["format"] < CACHE_FORMAT
 
 
 def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> None:
     import tempfile
 
-    payload = _payload(base)
-    header = {
-        "format": CACHE_FORMAT,
-        "version": __version__,
-        "dependencies": dependencies,
-        "length": len(payload),
-        "crc32": zlib.crc32(payload),
-    }
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
-            stream.write(payload)
+            offsets, position, crc = {}, 0, 0
+            for name, data in _sections(base):
+                stream.write(data)
+                offsets[name] = [position, position + len(data)]
+                position += len(data)
+                crc = zlib.crc32(data, crc)
+            header = {
+                "format": CACHE_FORMAT,
+                "version": __version__,
+                "dependencies": dependencies + _code_dependencies(),
+                "sections": offsets,
+                "length": position,
+                "crc32": crc,
+            }
+            stream.write(b"\n" + json.dumps(header, ensure_ascii=False).encode() + b"\n")
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -153,25 +173,45 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _payload(base: model.FactBase) -> bytes:
-    """A line of everything but the facts, then one JSON array per fact kind, back to back;
-    the first line records where each array lies, so a query decodes only the kinds it reads."""
-    sections = [_dumps([_to_plain(f) for f in base.of_kind(kind)]) for kind in model.FACT_KINDS]
-    offsets, position = {}, 0
-    for kind, section in zip(model.FACT_KINDS, sections, strict=True):
-        offsets[kind] = [position, position + len(section)]
-        position += len(section)
-    meta = {
-        "regions": [_to_plain(r) for r in base.regions.values()],
-        "countries": [_to_plain(c) for c in base.countries.values()],
-        "entities": [_to_plain(e) for e in base.entities.values()],
-        "editions": [_to_plain(e) for e in base.editions.values()],
-        "sources": [_to_plain(s) for s in base.sources.values()],
-        "texts": base.texts,
-        "years": list(base.years),
-        "kinds": offsets,
-    }
-    return _dumps(meta) + b"\n" + b"".join(sections)
+def _code_dependencies() -> list[Dependency]:
+    """The modules that shape what the cache holds: a changed ctreport (say, an editable
+    install being worked on) rebuilds it even when its version number stayed the same."""
+    from ct_report import query, render
+
+    files = [Path(m.__file__) for m in (model, query, render, sys.modules[__name__]) if m.__file__]
+    return [dependency(file) for file in files if file.is_file()]
+
+
+def _sections(base: model.FactBase) -> Iterator[tuple[str, bytes]]:
+    """The payload's named sections, one at a time, so a query decodes only what it reads:
+    `meta` (everything but facts, sources and texts), `sources`, `texts`, the facts of each kind,
+    and each list command's compiled rows: the fields its filters read (`keys:`) and each row's
+    JSON line (`rows:`, one per line)."""
+    from ct_report.query import FIELDS, KEY_FIELDS, TABLES
+    from ct_report.render import encode_row
+
+    yield (
+        "meta",
+        _dumps(
+            {
+                "regions": [_to_plain(r) for r in base.regions.values()],
+                "countries": [_to_plain(c) for c in base.countries.values()],
+                "entities": [_to_plain(e) for e in base.entities.values()],
+                "editions": [_to_plain(e) for e in base.editions.values()],
+                "years": list(base.years),
+                "compiled": list(TABLES),
+            }
+        ),
+    )
+    yield "sources", _dumps([_to_plain(s) for s in base.sources.values()])
+    yield "texts", _dumps(base.texts)
+    for kind in model.FACT_KINDS:
+        yield f"facts:{kind}", _dumps([_to_plain(f) for f in base.of_kind(kind)])
+    for command, build in TABLES.items():
+        rows = build(base)
+        names = [f.name for f in FIELDS[command]]
+        yield f"keys:{command}", _dumps([{k: row[k] for k in KEY_FIELDS[command]} for row in rows])
+        yield f"rows:{command}", b"\n".join(encode_row({n: row.get(n) for n in names}).encode() for row in rows)
 
 
 def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -205,29 +245,38 @@ def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
     return construct
 
 
-def _base_from_payload(payload: bytes) -> model.FactBase:
-    end_of_meta = payload.index(b"\n")
-    meta = json.loads(payload[:end_of_meta])
-    sections = memoryview(payload)[end_of_meta + 1 :]
+def _base_from_payload(payload: memoryview, sections: dict[str, list[int]]) -> model.FactBase:
+    def part(name: str) -> bytes:
+        start, end = sections[name]
+        return bytes(payload[start:end])
+
+    meta = json.loads(part("meta"))
     build_fact = _builder(model.Fact)
 
-    def loader(start: int, end: int) -> model.FactLoader:
-        return lambda: tuple(build_fact(f) for f in json.loads(bytes(sections[start:end])))
+    def facts(kind: str) -> model.FactLoader:
+        return lambda: tuple(build_fact(f) for f in json.loads(part(f"facts:{kind}")))
 
-    def index(section: str, cls: type, key: str) -> dict[str, Any]:
+    def compiled(command: str) -> model.CompiledLoader:
+        def load() -> model.CompiledRows:
+            lines = part(f"rows:{command}")
+            return model.CompiledRows(
+                encoded=lines.split(b"\n") if lines else [], load_keys=lambda: json.loads(part(f"keys:{command}"))
+            )
+
+        return load
+
+    def index(items: list[dict[str, Any]], cls: type, key: str) -> dict[str, Any]:
         build = _builder(cls)
-        return {item[key]: build(item) for item in meta[section]}
+        return {item[key]: build(item) for item in items}
 
-    facts_by_kind: dict[str, tuple[model.Fact, ...] | model.FactLoader] = {
-        kind: loader(start, end) for kind, (start, end) in meta["kinds"].items()
-    }
     return model.FactBase(
-        regions=index("regions", model.Region, "id"),
-        countries=index("countries", model.Country, "code"),
-        entities=index("entities", model.Entity, "id"),
-        editions=index("editions", model.Edition, "id"),
-        sources=index("sources", model.Source, "id"),
-        facts_by_kind=facts_by_kind,
+        regions=index(meta["regions"], model.Region, "id"),
+        countries=index(meta["countries"], model.Country, "code"),
+        entities=index(meta["entities"], model.Entity, "id"),
+        editions=index(meta["editions"], model.Edition, "id"),
+        sources=lambda: index(json.loads(part("sources")), model.Source, "id"),
+        facts_by_kind={kind: facts(kind) for kind in model.FACT_KINDS},
         years=tuple(meta["years"]),
-        texts=dict(meta["texts"]),
+        texts=lambda: dict(json.loads(part("texts"))),
+        compiled={command: compiled(command) for command in meta["compiled"]},
     )

@@ -317,9 +317,11 @@ def _emit_rows(
     footer: str = "",
     bars: str | None = None,
     available: list[Field] | None = None,
+    sources_of: FactBase | None = None,
 ) -> None:
     """Write rows in the chosen format: the one output path of every command that prints rows.
-    `bars` names a numeric field drawn as a bar on a terminal table."""
+    `bars` names a numeric field drawn as a bar on a terminal table; with `sources_of`, the
+    footer of a table names the rows' sources (worked out only for formats that show it)."""
     from ct_report.query import arrange, localise
     from ct_report.render import add_bars, render_rows, write, write_encoded_rows
 
@@ -327,6 +329,8 @@ def _emit_rows(
     term = Terminal.detect(common.no_color)
     available = available if available is not None else FIELDS[command_name]
     options = _output(common, term, title=title, footer=footer)
+    if sources_of is not None and options.format in ("table", "markdown"):
+        options = options._replace(footer=_footer(sources_of, answer.keys))
     fields = _choose_fields(available, command_name, common, options.format)
     if not answer:
         _nothing_matched(common, term)
@@ -411,7 +415,7 @@ def arrests(common: Common) -> None:
 
     base = _base(common)
     rows = arrest_rows(base, common.filters())
-    _emit_rows("arrests", common, rows, "Terrorism-related arrests", _footer(base, rows.keys), bars="arrested")
+    _emit_rows("arrests", common, rows, "Terrorism-related arrests", sources_of=base, bars="arrested")
 
 
 @command("incidents", ROWS)
@@ -424,7 +428,7 @@ def incidents(common: Common) -> None:
 
     base = _base(common)
     rows = incident_rows(base, common.filters())
-    _emit_rows("incidents", common, rows, "Terrorist incidents", _footer(base, rows.keys))
+    _emit_rows("incidents", common, rows, "Terrorist incidents", sources_of=base)
 
 
 @command("coverage", ROWS)
@@ -513,7 +517,7 @@ def partners(
 
     base = _base(common)
     rows = partner_rows(base, common.filters(), region=region, kind=kind, relation=relation)
-    _emit_rows("partners", common, rows, "Counterterrorism cooperation partners", _footer(base, rows.keys))
+    _emit_rows("partners", common, rows, "Counterterrorism cooperation partners", sources_of=base)
 
 
 @command("financing", ROWS)
@@ -526,7 +530,7 @@ def financing(common: Common) -> None:
 
     base = _base(common)
     rows = financing_rows(base, common.filters())
-    _emit_rows("financing", common, rows, "Countering the financing of terrorism", _footer(base, rows.keys))
+    _emit_rows("financing", common, rows, "Countering the financing of terrorism", sources_of=base)
 
 
 @command("summary", DOCUMENTS)
@@ -588,7 +592,7 @@ def search(
 
     base = _base(common)
     rows = search_facts(base, text)
-    _emit_rows("search", common, rows, f"Facts matching '{text}'", _footer(base, rows))
+    _emit_rows("search", common, rows, f"Facts matching '{text}'", sources_of=base)
 
 
 CITATION_FIELDS = [

@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ct_report import model
 from ct_report.errors import FactBaseError, Problem
+
+if TYPE_CHECKING:
+    from ct_report.validate import Positions
 
 MAX_FILES = 20_000
 MAX_TEXT_BYTES = 8 * 1024 * 1024
@@ -106,7 +109,7 @@ class Documents(NamedTuple):
     """The files that parsed, and what the others mean for checking references."""
 
     documents: list[tuple[model.Document, Path, Path]]
-    positions: dict[tuple[int, str], tuple[int, int]]
+    positions: Positions
     problems: list[Problem]
     unresolved: set[str] | None
     """Ids whose definitions were refused; None when a whole file could not be read."""
@@ -118,7 +121,7 @@ def read_documents(files: list[tuple[Path, Path]]) -> Documents:
     from ct_report.yamlread import decode, parse
 
     documents: list[tuple[model.Document, Path, Path]] = []
-    positions: dict[tuple[int, str], tuple[int, int]] = {}
+    positions: Positions = {}
     problems: list[Problem] = []
     unresolved: set[str] | None = set()
     for path, root in files:

@@ -227,11 +227,12 @@ FactLoader = Callable[[], tuple[Fact, ...]]
 
 
 class CompiledRows(NamedTuple):
-    """A list command's rows, worked out when the cache was built: for each row, the fields its
-    filters read (`keys`), and the row's JSON text (`encoded`, every field in the command's order)."""
+    """A list command's rows, worked out when the cache was built: each row's JSON text
+    (`encoded`, every field in the command's order), and a function giving, per row, the fields
+    its filters read (decoded only when a filter or a footer needs them)."""
 
-    keys: list[dict[str, Any]]
     encoded: list[bytes]
+    load_keys: Callable[[], list[dict[str, Any]]]
 
 
 CompiledLoader = Callable[[], CompiledRows]
@@ -240,9 +241,9 @@ CompiledLoader = Callable[[], CompiledRows]
 class FactBase:
     """The whole validated fact base, indexed for queries.
 
-    Facts are grouped by kind, in file order within a kind. A kind may be given as a function
-    that loads it on first use (the compiled cache does this), so a query about one kind never
-    pays for decoding the others; `facts` loads them all.
+    Facts are grouped by kind, in file order within a kind. A kind, the sources and the texts may
+    be given as functions that load them on first use (the compiled cache does this), so a query
+    never pays for decoding what it does not read; `facts` loads every kind.
     """
 
     def __init__(
@@ -252,7 +253,7 @@ class FactBase:
         countries: dict[str, Country],
         entities: dict[str, Entity],
         editions: dict[str, Edition],
-        sources: dict[str, Source],
+        sources: dict[str, Source] | Callable[[], dict[str, Source]],
         facts_by_kind: dict[str, tuple[Fact, ...] | FactLoader],
         years: tuple[int, ...],
         texts: dict[str, str] | Callable[[], dict[str, str]],
@@ -262,7 +263,7 @@ class FactBase:
         self.countries = countries
         self.entities = entities
         self.editions = editions
-        self.sources = sources
+        self._sources = sources
         self.years = years
         """Every year some fact covers, ascending."""
         self._texts = texts
@@ -301,6 +302,12 @@ class FactBase:
         if callable(loaded):
             loaded = self._by_kind[kind] = loaded()
         return loaded
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        if callable(self._sources):
+            self._sources = self._sources()
+        return self._sources
 
     @property
     def texts(self) -> dict[str, str]:

@@ -243,9 +243,11 @@ def in_order(base: FactBase, kind: str) -> list[Fact]:
     return sorted(base.of_kind(kind), key=lambda fact: (fact.country, fact.year))
 
 
-def row_filter(base: FactBase, filters: Filters) -> RowTest:
-    """The shared filters as a test of a row's `country` and `year`."""
+def row_filter(base: FactBase, filters: Filters) -> RowTest | None:
+    """The shared filters as a test of a row's `country` and `year`; None when they keep every row."""
     country = check_filters(base, filters)
+    if country is None and filters.year is None and filters.since is None and filters.until is None:
+        return None
     return lambda row: (country is None or row["country"] == country) and filters.years_match(row["year"])
 
 
@@ -254,16 +256,26 @@ class RowSet:
     something needs them as dicts: a JSON answer with every field in order is that text."""
 
     def __init__(
-        self, rows: list[Row] | None = None, *, keys: list[Row] | None = None, encoded: list[bytes] | None = None
+        self,
+        rows: list[Row] | None = None,
+        *,
+        keys: list[Row] | Callable[[], list[Row]] | None = None,
+        encoded: list[bytes] | None = None,
     ) -> None:
         self._rows = rows
-        self.keys = keys if keys is not None else rows or []
-        """Per row, at least the fields filters and footers read (`KEY_FIELDS`)."""
+        self._keys = keys if keys is not None else rows or []
         self.encoded = encoded
         """Per row, its JSON text with every field in `FIELDS` order; None when built here."""
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.encoded) if self.encoded is not None else len(self.keys)
+
+    @property
+    def keys(self) -> list[Row]:
+        """Per row, at least the fields filters and footers read (`KEY_FIELDS`)."""
+        if callable(self._keys):
+            self._keys = self._keys()
+        return self._keys
 
     @property
     def rows(self) -> list[Row]:
@@ -274,14 +286,18 @@ class RowSet:
         return self._rows
 
 
-def answer(base: FactBase, command: str, keep: RowTest) -> RowSet:
-    """The rows of `command` that pass `keep`, from the compiled cache when the base has them."""
+def answer(base: FactBase, command: str, keep: RowTest | None) -> RowSet:
+    """The rows of `command` that pass `keep` (all of them when None), from the compiled cache
+    when the base has them."""
     compiled = base.compiled.get(command)
     if compiled is None:
-        return RowSet([row for row in TABLES[command](base) if keep(row)])
+        return RowSet([row for row in TABLES[command](base) if keep is None or keep(row)])
     stored = compiled()
-    chosen = [i for i, key in enumerate(stored.keys) if keep(key)]
-    return RowSet(keys=[stored.keys[i] for i in chosen], encoded=[stored.encoded[i] for i in chosen])
+    if keep is None:
+        return RowSet(keys=stored.load_keys, encoded=stored.encoded)
+    keys = stored.load_keys()
+    chosen = [i for i, key in enumerate(keys) if keep(key)]
+    return RowSet(keys=[keys[i] for i in chosen], encoded=[stored.encoded[i] for i in chosen])
 
 
 def figure_text(figure: Figure | None) -> str | None:
@@ -450,10 +466,12 @@ def partner_rows(
     check_choice(relation, _relations(), "relation")
     wanted_regions = resolve_region(base, region) if region is not None else None
     shared = row_filter(base, filters)
+    if shared is None and wanted_regions is None and kind is None and relation is None:
+        return answer(base, "partners", None)
 
     def keep(row: Row) -> bool:
         return (
-            shared(row)
+            (shared is None or shared(row))
             and (wanted_regions is None or not wanted_regions.isdisjoint(row["regions"]))
             and (kind is None or row["partner_kind"] == kind)
             and (relation is None or row["relation"] == relation)

@@ -110,12 +110,15 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
         utf8 = False
     if buffer is None or not utf8:
         return False
-    if fmt == "ndjson":
-        data = b"".join(line + b"\n" for line in encoded)
-    else:
-        data = b"[\n" + b",\n".join(encoded) + b"\n]\n" if encoded else b"[]\n"
     term.stdout.flush()
-    buffer.write(data)
+    if fmt == "ndjson":
+        buffer.write(b"\n".join(encoded) + b"\n" if encoded else b"")
+    elif encoded:  # written in three parts: each `+` would copy the whole answer again
+        buffer.write(b"[\n")
+        buffer.write(b",\n".join(encoded))
+        buffer.write(b"\n]\n")
+    else:
+        buffer.write(b"[]\n")
     buffer.flush()
     return True
 

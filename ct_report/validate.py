@@ -32,6 +32,9 @@ from ct_report.yamlread import (
     shown,
 )
 
+Positions = dict[int, dict[str, tuple[int, int]]]
+"""Where each field of each built object was written: id(object) → field → (line, column)."""
+
 INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9_]*)$")
 FIRST_PLAUSIBLE_YEAR = 1990
@@ -123,7 +126,7 @@ class Converter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
-        self.positions: dict[tuple[int, str], tuple[int, int]] = {}
+        self.positions: Positions = {}
         self.dropped: set[str] = set()
         """Ids of objects written but refused; references to them are not reported again."""
 
@@ -302,8 +305,7 @@ class Converter:
         if _has_origin(cls):
             values["origin"] = model.Origin(self.file, node.line, node.column)
         obj = cls(**values)
-        for name, position in where.items():
-            self.positions[(id(obj), name)] = position
+        self.positions[id(obj)] = where
         return obj
 
     def to_document(self, root: Node) -> model.Document | None:
@@ -364,16 +366,20 @@ _DEFINED_UNDER = {
 class BaseChecker:
     """Cross-file checks over every document of a fact base."""
 
-    def __init__(self, positions: dict[tuple[int, str], tuple[int, int]], unresolved: set[str] | None) -> None:
+    def __init__(self, positions: Positions, unresolved: set[str] | None) -> None:
         self.positions = positions
         self.problems: list[Problem] = []
         self.unresolved = unresolved
 
     def at(self, obj: Any, file: str, name: str, message: str) -> None:
-        line, column = self.positions.get((id(obj), name), (1, 1))
+        position = self.positions.get(id(obj), {}).get(name)
         origin = getattr(obj, "origin", None)
-        if (id(obj), name) not in self.positions and origin is not None:
+        if position is not None:
+            line, column = position
+        elif origin is not None:
             line, column = origin.line, origin.column
+        else:
+            line, column = 1, 1
         self.problems.append(Problem(file, line, column, message))
 
     def unique(self, items: list[Located], name: str, what: str) -> dict[str, Any]:
@@ -383,7 +389,7 @@ class BaseChecker:
             ident = getattr(obj, name)
             if ident in seen:
                 first_file = seen[ident][1]
-                first_line = self.positions.get((id(seen[ident][0]), name), (1, 1))[0]
+                first_line = self.positions.get(id(seen[ident][0]), {}).get(name, (1, 1))[0]
                 self.at(
                     obj,
                     file,
@@ -410,7 +416,7 @@ class BaseChecker:
 def check_base(
     documents: list[tuple[model.Document, str]],
     texts: dict[str, str | None],
-    positions: dict[tuple[int, str], tuple[int, int]],
+    positions: Positions,
     unresolved: set[str] | None = None,
 ) -> tuple[model.FactBase, list[Problem]]:
     """Merge documents into a FactBase and check everything that spans files.

@@ -121,14 +121,25 @@ def test_cache_from_another_version_is_silently_rebuilt(base_dir: Path) -> None:
     selection = DataSelection((base_dir,))
     load_base(selection)
     (path,) = cache_files()
-    header_line, payload = path.read_bytes().split(b"\n", 1)
-    header = json.loads(header_line)
+    payload, trailer = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)
+    header = json.loads(trailer)
     header["version"] = "0.0.0-other"
-    path.write_bytes(json.dumps(header).encode() + b"\n" + payload)
+    path.write_bytes(payload + b"\n" + json.dumps(header).encode() + b"\n")
     warnings: list[str] = []
     load_base(selection, warn=warnings.append)
     assert warnings == []
-    assert json.loads(path.read_bytes().split(b"\n", 1)[0])["version"] != "0.0.0-other"
+    assert json.loads(path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[1])["version"] != "0.0.0-other"
+
+
+def test_cache_of_an_older_format_is_silently_rebuilt(base_dir: Path) -> None:
+    selection = DataSelection((base_dir,))
+    load_base(selection)
+    (path,) = cache_files()
+    path.write_bytes(json.dumps({"format": 3, "version": "0.1.0"}).encode() + b"\n[]")  # header first
+    warnings: list[str] = []
+    load_base(selection, warn=warnings.append)
+    assert warnings == []
+    assert path.read_bytes().endswith(b"}\n")
 
 
 def test_unwritable_cache_dir_warns_and_answers(ctreport: Any, tmp_path: Path) -> None:
@@ -199,3 +210,40 @@ def test_results_with_and_without_cache_are_identical(
         load.check = real_check
     assert cached == uncached
     assert [(f.id, f.origin) for f in cached.facts] == [(f.id, f.origin) for f in uncached.facts]
+
+
+QUERIES = [
+    ["arrests"],
+    ["arrests", "--country", "MA", "--since", "2019"],
+    ["incidents"],
+    ["financing", "--year", "2021"],
+    ["partners"],
+    ["partners", "--region", "europe"],
+    ["partners", "--kind", "country", "--relation", "strong-cooperation", "--until", "2021"],
+]
+OUTPUTS = [
+    ["--json"],
+    ["--format", "ndjson"],
+    ["--json", "--limit", "2"],
+    ["--json", "--fields", "id,country,year"],
+    ["--json", "--sort", "-year"],
+    ["--format", "csv"],
+    ["--format", "markdown", "--lang", "ar"],
+    ["--count"],
+]
+
+
+@pytest.mark.parametrize("output", OUTPUTS, ids=" ".join)
+@pytest.mark.parametrize("query", QUERIES, ids=" ".join)
+def test_compiled_rows_answer_exactly_as_the_fact_base(
+    ctreport: Any, monkeypatch: pytest.MonkeyPatch, query: list[str], output: list[str]
+) -> None:
+    from ct_report import query as queries
+
+    built = ctreport([*query, *output, "--no-cache"])
+    assert ctreport(["arrests", "--count"]).code == 0  # builds the cache
+    # From here on, rows can only come from the cache: building them from facts would fail.
+    monkeypatch.setattr(queries, "TABLES", {})
+    compiled = ctreport([*query, *output])
+    assert (compiled.code, compiled.raw, compiled.err) == (built.code, built.raw, built.err)
+    assert compiled.code == 0 and compiled.raw
