@@ -18,13 +18,15 @@ import os
 import sys
 import types
 import typing
+import weakref
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ct_report import __version__, model
+from ct_report.errors import CtReportError
 
 CACHE_FORMAT = 4
 Dependency = tuple[str, int, int, str]
@@ -87,33 +89,101 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
     The file is the payload, then one JSON trailer line (format, version, the files the base
     was built from, where each section lies, the payload's length and CRC-32): so a stale cache
     is recognised without decoding the base, and a damaged one before trusting it. The trailer
-    comes last so that the cache is written section by section, never held whole in memory."""
+    comes last so that the cache is written section by section, never held whole in memory;
+    it is read the same way: checked in chunks, then each section when a query first needs it,
+    from the same open file (a run replacing the cache meanwhile does not change what we read)."""
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
         raise CacheProblem(f"unreadable ({error.strerror or error})") from None
     try:
-        end = len(raw) - 1
-        start = raw.rfind(b"\n", 0, end)
-        if end < 0 or raw[end] != ord("\n") or start < 0:
-            if _older_format(raw):
-                return None
-            raise ValueError("no trailer line")
-        header = json.loads(raw[start + 1 : end])
-        if not isinstance(header, dict):
-            raise ValueError("trailer is not an object")
-        if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
-            return None  # written by another ctreport: stale, not damaged
-        payload = memoryview(raw)[:start]
-        if len(payload) != header["length"] or zlib.crc32(payload) != header["crc32"]:
-            raise ValueError("length or checksum mismatch")
-        if not _unchanged(header["dependencies"], yaml_files):
-            return None
-        return _base_from_payload(payload, header["sections"])
+        base = _checked_base(fd, yaml_files, path)
+    except OSError as error:
+        os.close(fd)
+        raise CacheProblem(f"unreadable ({error.strerror or error})") from None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        os.close(fd)
         raise CacheProblem(f"damaged ({error})") from None
+    except BaseException:
+        os.close(fd)
+        raise
+    if base is None:
+        os.close(fd)
+        return None
+    weakref.finalize(base, os.close, fd)
+    return base
+
+
+def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase | None:
+    size = os.fstat(fd).st_size
+    header, length = _trailer(fd, size)
+    if header is None:
+        if _older_format(_read_at(fd, 0, size)):
+            return None
+        raise ValueError("no trailer line")
+    if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
+        return None  # written by another ctreport: stale, not damaged
+    if length != header["length"]:
+        raise ValueError("length mismatch")
+    if not _unchanged(header["dependencies"], yaml_files):
+        return None
+    if _crc32(fd, length) != header["crc32"]:
+        raise ValueError("checksum mismatch")
+    sections: dict[str, list[int]] = header["sections"]
+
+    def part(name: str) -> bytes:
+        start, end = sections[name]
+        try:
+            return _read_at(fd, start, end - start)
+        except (OSError, ValueError):
+            # Only by hand: ctreport replaces a cache with a new file, never rewrites it in place.
+            raise CtReportError(f"the cache {path} was changed while in use; run the command again") from None
+
+    return _base_from_sections(part)
+
+
+def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, int]:
+    """The trailer object and where it starts (the payload's length), or None if there is none."""
+    tail = 1 << 16
+    while True:
+        start = max(0, size - tail)
+        data = _read_at(fd, start, size - start)
+        newline = data.rfind(b"\n", 0, len(data) - 1)
+        if newline >= 0 or start == 0:
+            break
+        tail *= 8
+    if not data.endswith(b"\n") or newline < 0:
+        return None, 0
+    header = json.loads(data[newline + 1 : -1])
+    if not isinstance(header, dict):
+        raise ValueError("trailer is not an object")
+    return header, start + newline
+
+
+def _read_at(fd: int, offset: int, size: int) -> bytes:
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            raise ValueError("the file ends early")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _crc32(fd: int, length: int) -> int:
+    os.lseek(fd, 0, os.SEEK_SET)
+    crc = 0
+    while length > 0:
+        chunk = os.read(fd, min(length, 1 << 20))
+        if not chunk:
+            raise ValueError("the file ends early")
+        crc = zlib.crc32(chunk, crc)
+        length -= len(chunk)
+    return crc
 
 
 def _older_format(raw: bytes) -> bool:
@@ -133,11 +203,13 @@ def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> N
     try:
         with os.fdopen(handle, "wb") as stream:
             offsets, position, crc = {}, 0, 0
-            for name, data in _sections(base):
-                stream.write(data)
-                offsets[name] = [position, position + len(data)]
-                position += len(data)
-                crc = zlib.crc32(data, crc)
+            for name, chunks in _sections(base):
+                start = position
+                for chunk in chunks:
+                    stream.write(chunk)
+                    position += len(chunk)
+                    crc = zlib.crc32(chunk, crc)
+                offsets[name] = [start, position]
             header = {
                 "format": CACHE_FORMAT,
                 "version": __version__,
@@ -182,36 +254,48 @@ def _code_dependencies() -> list[Dependency]:
     return [dependency(file) for file in files if file.is_file()]
 
 
-def _sections(base: model.FactBase) -> Iterator[tuple[str, bytes]]:
-    """The payload's named sections, one at a time, so a query decodes only what it reads:
-    `meta` (everything but facts, sources and texts), `sources`, `texts`, the facts of each kind,
-    and each list command's compiled rows: the fields its filters read (`keys:`) and each row's
-    JSON line (`rows:`, one per line)."""
+def _array(items: Iterable[Any]) -> Iterator[bytes]:
+    """A JSON array, an item at a time: a large base is never held as one string."""
+    yield b"["
+    for index, item in enumerate(items):
+        yield (b"," if index else b"") + _dumps(item)
+    yield b"]"
+
+
+def _object(items: dict[str, Any]) -> Iterator[bytes]:
+    yield b"{"
+    for index, (key, value) in enumerate(items.items()):
+        yield (b"," if index else b"") + _dumps(key) + b":" + _dumps(value)
+    yield b"}"
+
+
+def _sections(base: model.FactBase) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """The payload's named sections, each as chunks of bytes: `meta` (everything but facts,
+    sources and texts), `sources`, `texts`, the facts of each kind, and each list command's
+    compiled rows: the fields its filters read (`keys:`) and each row's JSON line (`rows:`,
+    one per line). A query decodes only the sections it reads."""
     from ct_report.query import FIELDS, KEY_FIELDS, TABLES
     from ct_report.render import encode_row
 
-    yield (
-        "meta",
-        _dumps(
-            {
-                "regions": [_to_plain(r) for r in base.regions.values()],
-                "countries": [_to_plain(c) for c in base.countries.values()],
-                "entities": [_to_plain(e) for e in base.entities.values()],
-                "editions": [_to_plain(e) for e in base.editions.values()],
-                "years": list(base.years),
-                "compiled": list(TABLES),
-            }
-        ),
-    )
-    yield "sources", _dumps([_to_plain(s) for s in base.sources.values()])
-    yield "texts", _dumps(base.texts)
+    meta = {
+        "regions": [_to_plain(r) for r in base.regions.values()],
+        "countries": [_to_plain(c) for c in base.countries.values()],
+        "entities": [_to_plain(e) for e in base.entities.values()],
+        "editions": [_to_plain(e) for e in base.editions.values()],
+        "years": list(base.years),
+        "compiled": list(TABLES),
+    }
+    yield "meta", [_dumps(meta)]
+    yield "sources", _array(_to_plain(s) for s in base.sources.values())
+    yield "texts", _object(base.texts)
     for kind in model.FACT_KINDS:
-        yield f"facts:{kind}", _dumps([_to_plain(f) for f in base.of_kind(kind)])
+        yield f"facts:{kind}", _array(_to_plain(f) for f in base.of_kind(kind))
     for command, build in TABLES.items():
         rows = build(base)
         names = [f.name for f in FIELDS[command]]
-        yield f"keys:{command}", _dumps([{k: row[k] for k in KEY_FIELDS[command]} for row in rows])
-        yield f"rows:{command}", b"\n".join(encode_row({n: row.get(n) for n in names}).encode() for row in rows)
+        yield f"keys:{command}", _array({k: row[k] for k in KEY_FIELDS[command]} for row in rows)
+        lines = (encode_row({n: row.get(n) for n in names}).encode() for row in rows)
+        yield f"rows:{command}", (line if index == 0 else b"\n" + line for index, line in enumerate(lines))
 
 
 def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -245,11 +329,7 @@ def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
     return construct
 
 
-def _base_from_payload(payload: memoryview, sections: dict[str, list[int]]) -> model.FactBase:
-    def part(name: str) -> bytes:
-        start, end = sections[name]
-        return bytes(payload[start:end])
-
+def _base_from_sections(part: Callable[[str], bytes]) -> model.FactBase:
     meta = json.loads(part("meta"))
     build_fact = _builder(model.Fact)
 

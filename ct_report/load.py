@@ -215,14 +215,28 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
         else:
             if cached is not None:
                 return cached
+    base, files = _validated(selection, listing)
+    if not selection.use_cache:
+        return base
+    try:
+        cache.write(cache_path, base, [cache.dependency(path) for path in files])
+    except OSError as error:
+        warn(
+            f"cannot write the cache in {cache_path.parent} ({error.strerror or error}); set CTREPORT_CACHE_DIR or use --no-cache"
+        )
+        return base
+    # Answer from the cache just written, as every later run will: its rows are compiled, and
+    # the base built from YAML (the larger of the two in memory) can go before the query runs.
+    del base
+    try:
+        written = cache.read(cache_path, [path for path, _ in listing.files])
+    except cache.CacheProblem:
+        written = None
+    return written if written is not None else _validated(selection, listing)[0]
+
+
+def _validated(selection: DataSelection, listing: FileList) -> tuple[model.FactBase, list[Path]]:
     report = check(selection, listing)
     if report.problems:
         raise FactBaseError(report.problems)
-    if selection.use_cache:
-        try:
-            cache.write(cache_path, report.base, [cache.dependency(path) for path in report.files])
-        except OSError as error:
-            warn(
-                f"cannot write the cache in {cache_path.parent} ({error.strerror or error}); set CTREPORT_CACHE_DIR or use --no-cache"
-            )
-    return report.base
+    return report.base, report.files

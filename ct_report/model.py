@@ -270,6 +270,8 @@ class FactBase:
         self._by_kind = facts_by_kind
         self.compiled = compiled or {}
         """Rows by list command, when the base comes from the compiled cache."""
+        self.memo: dict[str, Any] = {}
+        """Values queries derive from the base and keep for as long as it lives."""
 
     @classmethod
     def build(

@@ -347,16 +347,10 @@ def source_fields(base: FactBase, fact: Fact) -> Row:
     }
 
 
-_SOURCE_PARTS: dict[int, tuple[FactBase, dict[str, Row]]] = {}
-
-
 def _source_part(base: FactBase, source_id: str) -> Row:
     """A source's row fields, worked out once per source rather than once per fact (a large base
     has thousands of facts per source list)."""
-    held = _SOURCE_PARTS.get(id(base))
-    if held is None or held[0] is not base:
-        held = _SOURCE_PARTS[id(base)] = (base, {})
-    parts = held[1]
+    parts: dict[str, Row] = base.memo.setdefault("source_fields", {})
     if source_id not in parts:
         source = base.sources[source_id]
         parts[source_id] = {
