@@ -12,6 +12,7 @@ temporary file renamed into place, so concurrent runs never read a half-written 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -23,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ct_report import __version__, model
 from ct_report.errors import CtReportError
@@ -62,21 +63,25 @@ def dependency(path: Path) -> Dependency:
     return (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, file_hash(path))
 
 
-def _unchanged(recorded: list[Any], yaml_files: list[Path]) -> bool:
-    """Every recorded file unchanged, and the YAML files are exactly those recorded."""
+def _current(recorded: list[Any], yaml_files: list[Path]) -> list[Any] | None:
+    """The recorded dependencies, with the modification time of any file that was touched
+    but not changed brought up to date; None if a file changed, or the YAML files are not
+    exactly those recorded."""
     recorded_paths = {entry[0] for entry in recorded}
     if not {os.path.abspath(p) for p in yaml_files} <= recorded_paths:
-        return False
+        return None
+    current = []
     for path, size, mtime_ns, digest in recorded:
         try:
             stat = os.stat(path)
         except OSError:
-            return False
+            return None
         if stat.st_size != size:
-            return False
+            return None
         if stat.st_mtime_ns != mtime_ns and file_hash(Path(path)) != digest:
-            return False
-    return True
+            return None
+        current.append([path, size, stat.st_mtime_ns, digest])
+    return current
 
 
 class CacheProblem(Exception):
@@ -127,10 +132,15 @@ def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase
         return None  # written by another ctreport: stale, not damaged
     if length != header["length"]:
         raise ValueError("length mismatch")
-    if not _unchanged(header["dependencies"], yaml_files):
+    dependencies = _current(header["dependencies"], yaml_files)
+    if dependencies is None:
         return None
     if _crc32(fd, length) != header["crc32"]:
         raise ValueError("checksum mismatch")
+    if dependencies != header["dependencies"]:
+        # Touched, not changed (a reinstall, a checkout): record the new times, or every run
+        # would hash those files again.
+        _rewrite(path, fd, length, {**header, "dependencies": dependencies})
     sections: dict[str, list[int]] = header["sections"]
 
     def part(name: str) -> bytes:
@@ -142,6 +152,20 @@ def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase
             raise CtReportError(f"the cache {path} was changed while in use; run the command again") from None
 
     return _base_from_sections(part)
+
+
+def _rewrite(path: Path, fd: int, length: int, header: dict[str, Any]) -> None:
+    """The same payload with a new trailer; left as it was if it cannot be written."""
+    with contextlib.suppress(OSError):
+        with _replacing(path) as stream:
+            os.lseek(fd, 0, os.SEEK_SET)
+            while length > 0:
+                chunk = os.read(fd, min(length, 1 << 20))
+                if not chunk:
+                    raise ValueError("the file ends early")
+                stream.write(chunk)
+                length -= len(chunk)
+            stream.write(_trailer_line(header))
 
 
 def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, int]:
@@ -196,29 +220,41 @@ def _older_format(raw: bytes) -> bool:
 
 
 def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> None:
+    with _replacing(path) as stream:
+        offsets, position, crc = {}, 0, 0
+        for name, chunks in _sections(base):
+            start = position
+            for chunk in chunks:
+                stream.write(chunk)
+                position += len(chunk)
+                crc = zlib.crc32(chunk, crc)
+            offsets[name] = [start, position]
+        header = {
+            "format": CACHE_FORMAT,
+            "version": __version__,
+            "dependencies": dependencies + _code_dependencies(),
+            "sections": offsets,
+            "length": position,
+            "crc32": crc,
+        }
+        stream.write(_trailer_line(header))
+
+
+def _trailer_line(header: dict[str, Any]) -> bytes:
+    return b"\n" + json.dumps(header, ensure_ascii=False).encode() + b"\n"
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A stream to a temporary file that replaces `path` once complete: a concurrent run sees
+    the old cache or the new one, never half of one."""
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            offsets, position, crc = {}, 0, 0
-            for name, chunks in _sections(base):
-                start = position
-                for chunk in chunks:
-                    stream.write(chunk)
-                    position += len(chunk)
-                    crc = zlib.crc32(chunk, crc)
-                offsets[name] = [start, position]
-            header = {
-                "format": CACHE_FORMAT,
-                "version": __version__,
-                "dependencies": dependencies + _code_dependencies(),
-                "sections": offsets,
-                "length": position,
-                "crc32": crc,
-            }
-            stream.write(b"\n" + json.dumps(header, ensure_ascii=False).encode() + b"\n")
+            yield stream
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
 import typer
+from typer.models import ParameterInfo
 
 from ct_report import __version__, complete
 from ct_report.errors import CtReportError, ExitCode, FactBaseError, NoMatchError, UsageError
@@ -748,6 +749,14 @@ def _only_invoked_command(argv: list[str]) -> None:
     completing = any(key.startswith("_CTREPORT_COMPLETE") or key == "_TYPER_COMPLETE_ARGS" for key in os.environ)
     if len(argv) > 1 and argv[1] in names and not completing:
         app.registered_commands = [info for info in app.registered_commands if info.name == argv[1]]
+        # Completion callbacks serve only the shell's completion requests, and Typer inspects
+        # each one's signature while building the command: drop them from a command being run.
+        for info in app.registered_commands:
+            assert info.callback is not None
+            for parameter in inspect.signature(info.callback).parameters.values():
+                for meta in getattr(parameter.annotation, "__metadata__", ()):
+                    if isinstance(meta, ParameterInfo):
+                        meta.autocompletion = None
 
 
 def main() -> None:
