@@ -3,11 +3,12 @@ line (or one line per problem) on stderr; nothing else in the package exits."""
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import NamedTuple
 
 
-class ExitCode(IntEnum):
+class ExitCode:
+    """Exit codes, as plain ints: an IntEnum would cost start-up for nothing used here."""
+
     OK = 0
     INVALID_DATA = 1
     """The fact base is missing, unreadable or invalid, or an output file cannot be written."""
@@ -33,7 +34,7 @@ class Problem(NamedTuple):
 
 
 class CtReportError(Exception):
-    exit_code: ExitCode = ExitCode.INVALID_DATA
+    exit_code: int = ExitCode.INVALID_DATA
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -8,9 +8,10 @@ Field metadata keys understood by both:
   inherited  may be omitted in a fact when the file sets it at the top level;
   internal   filled by the loader, never written in YAML.
 
-The classes are not declared frozen, although nothing changes them after loading: each frozen
-dataclass costs ~0.7 ms of start-up to generate, and start-up is what a CLI is judged by
-(see benchmarks/). repr is left out for the same reason.
+Start-up is what a CLI is judged by (see benchmarks/), and every method a dataclass generates
+is compiled when ctreport starts. So the classes are not declared frozen (nothing changes them
+after loading), have no generated repr, share one `__eq__` (`Record`), and each has a
+docstring (a dataclass without one computes its signature to make one).
 """
 
 from collections.abc import Callable, Iterable
@@ -72,8 +73,22 @@ def _opt(text: str, default: Any = None, **extra: Any) -> Any:
     return field(default=default, metadata={"doc": text, **extra})
 
 
-@dataclass(repr=False)
-class Origin:
+class Record:
+    """Equality by type and field values, like a dataclass's own, but without generating an
+    `__eq__` for each class at start-up."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(repr=False, eq=False)
+class Origin(Record):
     """Where an object was written: file (as given to the loader) and 1-based line and column."""
 
     file: str
@@ -81,14 +96,18 @@ class Origin:
     column: int
 
 
-@dataclass(repr=False)
-class Names:
+@dataclass(repr=False, eq=False)
+class Names(Record):
+    """A name in English and, where known, Arabic."""
+
     en: str = _doc("English name")
     ar: str | None = _opt("Arabic name")
 
 
-@dataclass(repr=False)
-class Region:
+@dataclass(repr=False, eq=False)
+class Region(Record):
+    """A regional grouping: a CRT chapter region or a UN M49 region."""
+
     id: str = _doc("Scheme-prefixed id, e.g. 'm49:western-europe'", pattern=REGION_ID_PATTERN)
     scheme: RegionScheme = _doc("'crt' (the report's own chapters) or 'm49' (UN regions)")
     name: Names = _doc("Display names")
@@ -97,8 +116,10 @@ class Region:
     aliases: tuple[str, ...] = _opt("Other names accepted by --region", ())
 
 
-@dataclass(repr=False)
-class Country:
+@dataclass(repr=False, eq=False)
+class Country(Record):
+    """A country the reports cover or name as a partner."""
+
     code: str = _doc("ISO 3166-1 alpha-2 code", pattern=COUNTRY_PATTERN)
     alpha3: str = _doc("ISO 3166-1 alpha-3 code", pattern=r"^[A-Z]{3}$")
     name: Names = _doc("Display names")
@@ -106,8 +127,10 @@ class Country:
     aliases: tuple[str, ...] = _opt("Other names accepted by --country", ())
 
 
-@dataclass(repr=False)
-class Entity:
+@dataclass(repr=False, eq=False)
+class Entity(Record):
+    """An organisation, forum, exercise or institution a fact can name."""
+
     id: str = _doc("Identifier used by facts", pattern=ID_PATTERN)
     kind: EntityKind = _doc("What sort of body this is")
     name: Names = _doc("Display names")
@@ -118,8 +141,10 @@ class Entity:
     country: str | None = _opt("Country of a national institution", pattern=COUNTRY_PATTERN)
 
 
-@dataclass(repr=False)
-class Edition:
+@dataclass(repr=False, eq=False)
+class Edition(Record):
+    """One annual edition of the Country Reports on Terrorism."""
+
     id: str = _doc("Identifier, e.g. crt-2021", pattern=ID_PATTERN)
     title: str = _doc("Title of the edition")
     covers: int = _doc("The year whose events the edition covers")
@@ -128,8 +153,10 @@ class Edition:
     published_source: str | None = _opt("Source id for the release date")
 
 
-@dataclass(repr=False)
-class Source:
+@dataclass(repr=False, eq=False)
+class Source(Record):
+    """A document facts are taken from: a report chapter or a press article."""
+
     id: str = _doc("Identifier used by facts", pattern=ID_PATTERN)
     kind: SourceKind = _doc("'report': the chapter or a verbatim mirror; 'press': an article about it")
     title: str = _doc("Title, or a description when the document has none")
@@ -144,8 +171,8 @@ class Source:
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
 
 
-@dataclass(repr=False)
-class Figure:
+@dataclass(repr=False, eq=False)
+class Figure(Record):
     """A number as the source gives it: the value (if any) and how sure the source is."""
 
     qualifier: Qualifier = _doc("How the source qualifies the number")
@@ -153,15 +180,19 @@ class Figure:
     text: str | None = _opt("The source's words when no plain number fits, e.g. 'roughly double'")
 
 
-@dataclass(repr=False)
-class Event:
+@dataclass(repr=False, eq=False)
+class Event(Record):
+    """One incident, as the source describes it."""
+
     description: str = _doc("What happened")
     date: str | None = _opt("When (YYYY, YYYY-MM or YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
     place: str | None = _opt("Where")
 
 
-@dataclass(repr=False)
-class Fact:
+@dataclass(repr=False, eq=False)
+class Fact(Record):
+    """One statement of a source about a country and year, with the passage it comes from."""
+
     id: str = _doc("Unique identifier, e.g. ma-2021-arrests", pattern=ID_PATTERN)
     kind: FactKind = _doc("What the fact is about")
     source: str = _doc("Id of the source document")
@@ -206,8 +237,8 @@ KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 KIND_SPECIFIC_FIELDS = frozenset().union(*(allowed for _, allowed in KIND_FIELDS.values()))
 
 
-@dataclass(repr=False)
-class Document:
+@dataclass(repr=False, eq=False)
+class Document(Record):
     """One YAML file of the fact base. Every section is optional; files are merged on load."""
 
     country: str | None = _opt("Default country for the facts of this file", pattern=COUNTRY_PATTERN)

@@ -74,14 +74,14 @@ def _one_line(value: Any) -> str:
 
 
 # JSON escapes C0 controls (ESC included) itself; these are what it would print raw.
-_SURVIVES_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURVIVES_JSON = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def encode_row(row: Row) -> str:
     """A row as one line of JSON: the text every JSON answer is made of, and what the compiled
     cache stores. A row holding characters JSON would print raw is cleaned first."""
     text = json.dumps(row, ensure_ascii=False)
-    return json.dumps(clean(row), ensure_ascii=False) if _SURVIVES_JSON.search(text) else text
+    return json.dumps(clean(row), ensure_ascii=False) if re.search(_SURVIVES_JSON, text) else text
 
 
 def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = False) -> str:
@@ -89,7 +89,7 @@ def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = Fals
     C encoder do the work (indented output goes through the pure-Python encoder)."""
     if pretty and fmt == "json":
         text = json.dumps(items, ensure_ascii=ascii_only, indent=2)
-        if _SURVIVES_JSON.search(text):
+        if re.search(_SURVIVES_JSON, text):
             text = json.dumps(clean(items), ensure_ascii=ascii_only, indent=2)
         return text + "\n"
     lines = [json.dumps(item) if ascii_only else encode_row(item) for item in items]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Patterns as strings: `re` compiles (and caches) each on first use, so a run that never needs
+# one does not pay for compiling it at start-up.
+_ARABIC_DIACRITICS = "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]"
 _ARABIC_FOLDS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
-_SEPARATORS = re.compile(r"[\s_]+")
+_SEPARATORS = r"[\s_]+"
 # ANSI escape sequences first (so their parameters go too), then any remaining control or
 # bidirectional-override character.
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ANSI = r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])"
+_CONTROL = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def fold(text: str) -> str:
@@ -20,21 +22,21 @@ def fold(text: str) -> str:
         return text.casefold()
     import unicodedata
 
-    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLDS)
+    text = re.sub(_ARABIC_DIACRITICS, "", text).translate(_ARABIC_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06ff")
 
 
 def slug(text: str) -> str:
     """'Middle East and North Africa' → 'middle-east-and-north-africa' (after folding)."""
-    return _SEPARATORS.sub("-", fold(text).strip())
+    return re.sub(_SEPARATORS, "-", fold(text).strip())
 
 
 def terminal_safe(text: str) -> str:
     """Text with escape sequences and control characters removed (tab and newline kept)."""
-    if _CONTROL.search(text) is None:  # the common case; ESC is a control character too
+    if re.search(_CONTROL, text) is None:  # the common case; ESC is a control character too
         return text
-    return _CONTROL.sub("", _ANSI.sub("", text))
+    return re.sub(_CONTROL, "", re.sub(_ANSI, "", text))
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
