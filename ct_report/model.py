@@ -15,7 +15,8 @@ docstring (a dataclass without one computes its signature to make one).
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
+from functools import cache
 from typing import Any, Literal, NamedTuple, get_args
 
 SCHEMA_VERSION = 1
@@ -74,20 +75,55 @@ def _opt(text: str, default: Any = None, **extra: Any) -> Any:
 
 
 class Record:
-    """Equality by type and field values, like a dataclass's own, but without generating an
-    `__eq__` for each class at start-up."""
+    """What a dataclass would generate for each class, written once: `__init__` (keyword or
+    positional arguments, defaults filled in) and `__eq__` (over the fields that compare)."""
 
     __slots__ = ()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        cls: Any = type(self)  # Any: a class with __hash__ = None still hashes as a class
+        order, names, required, defaults = _layout(cls)
+        if len(args) > len(order):
+            raise TypeError(f"{cls.__name__}() takes at most {len(order)} positional arguments")
+        given = dict(zip(order, args, strict=False))
+        if given.keys() & kwargs.keys():
+            raise TypeError(f"{cls.__name__}() got some arguments twice: {sorted(given.keys() & kwargs.keys())}")
+        given.update(kwargs)
+        if not given.keys() <= names or not required <= given.keys():
+            unknown, missing = sorted(given.keys() - names), sorted(required - given.keys())
+            raise TypeError(f"{cls.__name__}(): unknown fields {unknown}, missing fields {missing}")
+        self.__dict__.update(defaults)
+        self.__dict__.update(given)
+
     def __eq__(self, other: object) -> bool:
+        cls: Any = type(self)
+        compared = _compared(cls)
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.__dict__ == other.__dict__
+        return all(getattr(self, name) == getattr(other, name) for name in compared)
 
     __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass(repr=False, eq=False)
+@cache
+def _layout(cls: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str], dict[str, Any]]:
+    """A record class's field names in order and as a set, those without a default, and the
+    defaults."""
+    known = fields(cls)
+    return (
+        tuple(f.name for f in known),
+        frozenset(f.name for f in known),
+        frozenset(f.name for f in known if f.default is MISSING),
+        {f.name: f.default for f in known if f.default is not MISSING},
+    )
+
+
+@cache
+def _compared(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.compare)
+
+
+@dataclass(repr=False, eq=False, init=False)
 class Origin(Record):
     """Where an object was written: file (as given to the loader) and 1-based line and column."""
 
@@ -96,7 +132,7 @@ class Origin(Record):
     column: int
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Names(Record):
     """A name in English and, where known, Arabic."""
 
@@ -104,7 +140,7 @@ class Names(Record):
     ar: str | None = _opt("Arabic name")
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Region(Record):
     """A regional grouping: a CRT chapter region or a UN M49 region."""
 
@@ -116,7 +152,7 @@ class Region(Record):
     aliases: tuple[str, ...] = _opt("Other names accepted by --region", ())
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Country(Record):
     """A country the reports cover or name as a partner."""
 
@@ -127,7 +163,7 @@ class Country(Record):
     aliases: tuple[str, ...] = _opt("Other names accepted by --country", ())
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Entity(Record):
     """An organisation, forum, exercise or institution a fact can name."""
 
@@ -141,7 +177,7 @@ class Entity(Record):
     country: str | None = _opt("Country of a national institution", pattern=COUNTRY_PATTERN)
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Edition(Record):
     """One annual edition of the Country Reports on Terrorism."""
 
@@ -153,7 +189,7 @@ class Edition(Record):
     published_source: str | None = _opt("Source id for the release date")
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Source(Record):
     """A document facts are taken from: a report chapter or a press article."""
 
@@ -171,7 +207,7 @@ class Source(Record):
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Figure(Record):
     """A number as the source gives it: the value (if any) and how sure the source is."""
 
@@ -180,7 +216,7 @@ class Figure(Record):
     text: str | None = _opt("The source's words when no plain number fits, e.g. 'roughly double'")
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Event(Record):
     """One incident, as the source describes it."""
 
@@ -189,7 +225,7 @@ class Event(Record):
     place: str | None = _opt("Where")
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Fact(Record):
     """One statement of a source about a country and year, with the passage it comes from."""
 
@@ -237,7 +273,7 @@ KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 KIND_SPECIFIC_FIELDS = frozenset().union(*(allowed for _, allowed in KIND_FIELDS.values()))
 
 
-@dataclass(repr=False, eq=False)
+@dataclass(repr=False, eq=False, init=False)
 class Document(Record):
     """One YAML file of the fact base. Every section is optional; files are merged on load."""
 

@@ -193,7 +193,7 @@ def resolve_region(base: FactBase, text: str) -> set[str]:
     matches = set()
     for region in base.regions.values():
         keys = {region.id, region.id.split(":", 1)[1], region.name.en, *region.aliases}
-        if region.name.ar:
+        if region.name.ar and not wanted.isascii():  # Arabic folds to Arabic, never to ASCII
             keys.add(region.name.ar)
         if wanted in {slug(key) for key in keys}:
             matches.add(region.id)

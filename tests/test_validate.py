@@ -588,3 +588,23 @@ def test_one_file_reports_every_problem_together(ctreport: Any, tiny: Path, tmp_
     assert any(m.startswith("duplicate key 'statement'") for m in messages)
     lines = [int(line.split(":")[1]) for line in run.out.splitlines()]
     assert lines == sorted(lines)
+
+
+def test_records_build_and_compare_like_dataclasses() -> None:
+    from ct_report import model
+
+    where = model.Origin("a.yaml", 3, 5)
+    assert (where.file, where.line, where.column) == ("a.yaml", 3, 5)
+    figure = model.Figure(value=55, qualifier="at-least")
+    assert figure.text is None  # defaults filled in
+    assert figure == model.Figure(qualifier="at-least", value=55)
+    assert figure != model.Figure(value=56, qualifier="at-least")
+    # origin is not compared: the same fact read from another place is the same fact
+    assert model.Source("s", "press", "T", origin=where) == model.Source("s", "press", "T")
+    assert model.Source("s", "press", "T") != model.Source("s", "report", "T")
+    with pytest.raises(TypeError, match="missing fields \\['qualifier'\\]"):
+        model.Figure(value=1)
+    with pytest.raises(TypeError, match="unknown fields \\['colour'\\]"):
+        model.Figure(value=1, qualifier="exact", colour="red")
+    with pytest.raises(TypeError):
+        hash(figure)
