@@ -306,23 +306,16 @@ def _object(items: dict[str, Any]) -> Iterator[bytes]:
 
 
 def _sections(base: model.FactBase) -> Iterator[tuple[str, Iterable[bytes]]]:
-    """The payload's named sections, each as chunks of bytes: `meta` (everything but facts,
-    sources and texts), `sources`, `texts`, the facts of each kind, and each list command's
-    compiled rows: the fields its filters read (`keys:`) and each row's JSON line (`rows:`,
-    one per line). A query decodes only the sections it reads."""
+    """The payload's named sections, each as chunks of bytes: `meta` (the years, the commands
+    with compiled rows), `regions` to `sources`, `texts`, the facts of each kind, and each list
+    command's compiled rows: the fields its filters read (`keys:`) and each row's JSON line
+    (`rows:`, one per line). A query decodes only the sections it reads."""
     from ct_report.query import FIELDS, KEY_FIELDS, TABLES
     from ct_report.render import encode_row
 
-    meta = {
-        "regions": [_to_plain(r) for r in base.regions.values()],
-        "countries": [_to_plain(c) for c in base.countries.values()],
-        "entities": [_to_plain(e) for e in base.entities.values()],
-        "editions": [_to_plain(e) for e in base.editions.values()],
-        "years": list(base.years),
-        "compiled": list(TABLES),
-    }
-    yield "meta", [_dumps(meta)]
-    yield "sources", _array(_to_plain(s) for s in base.sources.values())
+    yield "meta", [_dumps({"years": list(base.years), "compiled": list(TABLES)})]
+    for part in ("regions", "countries", "entities", "editions", "sources"):
+        yield part, _array(_to_plain(item) for item in getattr(base, part).values())
     yield "texts", _object(base.texts)
     for kind in model.FACT_KINDS:
         yield f"facts:{kind}", _array(_to_plain(f) for f in base.of_kind(kind))
@@ -381,16 +374,19 @@ def _base_from_sections(part: Callable[[str], bytes]) -> model.FactBase:
 
         return load
 
-    def index(items: list[dict[str, Any]], cls: type, key: str) -> dict[str, Any]:
-        build = _builder(cls)
-        return {item[key]: build(item) for item in items}
+    def index(section: str, cls: type, key: str) -> Callable[[], dict[str, Any]]:
+        def load() -> dict[str, Any]:
+            build = _builder(cls)
+            return {item[key]: build(item) for item in json.loads(part(section))}
+
+        return load
 
     return model.FactBase(
-        regions=index(meta["regions"], model.Region, "id"),
-        countries=index(meta["countries"], model.Country, "code"),
-        entities=index(meta["entities"], model.Entity, "id"),
-        editions=index(meta["editions"], model.Edition, "id"),
-        sources=lambda: index(json.loads(part("sources")), model.Source, "id"),
+        regions=index("regions", model.Region, "id"),
+        countries=index("countries", model.Country, "code"),
+        entities=index("entities", model.Entity, "id"),
+        editions=index("editions", model.Edition, "id"),
+        sources=index("sources", model.Source, "id"),
         facts_by_kind={kind: facts(kind) for kind in model.FACT_KINDS},
         years=tuple(meta["years"]),
         texts=lambda: dict(json.loads(part("texts"))),

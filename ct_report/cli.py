@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from typer.models import ParameterInfo
@@ -24,7 +24,9 @@ from ct_report.load import DataSelection, load_base
 from ct_report.model import FactBase
 from ct_report.query import FIELDS, Field, Filters, Row, RowSet
 from ct_report.render import FORMATS, Options, Terminal
-from ct_report.views import Line
+
+if TYPE_CHECKING:
+    from ct_report.views import Line
 
 app = typer.Typer(
     name="ctreport",
@@ -358,7 +360,7 @@ def _emit_rows(
 def _emit_document(
     common: Common,
     documents: list[Row],
-    lines: list[Line],
+    lines: "list[Line]",
     rows: list[Row],
     row_fields: list[Field],
     single: bool,

@@ -17,7 +17,7 @@ docstring (a dataclass without one computes its signature to make one).
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, cast, get_args
 
 SCHEMA_VERSION = 1
 
@@ -308,37 +308,71 @@ CompiledLoader = Callable[[], CompiledRows]
 class FactBase:
     """The whole validated fact base, indexed for queries.
 
-    Facts are grouped by kind, in file order within a kind. A kind, the sources and the texts may
-    be given as functions that load them on first use (the compiled cache does this), so a query
-    never pays for decoding what it does not read; `facts` loads every kind.
+    Facts are grouped by kind, in file order within a kind. Every part (each kind of fact, the
+    regions, countries, entities, editions, sources and texts) may be given as a function that
+    loads it on first use (the compiled cache does this), so a query never pays for decoding
+    what it does not read; `facts` loads every kind.
     """
 
     def __init__(
         self,
         *,
-        regions: dict[str, Region],
-        countries: dict[str, Country],
-        entities: dict[str, Entity],
-        editions: dict[str, Edition],
+        regions: dict[str, Region] | Callable[[], dict[str, Region]],
+        countries: dict[str, Country] | Callable[[], dict[str, Country]],
+        entities: dict[str, Entity] | Callable[[], dict[str, Entity]],
+        editions: dict[str, Edition] | Callable[[], dict[str, Edition]],
         sources: dict[str, Source] | Callable[[], dict[str, Source]],
         facts_by_kind: dict[str, tuple[Fact, ...] | FactLoader],
         years: tuple[int, ...],
         texts: dict[str, str] | Callable[[], dict[str, str]],
         compiled: dict[str, CompiledLoader] | None = None,
     ) -> None:
-        self.regions = regions
-        self.countries = countries
-        self.entities = entities
-        self.editions = editions
-        self._sources = sources
+        self._parts: dict[str, Any] = {
+            "regions": regions,
+            "countries": countries,
+            "entities": entities,
+            "editions": editions,
+            "sources": sources,
+            "texts": texts,
+        }
         self.years = years
         """Every year some fact covers, ascending."""
-        self._texts = texts
         self._by_kind = facts_by_kind
         self.compiled = compiled or {}
         """Rows by list command, when the base comes from the compiled cache."""
         self.memo: dict[str, Any] = {}
         """Values queries derive from the base and keep for as long as it lives."""
+
+    def _part(self, name: str) -> Any:
+        value = self._parts[name]
+        if callable(value):
+            value = self._parts[name] = value()
+        return value
+
+    @property
+    def regions(self) -> dict[str, Region]:
+        return cast("dict[str, Region]", self._part("regions"))
+
+    @property
+    def countries(self) -> dict[str, Country]:
+        return cast("dict[str, Country]", self._part("countries"))
+
+    @property
+    def entities(self) -> dict[str, Entity]:
+        return cast("dict[str, Entity]", self._part("entities"))
+
+    @property
+    def editions(self) -> dict[str, Edition]:
+        return cast("dict[str, Edition]", self._part("editions"))
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return cast("dict[str, Source]", self._part("sources"))
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """Shipped source texts by source id."""
+        return cast("dict[str, str]", self._part("texts"))
 
     @classmethod
     def build(
@@ -371,19 +405,6 @@ class FactBase:
         if callable(loaded):
             loaded = self._by_kind[kind] = loaded()
         return loaded
-
-    @property
-    def sources(self) -> dict[str, Source]:
-        if callable(self._sources):
-            self._sources = self._sources()
-        return self._sources
-
-    @property
-    def texts(self) -> dict[str, str]:
-        """Shipped source texts by source id."""
-        if callable(self._texts):
-            self._texts = self._texts()
-        return self._texts
 
     @property
     def facts(self) -> tuple[Fact, ...]:

@@ -12,11 +12,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from ct_report.query import Field, Row
 from ct_report.text import terminal_safe
-from ct_report.views import Line
+
+if TYPE_CHECKING:
+    from ct_report.views import Line
 
 FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
