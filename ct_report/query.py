@@ -224,9 +224,9 @@ def check_year(base: FactBase, year: int | None) -> None:
         raise UsageError(f"no facts for year {year}; years covered: {covered}")
 
 
-def check_choice(value: str | None, choices: Iterable[str], what: str) -> None:
+def check_choice(value: str, choices: Iterable[str], what: str) -> None:
     options = sorted(set(choices))
-    if value is not None and value not in options:
+    if value not in options:
         raise UsageError(f"unknown {what} '{value}'{suggest(value, options)}; valid: {', '.join(options)}")
 
 
@@ -456,8 +456,10 @@ def partner_rows(
     kind: str | None = None,
     relation: str | None = None,
 ) -> RowSet:
-    check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
-    check_choice(relation, _relations(), "relation")
+    if kind is not None:
+        check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
+    if relation is not None:
+        check_choice(relation, _relations(), "relation")
     wanted_regions = resolve_region(base, region) if region is not None else None
     shared = row_filter(base, filters)
     if shared is None and wanted_regions is None and kind is None and relation is None:
