@@ -17,7 +17,11 @@ pytestmark = pytest.mark.skipif(SCRIPT is None, reason="ctreport is not installe
 
 def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     assert SCRIPT is not None
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CTREPORT_")} | env
+    # Without PYTHONUNBUFFERED (set on some machines, rarely by users): output is buffered, so
+    # a lost flush would show.
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("CTREPORT_") and k != "PYTHONUNBUFFERED"
+    } | env
     return subprocess.run(
         [SCRIPT, *args], capture_output=True, text=True, encoding="utf-8", cwd=cwd, env=environment, timeout=60
     )
@@ -139,3 +143,24 @@ def test_json_on_an_ascii_stdout_escapes_instead_of_losing_text() -> None:
     assert result.returncode == 0
     rows = json.loads(result.stdout)
     assert rows[0]["body_name_ar"] == "مجموعة العمل المالي لمنطقة الشرق الأوسط وشمال إفريقيا"
+
+
+def test_a_large_answer_arrives_whole_through_a_pipe(tmp_path: Path) -> None:
+    """ctreport ends without the interpreter's teardown: everything written must still arrive."""
+    base = tmp_path / "base"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "tiny", base)
+    lines = ["country: MA", "year: 2021", "edition: crt-2021", "facts:"]
+    for number in range(400):
+        lines += [
+            f"  - id: bulk-{number}",
+            "    kind: arrests",
+            "    source: article",
+            f"    statement: {'Arrests reported in the chapter, item number ' * 4}{number}.",
+            f"    arrested: {{value: {number}, qualifier: exact}}",
+        ]
+    (base / "bulk.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for attempt in ("builds the cache", "answers from it"):
+        result = run("arrests", "--data", str(base), "--json", CTREPORT_CACHE_DIR=str(tmp_path / "cache"))
+        assert result.returncode == 0, (attempt, result.stderr)
+        assert len(result.stdout.encode()) > 1 << 16  # more than a pipe holds at once
+        assert sum(1 for row in json.loads(result.stdout) if row["id"].startswith("bulk-")) == 400, attempt
