@@ -17,7 +17,7 @@ docstring (a dataclass without one computes its signature to make one).
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
-from typing import Any, Literal, NamedTuple, cast, get_args
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast, get_args
 
 SCHEMA_VERSION = 1
 
@@ -305,6 +305,23 @@ class CompiledRows(NamedTuple):
 CompiledLoader = Callable[[], CompiledRows]
 
 
+T = TypeVar("T")
+
+
+class _Part(Generic[T]):
+    """A part of the fact base, given either as itself or as a function that loads it; the
+    function runs on first access and its result is kept."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, base: "FactBase", owner: type | None = None) -> T:
+        value = base._parts[self.name]
+        if callable(value):
+            value = base._parts[self.name] = value()
+        return cast(T, value)
+
+
 class FactBase:
     """The whole validated fact base, indexed for queries.
 
@@ -313,6 +330,14 @@ class FactBase:
     loads it on first use (the compiled cache does this), so a query never pays for decoding
     what it does not read; `facts` loads every kind.
     """
+
+    regions: _Part[dict[str, Region]] = _Part()
+    countries: _Part[dict[str, Country]] = _Part()
+    entities: _Part[dict[str, Entity]] = _Part()
+    editions: _Part[dict[str, Edition]] = _Part()
+    sources: _Part[dict[str, Source]] = _Part()
+    texts: _Part[dict[str, str]] = _Part()
+    """Shipped source texts by source id."""
 
     def __init__(
         self,
@@ -342,37 +367,6 @@ class FactBase:
         """Rows by list command, when the base comes from the compiled cache."""
         self.memo: dict[str, Any] = {}
         """Values queries derive from the base and keep for as long as it lives."""
-
-    def _part(self, name: str) -> Any:
-        value = self._parts[name]
-        if callable(value):
-            value = self._parts[name] = value()
-        return value
-
-    @property
-    def regions(self) -> dict[str, Region]:
-        return cast("dict[str, Region]", self._part("regions"))
-
-    @property
-    def countries(self) -> dict[str, Country]:
-        return cast("dict[str, Country]", self._part("countries"))
-
-    @property
-    def entities(self) -> dict[str, Entity]:
-        return cast("dict[str, Entity]", self._part("entities"))
-
-    @property
-    def editions(self) -> dict[str, Edition]:
-        return cast("dict[str, Edition]", self._part("editions"))
-
-    @property
-    def sources(self) -> dict[str, Source]:
-        return cast("dict[str, Source]", self._part("sources"))
-
-    @property
-    def texts(self) -> dict[str, str]:
-        """Shipped source texts by source id."""
-        return cast("dict[str, str]", self._part("texts"))
 
     @classmethod
     def build(
