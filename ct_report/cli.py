@@ -800,7 +800,12 @@ def _exit(code: int) -> NoReturn:
     """End the process without the interpreter's teardown, which frees every object of Typer,
     Click and the fact base one by one and took longer than answering a query (~15 ms, see
     benchmarks/). What a normal exit still does is done here: exit hooks run and both streams
-    are flushed, with a closed pipe and a failed write treated as in `_run`."""
+    are flushed, with a closed pipe and a failed write treated as in `_run`.
+
+    Under a profiler, tracer or debugger (cProfile, coverage, pdb) the exit is the normal one,
+    so that they can report."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     import atexit
 
     atexit._run_exitfuncs()

@@ -164,3 +164,15 @@ def test_a_large_answer_arrives_whole_through_a_pipe(tmp_path: Path) -> None:
         assert result.returncode == 0, (attempt, result.stderr)
         assert len(result.stdout.encode()) > 1 << 16  # more than a pipe holds at once
         assert sum(1 for row in json.loads(result.stdout) if row["id"].startswith("bulk-")) == 400, attempt
+
+
+def test_a_profiler_still_reports() -> None:
+    """The fast exit steps aside under a profiler (or coverage, or a debugger)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-s", "cumtime", "-m", "ct_report", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("ctreport ") and "function calls" in result.stdout
