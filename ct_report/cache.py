@@ -24,12 +24,15 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from ct_report import __version__, model
 from ct_report.errors import CtReportError
 
 CACHE_FORMAT = 4
+PREAMBLE = b'{"format":4}\n'
+"""The first line: a ctreport that put its header first (format 3 and before) reads it, sees
+another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
 """(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
 
@@ -46,8 +49,11 @@ def cache_dir() -> Path:
 
 
 def cache_file(roots: tuple[Path, ...]) -> Path:
+    """One cache per set of roots as written (rows show file paths as given) and per ctreport
+    install (two installs of one version may differ)."""
     # zlib is loaded at start-up anyway; hashlib is not, and only a changed file needs it.
-    joined = "\0".join(os.path.abspath(r) for r in roots).encode()
+    spelled = [f"{os.path.abspath(root)}\1{root}" for root in roots]
+    joined = "\0".join([*spelled, os.path.dirname(os.path.abspath(__file__))]).encode(errors="surrogateescape")
     key = f"{zlib.crc32(joined):08x}{zlib.adler32(joined):08x}"
     return cache_dir() / f"base-{key}.json"
 
@@ -117,7 +123,6 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
     if base is None:
         os.close(fd)
         return None
-    weakref.finalize(base, os.close, fd)
     return base
 
 
@@ -130,28 +135,94 @@ def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase
         raise ValueError("no trailer line")
     if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
         return None  # written by another ctreport: stale, not damaged
-    if length != header["length"]:
-        raise ValueError("length mismatch")
+    if header.get("trailer_crc32") != _trailer_crc(header):
+        raise ValueError("trailer checksum mismatch")
+    sections: dict[str, list[int]] = header["sections"]
+    if length != header["length"] or not _well_formed(sections, length):
+        raise ValueError("sections do not fit the file")
     dependencies = _current(header["dependencies"], yaml_files)
     if dependencies is None:
         return None
     if _crc32(fd, length) != header["crc32"]:
         raise ValueError("checksum mismatch")
+    start, end = sections["meta"]
+    meta = json.loads(_read_at(fd, start, end - start))
+    if not all(f"{what}:{command}" in sections for command in meta["compiled"] for what in ("keys", "rows")):
+        raise ValueError("compiled rows missing")
     if dependencies != header["dependencies"]:
         # Touched, not changed (a reinstall, a checkout): record the new times, or every run
         # would hash those files again.
         _rewrite(path, fd, length, {**header, "dependencies": dependencies})
-    sections: dict[str, list[int]] = header["sections"]
 
-    def part(name: str) -> bytes:
-        start, end = sections[name]
+    opened = _OpenCache(fd, path, sections)
+    base = _base_from_sections(meta, opened.part, opened.decoded)
+    # Closed when the command ends (`release`), or at the latest when the base is collected.
+    base.release = weakref.finalize(base, opened.close)
+    return base
+
+
+class _OpenCache:
+    """A checked cache file, kept open so that every section comes from the file that was
+    checked, even if another run replaces it meanwhile."""
+
+    def __init__(self, fd: int, path: Path, sections: dict[str, list[int]]) -> None:
+        self.fd: int | None = fd
+        self.path = path
+        self.sections = sections
+
+    def part(self, name: str) -> bytes:
+        if self.fd is None:
+            raise RuntimeError(f"section {name} wanted after the base was released")
+        start, end = self.sections[name]
         try:
-            return _read_at(fd, start, end - start)
-        except (OSError, ValueError):
-            # Only by hand: ctreport replaces a cache with a new file, never rewrites it in place.
-            raise CtReportError(f"the cache {path} was changed while in use; run the command again") from None
+            return _read_at(self.fd, start, end - start)
+        except (OSError, ValueError) as error:
+            self._failed(str(error))
 
-    return _base_from_sections(part)
+    def decoded(self, name: str) -> Any:
+        try:
+            return json.loads(self.part(name))
+        except ValueError as error:
+            self._failed(f"section {name}: {error}")
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def _failed(self, reason: str) -> NoReturn:
+        # Only by hand, or a fault of the disk: ctreport replaces a cache, never edits it.
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        raise CtReportError(
+            f"the cache {self.path} broke while in use ({reason}); it was removed: run the command again"
+        )
+
+
+REQUIRED_SECTIONS = ("meta", "regions", "countries", "entities", "editions", "sources", "texts") + tuple(
+    f"facts:{kind}" for kind in model.FACT_KINDS
+)
+
+
+def _well_formed(sections: Any, length: int) -> bool:
+    """Every section the reader needs is there, as [start, end] within the payload."""
+    return (
+        isinstance(sections, dict)
+        and all(name in sections for name in REQUIRED_SECTIONS)
+        and all(
+            isinstance(span, list)
+            and len(span) == 2
+            and all(type(n) is int for n in span)
+            and len(PREAMBLE) <= span[0] <= span[1] <= length
+            for span in sections.values()
+        )
+    )
+
+
+def _trailer_crc(header: dict[str, Any]) -> int:
+    """A checksum of the trailer itself: its offsets and dependencies are trusted too."""
+    covered = {key: value for key, value in header.items() if key != "trailer_crc32"}
+    return zlib.crc32(json.dumps(covered, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _rewrite(path: Path, fd: int, length: int, header: dict[str, Any]) -> None:
@@ -221,7 +292,8 @@ def _older_format(raw: bytes) -> bool:
 
 def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> None:
     with _replacing(path) as stream:
-        offsets, position, crc = {}, 0, 0
+        stream.write(PREAMBLE)
+        offsets, position, crc = {}, len(PREAMBLE), zlib.crc32(PREAMBLE)
         for name, chunks in _sections(base):
             start = position
             for chunk in chunks:
@@ -241,7 +313,8 @@ def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> N
 
 
 def _trailer_line(header: dict[str, Any]) -> bytes:
-    return b"\n" + json.dumps(header, ensure_ascii=False).encode() + b"\n"
+    signed = {**header, "trailer_crc32": _trailer_crc(header)}
+    return b"\n" + json.dumps(signed).encode() + b"\n"
 
 
 @contextlib.contextmanager
@@ -282,12 +355,9 @@ def _dumps(value: Any) -> bytes:
 
 
 def _code_dependencies() -> list[Dependency]:
-    """The modules that shape what the cache holds: a changed ctreport (say, an editable
-    install being worked on) rebuilds it even when its version number stayed the same."""
-    from ct_report import query, render
-
-    files = [Path(m.__file__) for m in (model, query, render, sys.modules[__name__]) if m.__file__]
-    return [dependency(file) for file in files if file.is_file()]
+    """ctreport's own modules, which shape what the cache holds: a changed install (say, an
+    editable one being worked on) rebuilds it even when its version number stayed the same."""
+    return [dependency(module) for module in sorted(Path(__file__).parent.glob("*.py"))]
 
 
 def _array(items: Iterable[Any]) -> Iterator[bytes]:
@@ -358,18 +428,19 @@ def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
     return construct
 
 
-def _base_from_sections(part: Callable[[str], bytes]) -> model.FactBase:
-    meta = json.loads(part("meta"))
+def _base_from_sections(
+    meta: dict[str, Any], part: Callable[[str], bytes], decoded: Callable[[str], Any]
+) -> model.FactBase:
     build_fact = _builder(model.Fact)
 
     def facts(kind: str) -> model.FactLoader:
-        return lambda: tuple(build_fact(f) for f in json.loads(part(f"facts:{kind}")))
+        return lambda: tuple(build_fact(f) for f in decoded(f"facts:{kind}"))
 
     def compiled(command: str) -> model.CompiledLoader:
         def load() -> model.CompiledRows:
             lines = part(f"rows:{command}")
             return model.CompiledRows(
-                encoded=lines.split(b"\n") if lines else [], load_keys=lambda: json.loads(part(f"keys:{command}"))
+                encoded=lines.split(b"\n") if lines else [], load_keys=lambda: decoded(f"keys:{command}")
             )
 
         return load
@@ -377,7 +448,7 @@ def _base_from_sections(part: Callable[[str], bytes]) -> model.FactBase:
     def index(section: str, cls: type, key: str) -> Callable[[], dict[str, Any]]:
         def load() -> dict[str, Any]:
             build = _builder(cls)
-            return {item[key]: build(item) for item in json.loads(part(section))}
+            return {item[key]: build(item) for item in decoded(section)}
 
         return load
 
@@ -389,6 +460,6 @@ def _base_from_sections(part: Callable[[str], bytes]) -> model.FactBase:
         sources=index("sources", model.Source, "id"),
         facts_by_kind={kind: facts(kind) for kind in model.FACT_KINDS},
         years=tuple(meta["years"]),
-        texts=lambda: dict(json.loads(part("texts"))),
+        texts=lambda: dict(decoded("texts")),
         compiled={command: compiled(command) for command in meta["compiled"]},
     )

@@ -244,7 +244,11 @@ def command(name: str, options: list[inspect.Parameter]) -> Callable[[Callable[.
 def _run(common: Common, action: Callable[[], None]) -> None:
     """The one place library errors become messages and exit codes."""
     try:
-        action()
+        try:
+            action()
+        finally:
+            while _LOADED:
+                _LOADED.pop().release()
     except FactBaseError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
@@ -386,8 +390,14 @@ def _nothing_matched(common: Common, term: Terminal) -> None:
     print("ctreport: nothing matched", file=term.stderr)
 
 
+_LOADED: list[FactBase] = []
+"""Bases loaded by the command being run; `_run` releases them when it ends."""
+
+
 def _base(common: Common) -> FactBase:
-    return load_base(common.selection(), warn=lambda message: typer.echo(f"ctreport: warning: {message}", err=True))
+    base = load_base(common.selection(), warn=lambda message: typer.echo(f"ctreport: warning: {message}", err=True))
+    _LOADED.append(base)
+    return base
 
 
 def _version(value: bool) -> None:
@@ -809,13 +819,18 @@ def _exit(code: int) -> NoReturn:
     import atexit
 
     atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-    except OSError as error:
-        print(f"ctreport: cannot write the output: {error.strerror or error}", file=sys.stderr)
-        code = ExitCode.INVALID_DATA
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.flush()
+    if sys.stdout is not None:  # None when started with stdout closed (`>&-`)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        except OSError as error:
+            if sys.stderr is not None:
+                print(f"ctreport: cannot write the output: {error.strerror or error}", file=sys.stderr)
+            code = ExitCode.INVALID_DATA
+        except ValueError:  # already closed
+            pass
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
     os._exit(code)

@@ -207,11 +207,13 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
 
     listing = list_files(selection.roots)
     cache_path = cache.cache_file(selection.roots)
+    warned = False
     if selection.use_cache and not listing.problems:
         try:
             cached = cache.read(cache_path, [path for path, _ in listing.files])
         except cache.CacheProblem as problem:
             warn(f"the cache {cache_path} is {problem}; rebuilding it")
+            warned = True
         else:
             if cached is not None:
                 return cached
@@ -220,10 +222,10 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
         return base
     try:
         cache.write(cache_path, base, [cache.dependency(path) for path in files])
-    except OSError as error:
-        warn(
-            f"cannot write the cache in {cache_path.parent} ({error.strerror or error}); set CTREPORT_CACHE_DIR or use --no-cache"
-        )
+    except (OSError, UnicodeError) as error:
+        reason = (error.strerror or str(error)) if isinstance(error, OSError) else "a file name is not valid UTF-8"
+        if not warned:  # one line per run: a cache that could not be read rarely can be written
+            warn(f"cannot write the cache in {cache_path.parent} ({reason}); set CTREPORT_CACHE_DIR or use --no-cache")
         return base
     # Answer from the cache just written, as every later run will: its rows are compiled, and
     # the base built from YAML (the larger of the two in memory) can go before the query runs.

@@ -110,6 +110,8 @@ def _layout(cls: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str],
     """A record class's field names in order and as a set, those without a default, and the
     defaults."""
     known = fields(cls)
+    if any(f.default_factory is not MISSING for f in known):
+        raise TypeError(f"{cls.__name__}: Record fields take a default, not a default_factory")
     return (
         tuple(f.name for f in known),
         frozenset(f.name for f in known),
@@ -367,6 +369,9 @@ class FactBase:
         """Rows by list command, when the base comes from the compiled cache."""
         self.memo: dict[str, Any] = {}
         """Values queries derive from the base and keep for as long as it lives."""
+        self.release: Callable[[], Any] = lambda: None
+        """Let go of what a lazily loaded base holds open (the cache file); call it once nothing
+        more will be read from the base."""
 
     @classmethod
     def build(

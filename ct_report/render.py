@@ -7,6 +7,7 @@ every string written anywhere has escape sequences and control characters stripp
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -34,6 +35,8 @@ class Terminal(NamedTuple):
 
     @classmethod
     def detect(cls, no_color: bool = False) -> Terminal:
+        if sys.stdout is None:  # started with stdout closed (`>&-`)
+            raise OSError(errno.EBADF, "stdout is closed")
         is_tty = sys.stdout.isatty()
         color = is_tty and not no_color and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
         return cls(sys.stdout, sys.stderr, is_tty, color)
@@ -102,7 +105,8 @@ def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = Fals
 
 def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
     """Write rows whose JSON lines are already known (the compiled cache keeps them) straight to
-    a UTF-8 stdout. False, writing nothing, when stdout takes another encoding."""
+    a UTF-8 stdout. False, writing nothing, when stdout takes another encoding or ends lines
+    with something else than \\n (Windows)."""
     import codecs
 
     buffer = getattr(term.stdout, "buffer", None)
@@ -110,7 +114,7 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
         utf8 = codecs.lookup(getattr(term.stdout, "encoding", None) or "ascii").name == "utf-8"
     except LookupError:
         utf8 = False
-    if buffer is None or not utf8:
+    if buffer is None or not utf8 or os.linesep != "\n":  # the text stream would write \r\n
         return False
     term.stdout.flush()
     if fmt == "ndjson":

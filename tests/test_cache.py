@@ -100,7 +100,7 @@ def test_a_touched_but_unchanged_file_keeps_the_cache(base_dir: Path, monkeypatc
     assert load_base(selection) == first
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "checksum", "not-an-object", "empty"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "checksum", "offsets", "not-an-object", "empty"])
 def test_damaged_cache_is_rebuilt_with_a_warning(base_dir: Path, damage: str) -> None:
     selection = DataSelection((base_dir,))
     load_base(selection)
@@ -113,6 +113,8 @@ def test_damaged_cache_is_rebuilt_with_a_warning(base_dir: Path, damage: str) ->
         "garbage": b"\x00\x01garbage",
         "truncated": raw[: len(raw) // 2],
         "checksum": bytes(flipped),
+        # one digit of a section's offset: the trailer has a checksum of its own
+        "offsets": raw.replace(b'"rows:arrests": [', b'"rows:arrests": [1', 1),
         "not-an-object": b"[1, 2]\n{}",
         "empty": b"",
     }[damage]
@@ -263,5 +265,32 @@ def test_a_cache_rewritten_in_place_while_in_use_is_a_clear_error(base_dir: Path
     base = load_base(DataSelection((base_dir,)))  # sections are read when first needed
     (path,) = cache_files()
     path.write_bytes(b"")  # by hand: ctreport itself only ever replaces the file
-    with pytest.raises(CtReportError, match="was changed while in use; run the command again"):
+    with pytest.raises(CtReportError, match="broke while in use .*; it was removed: run the command again"):
         base.of_kind("partner")
+    assert cache_files() == []  # so the next run rebuilds it
+
+
+def test_an_older_ctreport_sees_another_format_not_damage(base_dir: Path) -> None:
+    # Format 3 and before read their header from the first line: this one says format 4.
+    load_base(DataSelection((base_dir,)))
+    (path,) = cache_files()
+    assert json.loads(path.read_bytes().split(b"\n", 1)[0]) == {"format": cache.CACHE_FORMAT}
+
+
+def test_rows_show_paths_as_given_whichever_spelling_came_first(
+    ctreport: Any, base_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(base_dir.parent)
+    for spelling in (base_dir.name, str(base_dir), base_dir.name):
+        rows = ctreport(["arrests", "--data", spelling, "--json"]).json()
+        assert {row["source_file"].rsplit("/", 1)[0] for row in rows} == {spelling}
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_commands_leave_no_cache_file_open(ctreport: Any) -> None:
+    assert ctreport(["arrests", "--count"]).code == 0  # builds the cache
+    before = len(os.listdir("/proc/self/fd"))
+    kept = [ctreport(["partners", "--region", "nowhere"]) for _ in range(10)]  # failures keep tracebacks
+    kept += [ctreport(["arrests", "--json"]) for _ in range(10)]
+    assert len(os.listdir("/proc/self/fd")) <= before
+    assert {run.code for run in kept} == {0, 2}

@@ -176,3 +176,18 @@ def test_a_profiler_still_reports() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("ctreport ") and "function calls" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("redirect", "args", "code", "stderr"),
+    [
+        ("2>&-", "arrests --json", 0, ""),
+        ("2>&-", "arrests --country XX", 2, ""),
+        (">&-", "--version", 0, ""),
+        (">&-", "arrests --json", 1, "ctreport: cannot write the output: stdout is closed\n"),
+    ],
+)
+def test_closed_streams_keep_their_exit_codes(redirect: str, args: str, code: int, stderr: str) -> None:
+    assert SCRIPT is not None
+    result = subprocess.run(f"'{SCRIPT}' {args} {redirect}", shell=True, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (code, stderr)
