@@ -223,9 +223,12 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
     try:
         cache.write(cache_path, base, [cache.dependency(path) for path in files])
     except (OSError, UnicodeError) as error:
-        reason = (error.strerror or str(error)) if isinstance(error, OSError) else "a file name is not valid UTF-8"
+        if isinstance(error, OSError):
+            reason, advice = error.strerror or str(error), "set CTREPORT_CACHE_DIR or use --no-cache"
+        else:
+            reason, advice = "a file name is not valid UTF-8", "rename the file or use --no-cache"
         if not warned:  # one line per run: a cache that could not be read rarely can be written
-            warn(f"cannot write the cache in {cache_path.parent} ({reason}); set CTREPORT_CACHE_DIR or use --no-cache")
+            warn(f"cannot write the cache in {cache_path.parent} ({reason}); {advice}")
         return base
     # Answer from the cache just written, as every later run will: its rows are compiled, and
     # the base built from YAML (the larger of the two in memory) can go before the query runs.

@@ -294,3 +294,14 @@ def test_commands_leave_no_cache_file_open(ctreport: Any) -> None:
     kept += [ctreport(["arrests", "--json"]) for _ in range(10)]
     assert len(os.listdir("/proc/self/fd")) <= before
     assert {run.code for run in kept} == {0, 2}
+
+
+def test_a_file_name_that_is_not_utf8_warns_and_answers(ctreport: Any, base_dir: Path) -> None:
+    try:
+        (base_dir / "ma-2021.yaml").rename(base_dir / "\udcff-ma-2021.yaml")  # the byte 0xff
+    except (OSError, UnicodeError):
+        pytest.skip("this file system takes only valid names")
+    expected = ctreport(["arrests", "--data", str(base_dir), "--count", "--no-cache"])
+    run = ctreport(["arrests", "--data", str(base_dir), "--count"])
+    assert (run.code, run.out) == (0, expected.out)
+    assert run.err.count("\n") == 1 and "a file name is not valid UTF-8" in run.err
