@@ -547,6 +547,19 @@ def financing(common: Common) -> None:
     _emit_rows("financing", common, rows, "Countering the financing of terrorism", sources_of=base)
 
 
+@command("groups", ROWS)
+def groups(common: Common) -> None:
+    """Terrorist groups the report names for each country and year, with what it says of them.
+
+    Example: ctreport groups --country DZ --year 2019
+    """
+    from ct_report.query import group_rows
+
+    base = _base(common)
+    rows = group_rows(base, common.filters())
+    _emit_rows("groups", common, rows, "Terrorist groups named in the reports", sources_of=base)
+
+
 @command("summary", DOCUMENTS)
 def summary(common: Common) -> None:
     """Overview of each country-year: strategy, threat, incidents, arrests, partners, financing, CVE.

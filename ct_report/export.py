@@ -20,35 +20,37 @@ CREATE TABLE country_regions (country TEXT NOT NULL REFERENCES countries(code), 
 CREATE TABLE entities (id TEXT PRIMARY KEY, kind TEXT NOT NULL, name_en TEXT NOT NULL, name_ar TEXT, acronym TEXT,
     parent TEXT REFERENCES entities(id), country TEXT REFERENCES countries(code));
 CREATE TABLE editions (id TEXT PRIMARY KEY, title TEXT NOT NULL, covers INTEGER NOT NULL, publisher TEXT NOT NULL,
-    published TEXT);
+    published TEXT, url TEXT);
 CREATE TABLE sources (id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, publisher TEXT, language TEXT,
     date TEXT, edition TEXT REFERENCES editions(id), summarises TEXT REFERENCES sources(id), url TEXT, note TEXT,
     text TEXT);
 CREATE TABLE facts (id TEXT PRIMARY KEY, kind TEXT NOT NULL, country TEXT NOT NULL REFERENCES countries(code),
     year INTEGER NOT NULL, edition TEXT NOT NULL REFERENCES editions(id), source TEXT NOT NULL REFERENCES sources(id),
-    statement TEXT NOT NULL, quote TEXT, note TEXT);
+    statement TEXT NOT NULL, quote TEXT, note TEXT, section TEXT, key_phrase TEXT);
 CREATE TABLE fact_sources (fact_id TEXT NOT NULL REFERENCES facts(id), source_id TEXT NOT NULL REFERENCES sources(id),
     role TEXT NOT NULL, PRIMARY KEY (fact_id, source_id));
 CREATE TABLE conflicts (fact_id TEXT NOT NULL REFERENCES facts(id), other_fact_id TEXT NOT NULL REFERENCES facts(id),
     PRIMARY KEY (fact_id, other_fact_id));
 CREATE TABLE arrests (fact_id TEXT PRIMARY KEY REFERENCES facts(id),
-    arrested_value INTEGER, arrested_qualifier TEXT, arrested_text TEXT,
-    operations_value INTEGER, operations_qualifier TEXT, operations_text TEXT,
-    cells_value INTEGER, cells_qualifier TEXT, cells_text TEXT,
+    arrested_value INTEGER, arrested_qualifier TEXT, arrested_text TEXT, arrested_attributed_to TEXT,
+    operations_value INTEGER, operations_qualifier TEXT, operations_text TEXT, operations_attributed_to TEXT,
+    cells_value INTEGER, cells_qualifier TEXT, cells_text TEXT, cells_attributed_to TEXT,
     targets TEXT, comparison TEXT);
 CREATE TABLE incidents (fact_id TEXT PRIMARY KEY REFERENCES facts(id),
-    count_value INTEGER, count_qualifier TEXT, count_text TEXT, events TEXT);
+    count_value INTEGER, count_qualifier TEXT, count_text TEXT, count_attributed_to TEXT, events TEXT);
 CREATE TABLE partners (fact_id TEXT PRIMARY KEY REFERENCES facts(id), partner TEXT NOT NULL, relation TEXT NOT NULL,
     detail TEXT, alongside TEXT);
 CREATE TABLE financing (fact_id TEXT PRIMARY KEY REFERENCES facts(id), body TEXT NOT NULL REFERENCES entities(id),
-    holder TEXT NOT NULL, relation TEXT NOT NULL);
+    holder TEXT NOT NULL, relation TEXT NOT NULL, member TEXT REFERENCES entities(id));
+CREATE TABLE groups (fact_id TEXT PRIMARY KEY REFERENCES facts(id), "group" TEXT NOT NULL REFERENCES entities(id),
+    detail TEXT);
 CREATE TABLE cve (fact_id TEXT PRIMARY KEY REFERENCES facts(id), institution TEXT REFERENCES entities(id));
 CREATE VIRTUAL TABLE facts_fts USING fts5(id UNINDEXED, statement, quote, note, tokenize = 'unicode61 remove_diacritics 2');
 """
 
 
-def _figure(figure: Figure | None) -> tuple[int | None, str | None, str | None]:
-    return (figure.value, figure.qualifier, figure.text) if figure else (None, None, None)
+def _figure(figure: Figure | None) -> tuple[int | None, str | None, str | None, str | None]:
+    return (figure.value, figure.qualifier, figure.text, figure.attributed_to) if figure else (None, None, None, None)
 
 
 def export_sqlite(base: FactBase, destination: Path) -> dict[str, int]:
@@ -62,7 +64,17 @@ def export_sqlite(base: FactBase, destination: Path) -> dict[str, int]:
             _fill(connection, base)
             counts = {
                 table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
-                for table in ("sources", "facts", "arrests", "incidents", "partners", "financing", "cve", "facts_fts")
+                for table in (
+                    "sources",
+                    "facts",
+                    "arrests",
+                    "incidents",
+                    "partners",
+                    "financing",
+                    "groups",
+                    "cve",
+                    "facts_fts",
+                )
             }
             connection.commit()
         finally:
@@ -96,8 +108,8 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
         [(e.id, e.kind, e.name.en, e.name.ar, e.acronym, e.parent, e.country) for e in entities],
     )
     db.executemany(
-        "INSERT INTO editions VALUES (?, ?, ?, ?, ?)",
-        [(e.id, e.title, e.covers, e.publisher, e.published) for e in base.editions.values()],
+        "INSERT INTO editions VALUES (?, ?, ?, ?, ?, ?)",
+        [(e.id, e.title, e.covers, e.publisher, e.published, e.url) for e in base.editions.values()],
     )
     sources = list(base.sources.values())
     db.executemany(
@@ -120,8 +132,23 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
         ],
     )
     db.executemany(
-        "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(f.id, f.kind, f.country, f.year, f.edition, f.source, f.statement, f.quote, f.note) for f in base.facts],
+        "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                f.id,
+                f.kind,
+                f.country,
+                f.year,
+                f.edition,
+                f.source,
+                f.statement,
+                f.quote,
+                f.note,
+                f.section,
+                f.key_phrase,
+            )
+            for f in base.facts
+        ],
     )
     db.executemany(
         "INSERT INTO fact_sources VALUES (?, ?, ?)",
@@ -132,7 +159,7 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
     for fact in base.facts:
         if fact.kind == "arrests":
             db.execute(
-                "INSERT INTO arrests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO arrests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     fact.id,
                     *_figure(fact.arrested),
@@ -143,9 +170,18 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
                 ),
             )
         elif fact.kind == "incidents":
-            events = [{"date": e.date, "place": e.place, "description": e.description} for e in fact.events]
+            events = [
+                {
+                    "date": e.date,
+                    "place": e.place,
+                    "casualties": e.casualties,
+                    "group": e.group,
+                    "description": e.description,
+                }
+                for e in fact.events
+            ]
             db.execute(
-                "INSERT INTO incidents VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO incidents VALUES (?, ?, ?, ?, ?, ?)",
                 (fact.id, *_figure(fact.count), json.dumps(events, ensure_ascii=False)),
             )
         elif fact.kind == "partner":
@@ -160,7 +196,12 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
                 ),
             )
         elif fact.kind == "financing":
-            db.execute("INSERT INTO financing VALUES (?, ?, ?, ?)", (fact.id, fact.body, fact.holder, fact.relation))
+            db.execute(
+                "INSERT INTO financing VALUES (?, ?, ?, ?, ?)",
+                (fact.id, fact.body, fact.holder, fact.relation, fact.member),
+            )
+        elif fact.kind == "group":
+            db.execute("INSERT INTO groups VALUES (?, ?, ?)", (fact.id, fact.group, fact.detail))
         elif fact.kind == "cve":
             db.execute("INSERT INTO cve VALUES (?, ?)", (fact.id, fact.institution))
     db.executemany(

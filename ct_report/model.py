@@ -21,7 +21,7 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast, get_args
 
 SCHEMA_VERSION = 1
 
-SourceKind = Literal["report", "press"]
+SourceKind = Literal["report", "government", "press"]
 Qualifier = Literal["exact", "at-least", "more-than", "about", "reportedly", "relative", "unconfirmed"]
 FactKind = Literal[
     "arrests",
@@ -33,6 +33,8 @@ FactKind = Literal[
     "financing",
     "cve",
     "assessment",
+    "group",
+    "legislation",
 ]
 Relation = Literal[
     "strong-cooperation",
@@ -55,6 +57,8 @@ EntityKind = Literal[
     "financing-body",
     "institution",
     "organisation",
+    "terrorist-group",
+    "fiu",
 ]
 RegionScheme = Literal["crt", "m49"]
 
@@ -62,6 +66,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 REGION_ID_PATTERN = r"^(crt|m49):[a-z0-9][a-z0-9-]*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+URL_PATTERN = r"^https?://\S+$"
 
 
 def _doc(text: str, **extra: Any) -> Any:
@@ -189,6 +194,10 @@ class Edition(Record):
     publisher: str = _doc("Who publishes it")
     published: str | None = _opt("Release date (YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
     published_source: str | None = _opt("Source id for the release date")
+    url: str | None = _opt("Address of the edition as a whole", pattern=URL_PATTERN)
+    countries: tuple[str, ...] = _opt(
+        "Countries whose chapters of this edition the fact base sets out to cover (coverage shows their gaps)", ()
+    )
 
 
 @dataclass(repr=False, eq=False, init=False)
@@ -196,14 +205,17 @@ class Source(Record):
     """A document facts are taken from: a report chapter or a press article."""
 
     id: str = _doc("Identifier used by facts", pattern=ID_PATTERN)
-    kind: SourceKind = _doc("'report': the chapter or a verbatim mirror; 'press': an article about it")
+    kind: SourceKind = _doc(
+        "'report': the chapter or a verbatim mirror; 'government': an official body's own figures; "
+        "'press': an article about either"
+    )
     title: str = _doc("Title, or a description when the document has none")
     publisher: str | None = _opt("Publisher or outlet")
     language: str | None = _opt("ISO 639-1 language code", pattern=r"^[a-z]{2}$")
     date: str | None = _opt("Publication date (YYYY, YYYY-MM or YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
     edition: str | None = _opt("Report edition the source is about")
     summarises: str | None = _opt("Source id of the report this article summarises")
-    url: str | None = _opt("Address", pattern=r"^https?://\S+$")
+    url: str | None = _opt("Full address of the document (never an outlet's home page)", pattern=URL_PATTERN)
     text: str | None = _opt("Path of the shipped full text, relative to the file's data folder")
     note: str | None = _opt("Caveats about the source")
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
@@ -216,6 +228,7 @@ class Figure(Record):
     qualifier: Qualifier = _doc("How the source qualifies the number")
     value: int | None = _opt("The number; absent when the source gives none")
     text: str | None = _opt("The source's words when no plain number fits, e.g. 'roughly double'")
+    attributed_to: str | None = _opt("Whom the source credits the figure to, e.g. 'local media'")
 
 
 @dataclass(repr=False, eq=False, init=False)
@@ -225,6 +238,8 @@ class Event(Record):
     description: str = _doc("What happened")
     date: str | None = _opt("When (YYYY, YYYY-MM or YYYY-MM-DD), quoted", pattern=DATE_PATTERN)
     place: str | None = _opt("Where")
+    casualties: str | None = _opt("People killed and injured, as the source gives them")
+    group: str | None = _opt("Entity id of the group responsible, where the source names one")
 
 
 @dataclass(repr=False, eq=False, init=False)
@@ -238,6 +253,8 @@ class Fact(Record):
     country: str = _doc("Country the fact is about", pattern=COUNTRY_PATTERN, inherited=True)
     year: int = _doc("Year of the events", inherited=True)
     edition: str = _doc("Report edition, e.g. crt-2021", inherited=True)
+    section: str | None = _opt("The section of the source the fact comes from, e.g. '2019 Terrorist Incidents'")
+    key_phrase: str | None = _opt("A few words of the source (at most 12) that locate a figure or claim, verbatim")
     quote: str | None = _opt("The passage of the source the fact comes from, verbatim")
     note: str | None = _opt("Caveats, omissions, disagreements")
     corroborated_by: tuple[str, ...] = _opt("Further sources that report the same", ())
@@ -254,11 +271,14 @@ class Fact(Record):
     # partner
     partner: str | None = _opt("Country code or entity id (partner)")
     relation: Relation | None = _opt("The relation with the partner (partner, financing)")
-    detail: str | None = _opt("Qualifies the relation (partner)")
+    detail: str | None = _opt("Qualifies the relation or the group's activity (partner, group)")
     alongside: tuple[str, ...] = _opt("Others sharing the role, e.g. a co-chair (partner)", ())
     # financing
     body: str | None = _opt("Entity id of the financing body (financing)")
     holder: Holder | None = _opt("Who holds the membership: the state or its FIU (financing)")
+    member: str | None = _opt("Entity id of the institution holding the membership, e.g. the FIU (financing)")
+    # group
+    group: str | None = _opt("Entity id of the terrorist group (group)")
     # cve
     institution: str | None = _opt("Entity id of the institution (cve)")
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
@@ -269,7 +289,8 @@ KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "arrests": (frozenset(), frozenset({"arrested", "operations", "cells", "targets", "comparison"})),
     "incidents": (frozenset({"count"}), frozenset({"count", "events"})),
     "partner": (frozenset({"partner", "relation"}), frozenset({"partner", "relation", "detail", "alongside"})),
-    "financing": (frozenset({"body", "holder", "relation"}), frozenset({"body", "holder", "relation"})),
+    "financing": (frozenset({"body", "holder", "relation"}), frozenset({"body", "holder", "relation", "member"})),
+    "group": (frozenset({"group"}), frozenset({"group", "detail"})),
     "cve": (frozenset(), frozenset({"institution"})),
 }
 KIND_SPECIFIC_FIELDS = frozenset().union(*(allowed for _, allowed in KIND_FIELDS.values()))

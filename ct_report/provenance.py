@@ -75,6 +75,8 @@ def show(base: FactBase, fact_id: str) -> Row:
         "quote": fact.quote,
         "note": fact.note,
         "conflicts_with": list(fact.conflicts_with),
+        "section": fact.section,
+        "key_phrase": fact.key_phrase,
         "details": _details(base, fact),
         "source": source_record(source),
         "corroborated_by": [source_record(base.sources[s]) for s in fact.corroborated_by],
@@ -89,7 +91,7 @@ def _details(base: FactBase, fact: Fact) -> dict[str, Any]:
     for name in ("arrested", "operations", "cells", "count"):
         if getattr(fact, name) is not None:
             details[name] = figure_text(getattr(fact, name))
-    for name in ("partner", "body", "institution"):
+    for name in ("partner", "body", "member", "institution", "group"):
         if getattr(fact, name) is not None:
             details[name] = display_name(base, getattr(fact, name))
     for name in ("relation", "detail", "holder", "comparison"):
@@ -100,7 +102,16 @@ def _details(base: FactBase, fact: Fact) -> dict[str, Any]:
     if fact.alongside:
         details["alongside"] = [display_name(base, a) for a in fact.alongside]
     if fact.events:
-        details["events"] = [{"date": e.date, "place": e.place, "description": e.description} for e in fact.events]
+        details["events"] = [
+            {
+                "date": e.date,
+                "place": e.place,
+                "casualties": e.casualties,
+                "group": display_name(base, e.group) if e.group else None,
+                "description": e.description,
+            }
+            for e in fact.events
+        ]
     return details
 
 
@@ -117,7 +128,17 @@ def source_rows(base: FactBase) -> list[Row]:
 def _names(base: FactBase, fact: Fact) -> list[str]:
     """Names a fact mentions: its country, partner, body or institution with acronyms and aliases."""
     names = []
-    for ident in (fact.country, fact.partner, fact.body, fact.institution, *fact.alongside):
+    groups = [e.group for e in fact.events]
+    for ident in (
+        fact.country,
+        fact.partner,
+        fact.body,
+        fact.member,
+        fact.institution,
+        fact.group,
+        *fact.alongside,
+        *groups,
+    ):
         if ident is None:
             continue
         if ident in base.countries:
@@ -198,29 +219,62 @@ def search(base: FactBase, query: str) -> list[Row]:
     return sorted(rows, key=lambda r: (-r["score"], r["id"]))
 
 
+CITATION_STYLES = ("plain", "apa", "bibtex")
+
+
 def cite(base: FactBase, fact_id: str, style: str) -> str:
-    """A reference to the source of a fact. The year is the source's own date, else the release
-    year of the report edition it belongs to (for the chapter itself), else 'n.d.'."""
-    if style not in ("plain", "apa", "bibtex"):
+    """A reference to the source of a fact. A press article that summarises a report is cited
+    through it: the report first, then "as reported by" the article. The year is the source's
+    own date, else the release year of the report edition it belongs to, else 'n.d.'."""
+    if style not in CITATION_STYLES:
         raise UsageError(
-            f"unknown style '{style}'{suggest(style, ('plain', 'apa', 'bibtex'))}; valid: plain, apa, bibtex"
+            f"unknown style '{style}'{suggest(style, CITATION_STYLES)}; valid: {', '.join(CITATION_STYLES)}"
         )
     fact = get_fact(base, fact_id)
     source = base.sources[fact.source]
+    report = base.sources.get(source.summarises or "")
+    if style == "bibtex":
+        return _bibtex(base, report or source, fact, via=source if report else None)
+    where = f", section '{fact.section}'" if fact.section else ""
+    if report is None:
+        reference = _reference(base, source, style)
+        if style == "plain":
+            return f"{reference} ({source.kind}{where}; fact {fact.id})"
+        return reference
+    cited = f"{_reference(base, report, style)} As reported by {_reference(base, source, style)}"
+    return f"{cited} (press{where}; fact {fact.id})" if style == "plain" else cited
+
+
+def _year(base: FactBase, source: Source) -> str:
     edition = base.editions.get(source.edition or "")
     year = (source.date or "")[:4]
     if not year and source.kind == "report" and edition is not None and edition.published:
         year = edition.published[:4]
-    url = f" {source.url}" if source.url else ""
+    return year
+
+
+def _reference(base: FactBase, source: Source, style: str) -> str:
+    year = _year(base, source)
+    address = source.url or _edition_url(base, source)
+    url = f" {address}" if address else ""
     if style == "plain":
         lead = f"{source.publisher}. " if source.publisher else ""
-        return f"{lead}{source.title}. {source.date or year or 'n.d'}.{url} ({source.kind}; fact {fact.id})"
-    if style == "apa":
-        # APA: a work without an author is cited by its title.
-        if source.publisher:
-            return f"{source.publisher}. ({year or 'n.d.'}). {source.title}.{url}"
-        return f"{source.title}. ({year or 'n.d.'}).{url}"
+        return f"{lead}{source.title}. {source.date or year or 'n.d'}.{url}"
+    # APA: a work without an author is cited by its title.
+    if source.publisher:
+        return f"{source.publisher}. ({year or 'n.d.'}). {source.title}.{url}"
+    return f"{source.title}. ({year or 'n.d.'}).{url}"
+
+
+def _edition_url(base: FactBase, source: Source) -> str | None:
+    """A chapter cited without an address of its own points at its edition's."""
+    edition = base.editions.get(source.edition or "")
+    return edition.url if source.kind == "report" and edition is not None else None
+
+
+def _bibtex(base: FactBase, source: Source, fact: Fact, via: Source | None) -> str:
     entry = "techreport" if source.kind == "report" else "misc"
+    year = _year(base, source)
     lines = [f"@{entry}{{{source.id},", f"  title = {{{source.title}}},"]
     if source.publisher:
         # Double braces: a corporate author, not "Last, First".
@@ -229,8 +283,14 @@ def cite(base: FactBase, fact_id: str, style: str) -> str:
             lines.append(f"  institution = {{{{{source.publisher}}}}},")
     if year:
         lines.append(f"  year = {{{year}}},")
-    if source.url:
-        lines.append(f"  url = {{{source.url}}},")
-    lines.append(f"  note = {{{source.kind}; ctreport fact {fact.id}}}")
+    address = source.url or _edition_url(base, source)
+    if address:
+        lines.append(f"  url = {{{address}}},")
+    note = f"{source.kind}; ctreport fact {fact.id}"
+    if fact.section:
+        note = f"section '{fact.section}'; {note}"
+    if via is not None:
+        note = f"as reported by {_reference(base, via, 'plain')}; {note}"
+    lines.append(f"  note = {{{note}}}")
     lines.append("}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from ct_report.errors import UsageError
-from ct_report.model import Fact, FactBase, Figure
+from ct_report.model import Event, Fact, FactBase, Figure
 from ct_report.text import fold, slug, suggest
 
 Row = dict[str, Any]
@@ -37,9 +37,11 @@ _SOURCE_FIELDS = [
     Field("statement_ar", "The fact in Arabic: the source passage, when the source is Arabic", in_table=False),
     Field("quote", "Verbatim passage of the source, when recorded", in_table=False),
     Field("note", "Caveats, omissions and disagreements", in_table=False),
+    Field("section", "Where in the source the fact sits: the chapter section", in_table=False),
+    Field("key_phrase", "A few words of the source that locate the fact", in_table=False),
     Field("conflicts_with", "Ids of facts from other sources that disagree with this one"),
     Field("source", "Id of the source document", in_table=False),
-    Field("source_kind", "'report' (the chapter) or 'press' (an article about it)"),
+    Field("source_kind", "'report' (the chapter), 'government' (official figures) or 'press' (an article)"),
     Field("source_title", "Title of the source document", in_table=False),
     Field("source_url", "Address of the source document", in_table=False),
     Field("source_file", "The fact-base file the source is defined in: bundled, or added by you", in_table=False),
@@ -97,12 +99,13 @@ FIELDS: dict[str, list[Field]] = {
         Field("year", "Year of the events"),
         Field("facts", "Number of facts"),
         Field("report_sources", "Sources of kind report (the chapter or a verbatim mirror)"),
+        Field("government_sources", "Sources of kind government (an official body's own figures)"),
         Field("press_sources", "Sources of kind press (articles about the chapter)"),
-        Field("source_kinds", "'report', 'press' or 'report+press'"),
+        Field("source_kinds", "The kinds of source joined by '+', e.g. 'report+press'; empty for a gap"),
     ],
     "sources": [
         Field("id", "Source id"),
-        Field("kind", "'report' or 'press'"),
+        Field("kind", "'report', 'government' or 'press'"),
         Field("title", "Title, or a description when the document has none"),
         Field("publisher", "Publisher or outlet"),
         Field("language", "ISO 639-1 language code", in_table=False),
@@ -133,7 +136,19 @@ FIELDS: dict[str, list[Field]] = {
         Field("body_name_ar", "Arabic name of the financing body", in_table=False),
         Field("acronym", "Short name of the body"),
         Field("holder", "Who holds the membership: 'state' or 'fiu' (financial intelligence unit)"),
+        Field("member", "Entity id of the member institution, e.g. the FIU", in_table=False),
+        Field("member_name", "Name of the member institution, e.g. the FIU (Arabic with --lang ar)"),
+        Field("member_name_ar", "Arabic name of the member institution", in_table=False),
         Field("relation", "The relation, e.g. member"),
+        *_SOURCE_FIELDS,
+    ],
+    "groups": [
+        *_FACT_FIELDS,
+        Field("group", "Entity id of the terrorist group", in_table=False),
+        Field("group_name", "Name of the group (Arabic with --lang ar)"),
+        Field("group_name_ar", "Arabic name of the group", in_table=False),
+        Field("acronym", "Short name of the group"),
+        Field("detail", "What the report says of the group's activity"),
         *_SOURCE_FIELDS,
     ],
 }
@@ -305,7 +320,7 @@ def figure_text(figure: Figure | None) -> str | None:
     if figure is None:
         return None
     if figure.value is None:
-        return figure.text
+        return f"{figure.text}, according to {figure.attributed_to}" if figure.attributed_to else figure.text
     number = f"{figure.value:,}"
     worded = {
         "exact": number,
@@ -316,7 +331,8 @@ def figure_text(figure: Figure | None) -> str | None:
         "relative": number,
         "unconfirmed": f"{number} (unconfirmed)",
     }[figure.qualifier]
-    return f"{worded} ({figure.text})" if figure.text else worded
+    worded = f"{worded} ({figure.text})" if figure.text else worded
+    return f"{worded}, according to {figure.attributed_to}" if figure.attributed_to else worded
 
 
 def _figure_row(name: str, figure: Figure | None) -> Row:
@@ -336,6 +352,8 @@ def source_fields(base: FactBase, fact: Fact) -> Row:
         "statement_ar": fact.quote if source["_arabic"] else None,
         "quote": fact.quote,
         "note": fact.note,
+        "section": fact.section,
+        "key_phrase": fact.key_phrase,
         "conflicts_with": list(fact.conflicts_with),
         "source": source["source"],
         "source_kind": source["source_kind"],
@@ -383,7 +401,7 @@ def display_name(base: FactBase, ident: str, lang: str = "en") -> str:
     return f"{name} ({entity.acronym})" if entity.acronym else name
 
 
-LOCALISED = ("country_name", "partner_name", "body_name", "statement")
+LOCALISED = ("country_name", "partner_name", "body_name", "member_name", "group_name", "statement")
 
 
 def localise(rows: list[Row], lang: str) -> list[Row]:
@@ -515,6 +533,7 @@ def financing_table(base: FactBase) -> list[Row]:
     for fact in in_order(base, "financing"):
         assert fact.body is not None
         body = base.entities[fact.body]
+        member = base.entities[fact.member] if fact.member else None
         rows.append(
             {
                 **_subject(base, fact),
@@ -523,7 +542,33 @@ def financing_table(base: FactBase) -> list[Row]:
                 "body_name_ar": body.name.ar,
                 "acronym": body.acronym,
                 "holder": fact.holder,
+                "member": fact.member,
+                "member_name": display_name(base, member.id) if member else None,
+                "member_name_ar": member.name.ar if member else None,
                 "relation": fact.relation,
+                **source_fields(base, fact),
+            }
+        )
+    return rows
+
+
+def group_rows(base: FactBase, filters: Filters) -> RowSet:
+    return answer(base, "groups", row_filter(base, filters))
+
+
+def group_table(base: FactBase) -> list[Row]:
+    rows = []
+    for fact in in_order(base, "group"):
+        assert fact.group is not None
+        group = base.entities[fact.group]
+        rows.append(
+            {
+                **_subject(base, fact),
+                "group": group.id,
+                "group_name": group.name.en,
+                "group_name_ar": group.name.ar,
+                "acronym": group.acronym,
+                "detail": fact.detail,
                 **source_fields(base, fact),
             }
         )
@@ -534,8 +579,10 @@ SUMMARY_SECTIONS = [
     ("assessment", "Assessment"),
     ("strategy", "Strategy"),
     ("threat", "Threat"),
+    ("group", "Terrorist groups"),
     ("incidents", "Incidents"),
     ("arrests", "Arrests"),
+    ("legislation", "Legislation and prosecutions"),
     ("capacity", "Law enforcement and capacity building"),
     ("partner", "Partners"),
     ("financing", "Countering the financing of terrorism"),
@@ -599,10 +646,7 @@ def incident_rows(base: FactBase, filters: Filters) -> RowSet:
 def incident_table(base: FactBase) -> list[Row]:
     rows = []
     for fact in in_order(base, "incidents"):
-        events = [
-            ", ".join(p for p in (e.date, e.place) if p) + (": " if e.date or e.place else "") + e.description
-            for e in fact.events
-        ]
+        events = [event_text(base, event) for event in fact.events]
         rows.append(
             {
                 **_subject(base, fact),
@@ -614,11 +658,20 @@ def incident_table(base: FactBase) -> list[Row]:
     return rows
 
 
+def event_text(base: FactBase, event: Event) -> str:
+    """'2021-03-11, Mount Salloum: 2 killed, 1 injured: an IED ... (group: AQIM)'."""
+    where = ", ".join(p for p in (event.date, event.place) if p)
+    parts = [p for p in (where, event.casualties, event.description) if p]
+    group = f" (group: {display_name(base, event.group)})" if event.group else ""
+    return ": ".join(parts) + group
+
+
 TABLES: dict[str, Callable[[FactBase], list[Row]]] = {
     "arrests": arrest_table,
     "incidents": incident_table,
     "partners": partner_table,
     "financing": financing_table,
+    "groups": group_table,
 }
 """Every row of each list command drawn from facts of one kind, unfiltered, in answer order.
 The compiled cache stores these; the commands' filters then test `KEY_FIELDS` only."""
@@ -628,17 +681,23 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "incidents": ("country", "year", "source"),
     "partners": ("country", "year", "source", "regions", "partner_kind", "relation"),
     "financing": ("country", "year", "source"),
+    "groups": ("country", "year", "source"),
 }
 
 
 def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
+    """One row per country-year with facts, and per country-year an edition sets out to cover
+    (its `countries`) even without any: a gap shows as a row with no facts."""
     country = check_filters(base, filters)
-    groups: dict[tuple[str, int], list[Fact]] = {}
+    groups: dict[tuple[str, int], list[Fact]] = {
+        (code, edition.covers): [] for edition in base.editions.values() for code in edition.countries
+    }
     for fact in base.facts:
-        if (country is None or fact.country == country) and filters.years_match(fact.year):
-            groups.setdefault((fact.country, fact.year), []).append(fact)
+        groups.setdefault((fact.country, fact.year), []).append(fact)
     rows = []
     for (code, year), facts in sorted(groups.items()):
+        if (country is not None and code != country) or not filters.years_match(year):
+            continue
         used = {f.source for f in facts} | {s for f in facts for s in f.corroborated_by}
         kinds = [base.sources[s].kind for s in used]
         rows.append(
@@ -647,21 +706,26 @@ def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
                 "year": year,
                 "facts": len(facts),
                 "report_sources": kinds.count("report"),
+                "government_sources": kinds.count("government"),
                 "press_sources": kinds.count("press"),
-                "source_kinds": "+".join(k for k in ("report", "press") if k in kinds),
+                "source_kinds": "+".join(k for k in SOURCE_KINDS if k in kinds),
             }
         )
     return rows
 
 
+SOURCE_KINDS = ("report", "government", "press")
+
+
 def coverage_grid(rows: list[Row]) -> tuple[list[Row], list[Field]]:
-    """Coverage rows as a country × year grid: each cell 'R', 'P' or 'R+P' and the fact count."""
+    """Coverage rows as a country × year grid: each cell the kinds of source (R report, G
+    government, P press, e.g. 'R+P') and the fact count; 'none' for a gap."""
     years = sorted({r["year"] for r in rows})
     grid: dict[str, Row] = {}
     for row in rows:
         cells = grid.setdefault(row["country"], {"country": f"{row['country']} {row['country_name']}"})
-        kinds = row["source_kinds"].replace("report", "R").replace("press", "P")
-        cells[str(row["year"])] = f"{kinds} {row['facts']}"
+        kinds = "+".join(kind[0].upper() for kind in row["source_kinds"].split("+") if kind)
+        cells[str(row["year"])] = f"{kinds} {row['facts']}" if row["facts"] else "none"
     columns = [Field("country", "Country"), *(Field(str(y), f"Sources for {y}") for y in years)]
     return list(grid.values()), columns
 
@@ -746,7 +810,7 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
 
         relations: list[Row] = []
         notes: list[str] = []
-        for kind, what in (("partner", "partners"), ("financing", "financing memberships")):
+        for kind, what in (("partner", "partners"), ("financing", "financing memberships"), ("group", "groups")):
             before_rel, after_rel = _relations_of(base, facts(kind, year_a)), _relations_of(base, facts(kind, year_b))
             if not before_rel or not after_rel:
                 if before_rel or after_rel:
@@ -788,6 +852,9 @@ def _relations_of(base: FactBase, facts: list[Fact]) -> dict[tuple[str, str], st
         if fact.kind == "financing":
             assert fact.body is not None
             found[(fact.body, f"{fact.relation} ({fact.holder})")] = fact.id
+        elif fact.kind == "group":
+            assert fact.group is not None
+            found[(fact.group, "named")] = fact.id
         else:
             assert fact.partner is not None and fact.relation is not None
             found[(fact.partner, fact.relation)] = fact.id

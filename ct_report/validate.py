@@ -451,9 +451,19 @@ def check_base(
         check.reference(entity, file, "country", entity.country, countries, "country")
     for edition, file in gather("editions"):
         check.reference(edition, file, "published_source", edition.published_source, sources, "source")
+        for code in edition.countries:
+            check.reference(edition, file, "countries", code, countries, "country")
     for source, file in gather("sources"):
         check.reference(source, file, "edition", source.edition, editions, "edition")
         check.reference(source, file, "summarises", source.summarises, sources, "source")
+        if source.url is not None and is_home_page(source.url):
+            check.at(
+                source,
+                file,
+                "url",
+                f"'{shown(source.url)}' is a home page, not the document; give the article's full address, "
+                "or remove 'url' and say in 'note' why it is unknown",
+            )
         if source.text is not None and texts.get(source.id) is None:
             check.at(
                 source,
@@ -486,14 +496,21 @@ def check_base(
             check.reference(fact, file, "alongside", other, partners, "country or entity")
         check.reference(fact, file, "body", fact.body, entities, "entity")
         check.reference(fact, file, "institution", fact.institution, entities, "entity")
+        check.reference(fact, file, "member", fact.member, entities, "entity")
+        check.reference(fact, file, "group", fact.group, entities, "entity")
+        for event in fact.events:
+            check.reference(fact, file, "events", event.group, entities, "entity")
+        _check_locator(check, fact, file, sources.get(fact.source))
         text = texts.get(fact.source)
-        if fact.quote is not None and text is not None and fact.quote not in text:
-            check.at(
-                fact,
-                file,
-                "quote",
-                f"quote does not appear verbatim in the text of source '{fact.source}'; copy it exactly",
-            )
+        for name in ("quote", "key_phrase"):
+            passage = getattr(fact, name)
+            if passage is not None and text is not None and passage not in text:
+                check.at(
+                    fact,
+                    file,
+                    name,
+                    f"{name} does not appear verbatim in the text of source '{fact.source}'; copy it exactly",
+                )
 
     base = model.FactBase.build(
         regions=regions,
@@ -506,6 +523,37 @@ def check_base(
     )
     # Facts inheriting a wrong top-level value report it at the same place; say it once.
     return base, list(dict.fromkeys(check.problems))
+
+
+MAX_KEY_PHRASE_WORDS = 12
+"""A key phrase locates a passage; it is not a copy of it (third-party sentences stay out)."""
+
+
+def is_home_page(url: str) -> bool:
+    """'https://www.h24info.ma/' is an outlet, not a document: nothing after the host."""
+    rest = url.split("://", 1)[-1]
+    path = rest.split("/", 1)[1] if "/" in rest else ""
+    return not path.strip("/?#")
+
+
+def _check_locator(check: BaseChecker, fact: model.Fact, file: str, source: model.Source | None) -> None:
+    """A fact from a report says where in the chapter it sits; a key phrase stays a few words."""
+    if source is not None and source.kind == "report" and fact.section is None:
+        check.at(
+            fact,
+            file,
+            "source",
+            f"a fact from the report '{fact.source}' needs 'section': the chapter heading it comes from, "
+            "e.g. 'Overview' or '2021 Terrorist Incidents'",
+        )
+    if fact.key_phrase is not None and len(fact.key_phrase.split()) > MAX_KEY_PHRASE_WORDS:
+        check.at(
+            fact,
+            file,
+            "key_phrase",
+            f"key_phrase has {len(fact.key_phrase.split())} words; keep it to at most {MAX_KEY_PHRASE_WORDS}, "
+            "enough to find the passage",
+        )
 
 
 def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:

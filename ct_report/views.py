@@ -135,15 +135,18 @@ def show_lines(record: Row, lang: str) -> list[Line]:
         if isinstance(value, list) and value and isinstance(value[0], dict):
             for event in value:
                 when = ", ".join(p for p in (event["date"], event["place"]) if p)
-                lines.append(
-                    f"  {name}: {when}: {event['description']}" if when else f"  {name}: {event['description']}"
-                )
+                parts = [p for p in (when, event["casualties"], event["description"]) if p]
+                group = f" (group: {event['group']})" if event["group"] else ""
+                lines.append(f"  {name}: {': '.join(parts)}{group}")
         else:
             lines.append(f"  {name}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     if record["note"]:
         lines.append(f"  note: {record['note']}")
     if record["conflicts_with"]:
         lines.append(f"  disputed by: {', '.join(record['conflicts_with'])}")
+    if record["section"] or record["key_phrase"]:
+        phrase = f'"{record["key_phrase"]}"' if record["key_phrase"] else ""
+        lines.append("Where in the source: " + ", at ".join(p for p in (record["section"], phrase) if p))
     if record["quote"]:
         lines += [f"Passage ({source['language'] or 'original language'})", f"  {record['quote']}"]
     if record["context"]:

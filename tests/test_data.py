@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ct_report.load import DataSelection, bundled_data_dir, load_base
+
+pytestmark = pytest.mark.usefixtures("bundled")
 
 SEED = bundled_data_dir() / "texts" / "b83b063b8d390f1e.ar.txt"
 

@@ -90,29 +90,46 @@ def test_search_no_match(ctreport: Any) -> None:
     assert failing.code == 3 and failing.out == ""
 
 
+REPORT_2021 = "US Department of State, Bureau of Counterterrorism"
+YABILADI = "Yabiladi article on the CRT 2021 Morocco chapter"
+YABILADI_URL = "https://www.yabiladi.com/articles/details/137496"
+
+
 @pytest.mark.parametrize(
     ("style", "expected"),
     [
         (
             "plain",
-            "Yabiladi. Yabiladi article on the CRT 2021 Morocco chapter. n.d. https://www.yabiladi.com/articles/details/137496 (press; fact ma-2021-targets-foreigners)",
+            f"{REPORT_2021}. Country Reports on Terrorism 2021: Morocco. 2023. As reported by Yabiladi. {YABILADI}. "
+            f"n.d. {YABILADI_URL} (press; fact ma-2021-targets-foreigners)",
         ),
         (
             "apa",
-            "Yabiladi. (n.d.). Yabiladi article on the CRT 2021 Morocco chapter. https://www.yabiladi.com/articles/details/137496",
+            f"{REPORT_2021}. (2023). Country Reports on Terrorism 2021: Morocco. As reported by Yabiladi. (n.d.). "
+            f"{YABILADI}. {YABILADI_URL}",
         ),
         (
             "bibtex",
-            "@misc{yabiladi-137496,\n  title = {Yabiladi article on the CRT 2021 Morocco chapter},\n  author = {{Yabiladi}},\n"
-            "  url = {https://www.yabiladi.com/articles/details/137496},\n"
-            "  note = {press; ctreport fact ma-2021-targets-foreigners}\n}",
+            "@techreport{crt-2021-morocco,\n  title = {Country Reports on Terrorism 2021: Morocco},\n"
+            f"  author = {{{{{REPORT_2021}}}}},\n  institution = {{{{{REPORT_2021}}}}},\n  year = {{2023}},\n"
+            f"  note = {{as reported by Yabiladi. {YABILADI}. n.d. {YABILADI_URL}; report; "
+            "ctreport fact ma-2021-targets-foreigners}\n}",
         ),
     ],
 )
-def test_cite_styles(ctreport: Any, style: str, expected: str) -> None:
+def test_cite_names_the_report_first_for_a_press_fact(ctreport: Any, style: str, expected: str) -> None:
     run = ctreport(["cite", "ma-2021-targets-foreigners", "--style", style])
     assert run.code == 0, run.err
     assert run.out == expected + "\n"
+
+
+def test_cite_a_report_fact_names_its_section(ctreport: Any) -> None:
+    run = ctreport(["cite", "ma-2016-arrests"])
+    assert run.out == (
+        f"{REPORT_2021}. Country Reports on Terrorism 2016: Morocco. n.d. "
+        "https://www.refworld.org/reference/annualreport/usdos/2017/en/117958 "
+        "(report, section 'Legislation, Law Enforcement, and Border Security'; fact ma-2016-arrests)\n"
+    )
 
 
 def test_search_name_words_not_substrings(ctreport: Any) -> None:
@@ -152,5 +169,6 @@ def test_cite_as_json(ctreport: Any) -> None:
         "id": "ma-2021-targets-foreigners",
         "source": "yabiladi-137496",
         "style": "apa",
-        "citation": "Yabiladi. (n.d.). Yabiladi article on the CRT 2021 Morocco chapter. https://www.yabiladi.com/articles/details/137496",
+        "citation": f"{REPORT_2021}. (2023). Country Reports on Terrorism 2021: Morocco. As reported by Yabiladi. "
+        f"(n.d.). {YABILADI}. {YABILADI_URL}",
     }
