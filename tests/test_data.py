@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ct_report.load import DataSelection, bundled_data_dir, load_base
@@ -57,3 +59,40 @@ def test_seed_claims_are_all_encoded() -> None:
         "ma-2021-cve-strategy",
         "ma-2021-cve-rabita",
     }
+
+
+NORTH_AFRICA = ("DZ", "EG", "LY", "MA", "MR", "TN")
+YEARS = range(2016, 2024)
+
+
+def test_every_edition_is_dated_and_addressed() -> None:
+    base = load_base(DataSelection.choose())
+    for edition in base.editions.values():
+        assert edition.published and edition.published_source, edition.id
+        assert edition.url, edition.id
+
+
+def test_every_source_has_an_address_or_says_why_not() -> None:
+    base = load_base(DataSelection.choose())
+    for source in base.sources.values():
+        assert source.url or source.note, source.id
+
+
+def test_coverage_lists_every_north_african_country_year(ctreport: Any) -> None:
+    rows = ctreport(["coverage", "--json"]).json()
+    listed = {(row["country"], row["year"]) for row in rows}
+    assert {(code, year) for code in NORTH_AFRICA for year in YEARS} <= listed
+
+
+def test_the_base_is_broad_and_rests_on_the_chapters(ctreport: Any) -> None:
+    rows = ctreport(["coverage", "--json"]).json()
+    from_reports = [(r["country"], r["year"]) for r in rows if r["country"] in NORTH_AFRICA and r["report_sources"]]
+    assert len(from_reports) >= 30
+    assert sum(row["facts"] for row in rows) >= 300
+
+
+def test_every_fact_id_resolves(ctreport: Any) -> None:
+    base = load_base(DataSelection.choose())
+    for fact in base.facts:
+        run = ctreport(["show", fact.id, "--json"])
+        assert run.code == 0 and run.json()["id"] == fact.id, fact.id
