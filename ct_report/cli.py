@@ -60,6 +60,8 @@ class Common(NamedTuple):
     limit: int | None = None
     count_only: bool = False
     csv_formulas: bool = False
+    resources: contextlib.ExitStack | None = None
+    """What the command opened (a cached base's file) and `_run` closes when it ends."""
 
     def filters(self) -> Filters:
         return Filters(country=self.country, year=self.year, since=self.since, until=self.until)
@@ -231,8 +233,9 @@ def command(name: str, options: list[inspect.Parameter]) -> Callable[[Callable[.
 
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> None:
-            common = Common(**{p.name: kwargs.pop(p.name) for p in options})
-            _run(common, lambda: func(common=common, **kwargs))
+            with contextlib.ExitStack() as resources:
+                common = Common(**{p.name: kwargs.pop(p.name) for p in options}, resources=resources)
+                _run(common, lambda: func(common=common, **kwargs))
 
         wrapper.__signature__ = inspect.Signature(own + options)  # type: ignore[attr-defined]
         del wrapper.__wrapped__  # Typer must read the new signature, not the original's
@@ -247,8 +250,10 @@ def _run(common: Common, action: Callable[[], None]) -> None:
         try:
             action()
         finally:
-            while _LOADED:
-                _LOADED.pop().release()
+            if common.resources is not None:
+                common.resources.close()
+    except typer.Exit:
+        raise  # a command's own exit code, not a failure
     except FactBaseError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
@@ -390,13 +395,10 @@ def _nothing_matched(common: Common, term: Terminal) -> None:
     print("ctreport: nothing matched", file=term.stderr)
 
 
-_LOADED: list[FactBase] = []
-"""Bases loaded by the command being run; `_run` releases them when it ends."""
-
-
 def _base(common: Common) -> FactBase:
     base = load_base(common.selection(), warn=lambda message: typer.echo(f"ctreport: warning: {message}", err=True))
-    _LOADED.append(base)
+    if common.resources is not None:
+        common.resources.callback(base.release)
     return base
 
 

@@ -3,11 +3,13 @@ line (or one line per problem) on stderr; nothing else in the package exits."""
 
 from __future__ import annotations
 
+from enum import IntEnum, unique
 from typing import NamedTuple
 
 
-class ExitCode:
-    """Exit codes, as plain ints: an IntEnum would cost start-up for nothing used here."""
+@unique
+class ExitCode(IntEnum):
+    """ctreport's exit codes (`enum` is imported at start-up anyway, by `re`)."""
 
     OK = 0
     INVALID_DATA = 1
@@ -34,7 +36,7 @@ class Problem(NamedTuple):
 
 
 class CtReportError(Exception):
-    exit_code: int = ExitCode.INVALID_DATA
+    exit_code: ExitCode = ExitCode.INVALID_DATA
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -162,3 +162,29 @@ def test_lang_ar_names_and_passages_in_tables_json_keeps_both(ctreport: Any) -> 
     assert row["body_name"] == "Middle East and North Africa Financial Action Task Force"
     assert row["body_name_ar"] == first[0]
     assert row["statement_ar"] == first[1]
+
+
+def _raise(error: BaseException) -> None:
+    raise error
+
+
+def test_a_commands_own_exit_code_is_kept_not_called_internal() -> None:
+    import typer
+
+    from ct_report.cli import Common, _run
+
+    with pytest.raises(typer.Exit) as raised:
+        _run(Common(), lambda: _raise(typer.Exit(3)))
+    assert raised.value.exit_code == 3
+
+
+def test_what_a_command_opened_is_closed_when_it_ends() -> None:
+    import contextlib
+
+    from ct_report.cli import Common, _run
+
+    closed: list[str] = []
+    with contextlib.ExitStack() as resources:
+        common = Common(resources=resources)
+        _run(common, lambda: resources.callback(closed.append, "base"))
+        assert closed == ["base"]
