@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ct_report.text import printable
+
 
 class ExitCode:
     """Exit codes, as plain ints: an IntEnum would cost start-up for nothing used here."""
@@ -30,7 +32,8 @@ class Problem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # A file name is as untrusted as the text in the file: escaped, it cannot forge a line.
+        return f"{printable(self.file)}:{self.line}:{self.column}: {printable(self.message)}"
 
 
 class CtReportError(Exception):
