@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import stat as stat_module
 import sys
 import types
 import typing
@@ -28,6 +29,7 @@ from typing import Any, BinaryIO, NoReturn
 
 from ct_report import __version__, model
 from ct_report.errors import CtReportError
+from ct_report.safefile import Refused, open_regular
 
 CACHE_FORMAT = 4
 PREAMBLE = b'{"format":4}\n'
@@ -58,15 +60,27 @@ def cache_file(roots: tuple[Path, ...]) -> Path:
     return cache_dir() / f"base-{key}.json"
 
 
+MAX_HASHED_BYTES = 8 * 1024 * 1024
+"""No file the cache depends on is larger (fact files and texts have this limit too)."""
+
+
 def file_hash(path: Path) -> str:
+    """The SHA-256 of a regular file; Refused (a FIFO, a device, a huge file) or OSError."""
     import hashlib
 
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from ct_report.safefile import read_regular
+
+    return hashlib.sha256(read_regular(path, MAX_HASHED_BYTES).data).hexdigest()
 
 
 def dependency(path: Path) -> Dependency:
-    stat = path.stat()
-    return (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, file_hash(path))
+    """What the cache records of one of ctreport's own modules."""
+    import hashlib
+
+    from ct_report.safefile import read_regular
+
+    read = read_regular(path, MAX_HASHED_BYTES)
+    return (os.path.abspath(path), len(read.data), read.mtime_ns, hashlib.sha256(read.data).hexdigest())
 
 
 def _current(recorded: list[Any], yaml_files: list[Path]) -> list[Any] | None:
@@ -84,14 +98,48 @@ def _current(recorded: list[Any], yaml_files: list[Path]) -> list[Any] | None:
             return None
         if stat.st_size != size:
             return None
-        if stat.st_mtime_ns != mtime_ns and file_hash(Path(path)) != digest:
-            return None
+        if stat.st_mtime_ns != mtime_ns:
+            try:
+                if file_hash(Path(path)) != digest:
+                    return None
+            except Refused:
+                return None
         current.append([path, size, stat.st_mtime_ns, digest])
     return current
 
 
 class CacheProblem(Exception):
     """The cache file exists but cannot be used; the message says why."""
+
+
+class UntrustedCache(CacheProblem):
+    """The cache folder may be written by someone else: neither read nor written this run."""
+
+
+def _untrusted(status: os.stat_result) -> str:
+    """Why a cache file or folder with this status cannot be trusted, or ''. As ssh and pip
+    treat their own files: it must be the user's and writable by nobody else, or another
+    user could change every answer (a checksum only catches accidents)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # pragma: no cover - Windows: the folder is in the user's profile
+        return ""
+    if status.st_uid != getuid():
+        return f"owned by another user (uid {status.st_uid})"
+    if status.st_mode & 0o022:
+        return f"writable by other users (mode {status.st_mode & 0o777:o})"
+    return ""
+
+
+def _untrusted_folder(folder: Path) -> str:
+    """Why the cache folder cannot be trusted, or '' (also when it does not exist yet)."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return ""
+    if not stat_module.S_ISDIR(status.st_mode):
+        return ""  # reading the file in it fails, and says so
+    reason = _untrusted(status)
+    return f"the cache folder {folder} is {reason}" if reason else ""
 
 
 def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
@@ -103,12 +151,21 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
     comes last so that the cache is written section by section, never held whole in memory;
     it is read the same way: checked in chunks, then each section when a query first needs it,
     from the same open file (a run replacing the cache meanwhile does not change what we read)."""
+    untrusted = _untrusted_folder(path.parent)
+    if untrusted:
+        raise UntrustedCache(untrusted)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd, status = open_regular(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
         raise CacheProblem(f"unreadable ({error.strerror or error})") from None
+    except Refused as refused:
+        raise CacheProblem(f"not a regular file ({refused.message.split(',')[0]})") from None
+    reason = _untrusted(status)
+    if reason:
+        os.close(fd)
+        raise CacheProblem(f"{reason}, so it is not trusted")
     try:
         base = _checked_base(fd, yaml_files, path)
     except OSError as error:
@@ -323,7 +380,8 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
     the old cache or the new one, never half of one."""
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Private from the start: a cache anyone else can write is a cache anyone can forge.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:

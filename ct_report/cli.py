@@ -25,6 +25,7 @@ from ct_report.load import DataSelection, load_base
 from ct_report.model import FactBase
 from ct_report.query import FIELDS, Field, Filters, Row, RowSet
 from ct_report.render import FORMATS, Options, Terminal
+from ct_report.text import printable
 
 if TYPE_CHECKING:
     from ct_report.views import Line
@@ -257,10 +258,11 @@ def _run(common: Common, action: Callable[[], None]) -> None:
     except FactBaseError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"ctreport: {error.message}", err=True)
+        typer.echo(f"ctreport: {printable(error.message)}", err=True)
         raise typer.Exit(error.exit_code) from None
     except CtReportError as error:
-        typer.echo(f"ctreport: {error.message}", err=True)
+        # Messages quote file names and arguments: escaped, they cannot drive the terminal.
+        typer.echo(f"ctreport: {printable(error.message)}", err=True)
         raise typer.Exit(error.exit_code) from None
     except BrokenPipeError:
         _silence_stdout()
@@ -275,7 +277,8 @@ def _run(common: Common, action: Callable[[], None]) -> None:
         if common.debug:
             traceback.print_exc()
         typer.echo(
-            f"ctreport: internal error: {type(error).__name__}: {error}; rerun with --debug and report it", err=True
+            f"ctreport: internal error: {type(error).__name__}: {printable(str(error))}; rerun with --debug and report it",
+            err=True,
         )
         raise typer.Exit(ExitCode.INTERNAL) from None
 
@@ -310,6 +313,8 @@ def _choose_fields(available: list[Field], command_name: str, common: Common, fm
             raise UsageError(
                 f"unknown field '{name}' for {command_name}{suggest(name, by_name)}; valid: {', '.join(by_name)}"
             )
+        if by_name[name] in chosen:
+            raise UsageError(f"field '{name}' is given twice in --fields; give each field once")
         chosen.append(by_name[name])
     return chosen
 
@@ -396,7 +401,9 @@ def _nothing_matched(common: Common, term: Terminal) -> None:
 
 
 def _base(common: Common) -> FactBase:
-    base = load_base(common.selection(), warn=lambda message: typer.echo(f"ctreport: warning: {message}", err=True))
+    base = load_base(
+        common.selection(), warn=lambda message: typer.echo(f"ctreport: warning: {printable(message)}", err=True)
+    )
     if common.resources is not None:
         common.resources.callback(base.release)
     return base
@@ -691,22 +698,20 @@ def export(
     destination: Annotated[
         Path, typer.Argument(metavar="PATH.db", help="The SQLite file to write (replaced atomically).")
     ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace PATH.db even if it is not an SQLite database.")
+    ] = False,
 ) -> None:
     """Write the whole fact base to SQLite: a table per fact kind, sources, foreign keys, full-text indexes.
 
     Example: ctreport export ctreport.db && sqlite3 ctreport.db "SELECT id FROM facts_fts WHERE facts_fts MATCH 'GCTF'"
     """
-    from ct_report.export import export_sqlite
+    from ct_report.export import check_destination, export_sqlite
 
-    if destination.is_dir() or not destination.name:
-        raise UsageError(f"'{destination}' is a folder; give a file name, e.g. {destination / 'ctreport.db'}")
-    base = _base(common)
-    try:
-        counts = export_sqlite(base, destination)
-    except OSError as error:
-        raise CtReportError(f"cannot write {destination}: {error.strerror or error}") from None
+    check_destination(destination, force)  # before the base is loaded: refusing is quick
+    counts = export_sqlite(_base(common), destination, force)
     summary = ", ".join(f"{n} {table}" for table, n in counts.items() if table != "facts_fts")
-    typer.echo(f"wrote {destination}: {summary}", err=True)
+    typer.echo(f"wrote {printable(str(destination))}: {summary}", err=True)
 
 
 PROBLEM_FIELDS = [
@@ -803,7 +808,7 @@ def main() -> None:
         names = {info.name for info in app.registered_commands}
         where = f" {sys.argv[1]}" if len(sys.argv) > 1 and sys.argv[1] in names else ""
         print(
-            f"ctreport: {error.format_message().rstrip('.')}; see ctreport{where} --help",
+            f"ctreport: {printable(error.format_message().rstrip('.'))}; see ctreport{where} --help",
             file=sys.stderr,
         )
         code = error.exit_code
@@ -812,6 +817,10 @@ def main() -> None:
     except BrokenPipeError:
         _silence_stdout()
         code = ExitCode.OK
+    except OSError as error:  # help written to a full disk (`--help > /dev/full`)
+        print(f"ctreport: cannot write the output: {error.strerror or error}", file=sys.stderr)
+        _silence_stdout()  # what is left in the buffer would fail again at exit
+        code = ExitCode.INVALID_DATA
     except SystemExit as exit:
         # Click ends help or --version output into a closed pipe with exit 1, after swapping
         # stdout for its PacifyFlushWrapper; that is a reader going away, not an error.

@@ -6,6 +6,8 @@ from __future__ import annotations
 from enum import IntEnum, unique
 from typing import NamedTuple
 
+from ct_report.text import printable
+
 
 @unique
 class ExitCode(IntEnum):
@@ -32,11 +34,13 @@ class Problem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # A file name is as untrusted as the text in the file: escaped, it cannot forge a line.
+        return f"{printable(self.file)}:{self.line}:{self.column}: {printable(self.message)}"
 
 
 class CtReportError(Exception):
-    exit_code: ExitCode = ExitCode.INVALID_DATA
+    exit_code: int = ExitCode.INVALID_DATA
+    """An `ExitCode`, or 128 + a signal number for a run a signal ended."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

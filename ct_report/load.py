@@ -17,8 +17,14 @@ from ct_report.errors import FactBaseError, Problem
 if TYPE_CHECKING:
     from ct_report.validate import Positions
 
+Dependency = tuple[str, int, int, str]
+"""(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
+
 MAX_FILES = 20_000
 MAX_TEXT_BYTES = 8 * 1024 * 1024
+MAX_BASE_BYTES = 256 * 1024 * 1024
+"""All the YAML files and source texts of a base together: ten times the largest base measured
+(100,000 facts, 51.5 MB), small enough that a run cannot be made to read gigabytes."""
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -57,15 +63,65 @@ class FileList(NamedTuple):
     problems: list[Problem]
 
 
-def _yaml_files_under(root: Path) -> list[Path]:
-    """Every .yaml/.yml file below `root`, sorted. os.walk rather than Path.rglob: it is several
-    times faster on the thousands of files of a large fact base, and this runs on every call."""
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _yaml_files_under(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every .yaml/.yml file below `root`, sorted, and the symbolic links refused. os.scandir
+    rather than Path.rglob: it is several times faster on the thousands of files of a large
+    fact base, and this runs on every call.
+
+    A symbolic link, to a file or a folder, is followed only when its target is inside the
+    root: a base stays inside its folder. Each linked folder is walked once (so a link to a
+    parent cannot loop), and a file reached twice is read once."""
     found: list[str] = []
-    for folder, _, names in os.walk(root):
-        found.extend(os.path.join(folder, name) for name in names if name.endswith(YAML_SUFFIXES))
-        if len(found) > MAX_FILES:
-            break  # over the limit already; list_files says so without walking the rest
-    return [Path(p) for p in sorted(found)]
+    problems: list[Problem] = []
+    real_root = ""
+    followed: set[str] = set()
+    stack = [str(root)]
+    while stack and len(found) <= MAX_FILES:  # over the limit: list_files says so without walking the rest
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # as os.walk did: an unreadable folder adds no files
+        for entry in entries:
+            yaml_name = entry.name.endswith(YAML_SUFFIXES)
+            if entry.is_symlink():
+                real_root = real_root or os.path.realpath(root)
+                target = os.path.realpath(entry.path)
+                is_dir = os.path.isdir(target)
+                if not (is_dir or yaml_name):
+                    continue
+                if not _inside(target, real_root):
+                    what = "folder" if is_dir else "file"
+                    problems.append(
+                        Problem(
+                            entry.path,
+                            1,
+                            1,
+                            f"symbolic link to a {what} outside the fact-base folder ({target}); "
+                            "a fact base reads only files inside its folder, so copy it in",
+                        )
+                    )
+                elif is_dir and target not in followed and not _inside(os.path.realpath(folder), target):
+                    followed.add(target)
+                    stack.append(entry.path)
+                elif not is_dir:
+                    followed.add(target)
+                    found.append(entry.path)
+            elif entry.is_dir():
+                stack.append(entry.path)
+            elif yaml_name:
+                found.append(entry.path)
+    found.sort()
+    if followed:
+        unique: dict[str, str] = {}
+        for path in found:
+            unique.setdefault(os.path.realpath(path), path)
+        found = sorted(unique.values())
+    return [Path(p) for p in found], problems
 
 
 def list_files(roots: tuple[Path, ...]) -> FileList:
@@ -74,8 +130,9 @@ def list_files(roots: tuple[Path, ...]) -> FileList:
         if root.is_file():
             found.files.append((root, root.parent))
         elif root.is_dir():
-            files = _yaml_files_under(root)
-            if not files:
+            files, refused = _yaml_files_under(root)
+            found.problems.extend(refused)
+            if not files and not refused:
                 found.problems.append(
                     Problem(
                         str(root),
@@ -113,25 +170,54 @@ class Documents(NamedTuple):
     problems: list[Problem]
     unresolved: set[str] | None
     """Ids whose definitions were refused; None when a whole file could not be read."""
+    read: list[Dependency]
+    """What was read of each file, for the cache: taken from the bytes read, not from the file
+    afterwards, so a file changed while the base was built leaves the cache stale, not wrong."""
 
 
-def read_documents(files: list[tuple[Path, Path]]) -> Documents:
+def _read(path: Path, limit: int, budget: list[int]) -> tuple[bytes, Dependency]:
+    """A file's bytes and what the cache records of them. `budget` holds what the whole base
+    may still read: OverTotal, before reading, when the file does not fit in it."""
+    import hashlib
+
+    from ct_report.safefile import read_regular
+
+    read = read_regular(path, limit, budget[0])
+    budget[0] -= len(read.data)
+    digest = hashlib.sha256(read.data).hexdigest()
+    return read.data, (os.path.abspath(path), len(read.data), read.mtime_ns, digest)
+
+
+def read_documents(files: list[tuple[Path, Path]], budget: list[int] | None = None) -> Documents:
     # Imported here: a run answered from the cache never pays for PyYAML.
+    from ct_report.safefile import OverTotal, Refused
     from ct_report.validate import Converter
-    from ct_report.yamlread import decode, parse
+    from ct_report.yamlread import MAX_FILE_BYTES, decode, parse
 
+    budget = budget if budget is not None else [MAX_BASE_BYTES]
     documents: list[tuple[model.Document, Path, Path]] = []
     positions: Positions = {}
     problems: list[Problem] = []
     unresolved: set[str] | None = set()
+    read: list[Dependency] = []
     for path, root in files:
         name = str(path)
         try:
-            data = path.read_bytes()
+            data, dependency = _read(path, MAX_FILE_BYTES, budget)
+        except OverTotal:
+            message = f"the fact base is over the limit of {MAX_BASE_BYTES:,} bytes in all (YAML files and source texts); split it into several bases"
+            problems.append(Problem(name, 1, 1, message))
+            unresolved = None
+            break  # the rest of the base is not read at all
+        except Refused as refused:
+            problems.append(Problem(name, 1, 1, refused.message))
+            unresolved = None
+            continue
         except OSError as error:
             problems.append(Problem(name, 1, 1, f"cannot read file: {error.strerror or error}"))
             unresolved = None
             continue
+        read.append(dependency)
         text, found = decode(data, name)
         root_node = None
         if text is not None and not found:
@@ -149,26 +235,33 @@ def read_documents(files: list[tuple[Path, Path]]) -> Documents:
             unresolved |= converter.dropped
         if document is not None:
             documents.append((document, path, root))
-    return Documents(documents, positions, problems, unresolved)
+    return Documents(documents, positions, problems, unresolved, read)
 
 
-def read_texts(documents: list[tuple[model.Document, Path, Path]]) -> tuple[dict[str, str | None], list[Path]]:
-    """Each source's shipped text by source id (None when unreadable), and the files read."""
+def read_texts(
+    documents: list[tuple[model.Document, Path, Path]], budget: list[int] | None = None
+) -> tuple[dict[str, str | None], list[Dependency]]:
+    """Each source's shipped text by source id (None when it cannot be read: outside the base's
+    folder, not a regular file, too large, not UTF-8), and what was read of each file."""
+    from ct_report.safefile import Refused
+
+    budget = budget if budget is not None else [MAX_BASE_BYTES]
     texts: dict[str, str | None] = {}
-    read: list[Path] = []
+    read: list[Dependency] = []
     for document, _, root in documents:
         for source in document.sources:
             if source.text is None:
                 continue
             path = (root / source.text).resolve()
+            texts[source.id] = None
+            if not path.is_relative_to(root.resolve()):
+                continue
             try:
-                if not path.is_relative_to(root.resolve()) or path.stat().st_size > MAX_TEXT_BYTES:
-                    texts[source.id] = None
-                    continue
-                texts[source.id] = path.read_text(encoding="utf-8-sig")
-                read.append(path)
-            except (OSError, UnicodeDecodeError):
-                texts[source.id] = None
+                data, dependency = _read(path, MAX_TEXT_BYTES, budget)
+                texts[source.id] = data.decode("utf-8-sig")
+            except (OSError, Refused, UnicodeDecodeError):
+                continue
+            read.append(dependency)
     return texts, read
 
 
@@ -180,6 +273,8 @@ class Report(NamedTuple):
     """Every file the base was built from: the YAML files and the source texts they ship."""
     yaml_files: int
     problems: list[Problem]
+    read: list[Dependency]
+    """What was read of each of those files (see `Documents.read`)."""
 
 
 def check(selection: DataSelection, listing: FileList | None = None) -> Report:
@@ -187,13 +282,16 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     from ct_report.validate import check_base
 
     listing = listing or list_files(selection.roots)
-    read = read_documents(listing.files)
-    texts, text_files = read_texts(read.documents)
+    budget = [MAX_BASE_BYTES]
+    read = read_documents(listing.files, budget)
+    texts, text_files = read_texts(read.documents, budget)
     base, cross_problems = check_base(
         [(doc, str(path)) for doc, path, _ in read.documents], texts, read.positions, read.unresolved
     )
-    files = [path for path, _ in listing.files] + text_files
-    return Report(base, files, len(listing.files), listing.problems + read.problems + cross_problems)
+    files = [path for path, _ in listing.files] + [Path(entry[0]) for entry in text_files]
+    return Report(
+        base, files, len(listing.files), listing.problems + read.problems + cross_problems, read.read + text_files
+    )
 
 
 def _ignore(message: str) -> None:
@@ -208,20 +306,24 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
     listing = list_files(selection.roots)
     cache_path = cache.cache_file(selection.roots)
     warned = False
-    if selection.use_cache and not listing.problems:
+    use_cache = selection.use_cache
+    if use_cache and not listing.problems:
         try:
             cached = cache.read(cache_path, [path for path, _ in listing.files])
+        except cache.UntrustedCache as problem:
+            warn(f"{problem}; not using it (make it yours with mode 700, or set CTREPORT_CACHE_DIR)")
+            use_cache = False
         except cache.CacheProblem as problem:
             warn(f"the cache {cache_path} is {problem}; rebuilding it")
             warned = True
         else:
             if cached is not None:
                 return cached
-    base, files = _validated(selection, listing)
-    if not selection.use_cache:
+    base, read = _validated(selection, listing)
+    if not use_cache:
         return base
     try:
-        cache.write(cache_path, base, [cache.dependency(path) for path in files])
+        cache.write(cache_path, base, read)
     except (OSError, UnicodeError) as error:
         if isinstance(error, OSError):
             reason, advice = error.strerror or str(error), "set CTREPORT_CACHE_DIR or use --no-cache"
@@ -240,8 +342,8 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
     return written if written is not None else _validated(selection, listing)[0]
 
 
-def _validated(selection: DataSelection, listing: FileList) -> tuple[model.FactBase, list[Path]]:
+def _validated(selection: DataSelection, listing: FileList) -> tuple[model.FactBase, list[Dependency]]:
     report = check(selection, listing)
     if report.problems:
         raise FactBaseError(report.problems)
-    return report.base, report.files
+    return report.base, report.read

@@ -221,7 +221,7 @@ def resolve_region(base: FactBase, text: str) -> set[str]:
 def arrange(rows: list[Row], fields: list[Field], sort: str | None, limit: int | None) -> list[Row]:
     """Rows sorted by a field ('-field' for descending; empty values last) and cut to `limit`."""
     if sort is not None:
-        name = sort.lstrip("-")
+        name = sort.removeprefix("-")  # one '-' only: '--year' is no field
         names = [f.name for f in fields]
         if name not in names:
             raise UsageError(f"unknown sort field '{name}'{suggest(name, names)}; valid: {', '.join(names)}")
@@ -297,7 +297,8 @@ class RowSet:
         if self._rows is None:
             import json
 
-            self._rows = json.loads(b"[" + b",".join(self.encoded or []) + b"]") if self.encoded else []
+            # strict=False: a control character in a stored row is cleaned on output, not a crash.
+            self._rows = json.loads(b"[" + b",".join(self.encoded or []) + b"]", strict=False) if self.encoded else []
         return self._rows
 
 

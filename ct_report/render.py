@@ -22,7 +22,12 @@ if TYPE_CHECKING:
     from ct_report.views import Line
 
 FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading blanks before a formula, and some read the full-width signs too.
+_FORMULA = r"^(?:[\t\r]|[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
+MAX_CELL = 2000
+"""Characters a terminal table shows of one cell (then '…'): wrapping a cell costs time
+growing with the square of its length, and no one reads a 3 MB cell on a screen."""
+MAX_WIDTH = 4096
 
 
 class Terminal(NamedTuple):
@@ -116,6 +121,8 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
         utf8 = False
     if buffer is None or not utf8 or os.linesep != "\n":  # the text stream would write \r\n
         return False
+    if not _proven_clean(encoded):
+        return False  # the ordinary path decodes the rows and cleans them
     term.stdout.flush()
     if fmt == "ndjson":
         buffer.write(b"\n".join(encoded) + b"\n" if encoded else b"")
@@ -127,6 +134,21 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
         buffer.write(b"[]\n")
     buffer.flush()
     return True
+
+
+# What `encode_row` never writes: raw C0 controls (JSON escapes them) and what it cleans away.
+_UNSAFE_STORED = "[\x00-\x1f" + _SURVIVES_JSON[1:]
+
+
+def _proven_clean(encoded: list[bytes]) -> bool:
+    """Whether stored JSON lines hold only what `encode_row` writes: valid UTF-8 without a
+    control or bidirectional-override character. The cache is the user's own file, but bytes
+    copied to a terminal are checked as if they were not (about 3 ns a byte)."""
+    try:
+        text = b"".join(encoded).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return re.search(_UNSAFE_STORED, text) is None
 
 
 def clean(value: Any) -> Any:
@@ -242,14 +264,17 @@ def _csv(rows: list[Row], names: list[str], options: Options) -> str:
     for row in rows:
         cells = [cell_text(row.get(n)) for n in names]
         if not options.csv_formulas:
-            cells = ["'" + c if c.startswith(FORMULA_PREFIXES) else c for c in cells]
+            cells = ["'" + c if re.match(_FORMULA, c) else c for c in cells]
         writer.writerow(cells)
     return buffer.getvalue()
 
 
 def _markdown(rows: list[Row], names: list[str], options: Options) -> str:
     def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("|", "\\|")
+        # HTML is escaped (a renderer would run <script> or show <img>), and so are brackets:
+        # no link, `javascript:` or other, can be made from fact text.
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return re.sub(r"([\\|\[\]])", r"\\\1", text)
 
     lines = []
     if options.title:
@@ -262,9 +287,15 @@ def _markdown(rows: list[Row], names: list[str], options: Options) -> str:
 
 
 def _width(term: Terminal) -> int:
+    """The terminal's width; when piped, COLUMNS if it is a positive number, else 80."""
     import shutil
 
-    return shutil.get_terminal_size((80, 24)).columns if term.is_tty else int(os.environ.get("COLUMNS") or 80)
+    if term.is_tty:
+        columns = shutil.get_terminal_size((80, 24)).columns
+    else:
+        setting = os.environ.get("COLUMNS", "").strip()
+        columns = int(setting) if setting.isdecimal() and setting.isascii() else 0
+    return min(columns, MAX_WIDTH) if columns > 0 else 80
 
 
 def _print_rich(term: Terminal, renderables: Sequence[Any]) -> None:
@@ -309,7 +340,7 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     if rows:
         # A column empty in every row says nothing on a screen (plain and JSON keep it).
         fields = [f for f in fields if any(cell_text(r.get(f.name)) for r in rows)]
-    cells = [[cell_text(r.get(f.name), ", ") for f in fields] for r in rows]
+    cells = [[_capped(cell_text(r.get(f.name), ", ")) for f in fields] for r in rows]
     # Wide enough for the longest word, so cells wrap between words rather than inside them.
     min_widths = [
         max([len(f.name), *(len(word) for row in cells for word in row[i].split())]) for i, f in enumerate(fields)
@@ -348,6 +379,10 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     for row_cells in cells:
         table.add_row(*(Text(value or "—", overflow="fold") for value in row_cells))
     _print_rich(term, [table])
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 def _fit_widths(minimum: list[int], natural: list[int], available: int) -> list[int]:

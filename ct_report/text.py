@@ -16,6 +16,21 @@ _ANSI = r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])"
 _CONTROL = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
+# What `printable` escapes: every control character (newline and tab too: a message is one
+# line), line and paragraph separators, bidirectional controls, and the lone surrogates a file
+# name that is not UTF-8 decodes to.
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+
+
+def printable(text: str) -> str:
+    """Text made safe to quote in a one-line message, every unsafe character escaped as
+    \\uXXXX: a file name holding ESC sequences or a newline can neither drive the terminal nor
+    start a line of its own (a forged `::error file=...` CI annotation)."""
+    if re.search(_UNPRINTABLE, text) is None:
+        return text
+    return re.sub(_UNPRINTABLE, lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def fold(text: str) -> str:
     """A matching key: case, accents, Arabic diacritics, tatweel and letter variants folded."""
     if text.isascii():

@@ -432,6 +432,10 @@ def check_base(
 
     regions = check.unique(gather("regions"), "id", "region")
     countries = check.unique(gather("countries"), "code", "country")
+    check.unique(gather("countries"), "alpha3", "country")
+    _check_country_names(check, gather("countries"))
+    for obj, file in gather("regions") + gather("countries") + gather("entities"):
+        _check_scripts(check, obj, file)
     entities = check.unique(gather("entities"), "id", "entity")
     editions = check.unique(gather("editions"), "id", "edition")
     sources = check.unique(gather("sources"), "id", "source")
@@ -554,6 +558,74 @@ def _check_locator(check: BaseChecker, fact: model.Fact, file: str, source: mode
             f"key_phrase has {len(fact.key_phrase.split())} words; keep it to at most {MAX_KEY_PHRASE_WORDS}, "
             "enough to find the passage",
         )
+
+
+def _check_country_names(check: BaseChecker, countries: list[Located]) -> None:
+    """An alias naming another country (its code, name or alias) would make --country answer
+    for whichever country comes first: refused."""
+    from ct_report.text import fold
+
+    owners: dict[str, tuple[str, str]] = {}
+    for country, _ in countries:
+        spelled = [("code", country.code), ("code", country.alpha3), ("name", country.name.en)]
+        spelled += [("name", country.name.ar)] if country.name.ar else []
+        for what, value in spelled:
+            owners.setdefault(fold(value), (country.code, what))
+    for country, file in countries:
+        for alias in country.aliases:
+            owner, what = owners.get(fold(alias), (country.code, ""))
+            if owner != country.code:
+                check.at(
+                    country,
+                    file,
+                    "aliases",
+                    f"alias '{shown(alias)}' of {country.code} is the {what} of {owner}; "
+                    "--country would not know which is meant, so remove it",
+                )
+            else:
+                owners.setdefault(fold(alias), (country.code, "alias"))
+
+
+_CONFUSABLE_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK"}
+
+
+def _script(char: str) -> str:
+    import unicodedata
+
+    return unicodedata.name(char, "").split(" ")[0]
+
+
+def _mixed_scripts(text: str) -> tuple[str, list[str]] | None:
+    """The first word mixing Latin, Cyrillic and Greek letters ('Mоrocco' with a Cyrillic о
+    looks like Morocco and matches nothing) and its scripts, or None."""
+    if text.isascii():
+        return None
+    for word in re.findall(r"[^\W\d_]+", text):
+        scripts = {_script(c) for c in word} & _CONFUSABLE_SCRIPTS
+        if len(scripts) > 1:
+            return word, sorted(scripts)
+    return None
+
+
+def _check_scripts(check: BaseChecker, obj: Any, file: str) -> None:
+    """Names, aliases and acronyms of regions, countries and entities are written in one script a word."""
+    names = [
+        (obj.name, "en", obj.name.en),
+        (obj.name, "ar", obj.name.ar),
+        (obj, "acronym", getattr(obj, "acronym", None)),
+    ]
+    names += [(obj, "aliases", alias) for alias in obj.aliases]
+    for owner, field, value in names:
+        mixed = _mixed_scripts(value) if value else None
+        if mixed is not None:
+            word, scripts = mixed
+            check.at(
+                owner,
+                file,
+                field,
+                f"'{shown(word)}' mixes {' and '.join(s.title() for s in scripts)} letters in one word; "
+                "retype it in one script",
+            )
 
 
 def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:

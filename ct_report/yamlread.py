@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import yaml
 
 from ct_report.errors import Problem
+from ct_report.text import printable
 
 try:
     Loader: type = yaml.CSafeLoader
@@ -46,7 +47,6 @@ _TAG_NAMES = {
 # embeddings, overrides and isolates that can disguise text. Left-to-right, right-to-left
 # and Arabic letter marks (U+200E, U+200F, U+061C) stay allowed: Arabic text needs them.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SHOWN_LENGTH = 60
 
 
@@ -88,7 +88,7 @@ def shown(value: str) -> str:
     and long values shortened."""
     if len(value) > _SHOWN_LENGTH:
         value = value[: _SHOWN_LENGTH - 1] + "…"
-    return _UNSHOWABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return printable(value)
 
 
 def _written_tag(tag: str) -> str:
