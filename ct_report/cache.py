@@ -22,7 +22,7 @@ import types
 import typing
 import weakref
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
@@ -347,11 +347,16 @@ def _older_format(raw: bytes) -> bool:
     return isinstance(header, dict) and isinstance(header.get("format"), int) and header["format"] < CACHE_FORMAT
 
 
-def write(path: Path, base: model.FactBase, dependencies: list[Dependency]) -> None:
+Compiled = Mapping[str, Callable[[], tuple[list[Any], Iterable[bytes]]]]
+"""Per list command, a function giving its rows' key fields and their JSON lines: what the
+caller wants stored beside the base (the cache does not know how rows are made)."""
+
+
+def write(path: Path, base: model.FactBase, dependencies: list[Dependency], compiled: Compiled) -> None:
     with _replacing(path) as stream:
         stream.write(PREAMBLE)
         offsets, position, crc = {}, len(PREAMBLE), zlib.crc32(PREAMBLE)
-        for name, chunks in _sections(base):
+        for name, chunks in _sections(base, compiled):
             start = position
             for chunk in chunks:
                 stream.write(chunk)
@@ -433,25 +438,20 @@ def _object(items: dict[str, Any]) -> Iterator[bytes]:
     yield b"}"
 
 
-def _sections(base: model.FactBase) -> Iterator[tuple[str, Iterable[bytes]]]:
+def _sections(base: model.FactBase, compiled: Compiled) -> Iterator[tuple[str, Iterable[bytes]]]:
     """The payload's named sections, each as chunks of bytes: `meta` (the years, the commands
     with compiled rows), `regions` to `sources`, `texts`, the facts of each kind, and each list
     command's compiled rows: the fields its filters read (`keys:`) and each row's JSON line
     (`rows:`, one per line). A query decodes only the sections it reads."""
-    from ct_report.query import FIELDS, KEY_FIELDS, TABLES
-    from ct_report.render import encode_row
-
-    yield "meta", [_dumps({"years": list(base.years), "compiled": list(TABLES)})]
+    yield "meta", [_dumps({"years": list(base.years), "compiled": list(compiled)})]
     for part in ("regions", "countries", "entities", "editions", "sources"):
         yield part, _array(_to_plain(item) for item in getattr(base, part).values())
     yield "texts", _object(base.texts)
     for kind in model.FACT_KINDS:
         yield f"facts:{kind}", _array(_to_plain(f) for f in base.of_kind(kind))
-    for command, build in TABLES.items():
-        rows = build(base)
-        names = [f.name for f in FIELDS[command]]
-        yield f"keys:{command}", _array({k: row[k] for k in KEY_FIELDS[command]} for row in rows)
-        lines = (encode_row({n: row.get(n) for n in names}).encode() for row in rows)
+    for command, build in compiled.items():
+        keys, lines = build()
+        yield f"keys:{command}", _array(keys)
         yield f"rows:{command}", (line if index == 0 else b"\n" + line for index, line in enumerate(lines))
 
 

@@ -21,9 +21,11 @@ from typer.models import ParameterInfo
 
 from ct_report import __version__, complete
 from ct_report.errors import CtReportError, ExitCode, FactBaseError, NoMatchError, UsageError
+from ct_report.fields import Field, Row
+from ct_report.kinds import BY_COMMAND, FIELDS
 from ct_report.load import DataSelection, load_base
 from ct_report.model import FactBase
-from ct_report.query import FIELDS, Field, Filters, Row, RowSet
+from ct_report.query import Filters, RowSet
 from ct_report.render import FORMATS, Options, Terminal
 from ct_report.text import printable
 
@@ -394,6 +396,15 @@ def _emit_document(
         render_document(documents, options, term, lines, single=single)
 
 
+def _list_command(common: Common, command: str, bars: str | None = None) -> None:
+    """A list command drawn from one fact kind, filtered by the shared options."""
+    from ct_report.query import list_rows
+
+    base = _base(common)
+    rows = list_rows(base, command, common.filters())
+    _emit_rows(command, common, rows, BY_COMMAND[command].command_title, sources_of=base, bars=bars)
+
+
 def _nothing_matched(common: Common, term: Terminal) -> None:
     if common.fail_empty:
         raise NoMatchError("nothing matched")
@@ -434,11 +445,7 @@ def arrests(common: Common) -> None:
 
     Example: ctreport arrests --country MA --json
     """
-    from ct_report.query import arrest_rows
-
-    base = _base(common)
-    rows = arrest_rows(base, common.filters())
-    _emit_rows("arrests", common, rows, "Terrorism-related arrests", sources_of=base, bars="arrested")
+    _list_command(common, "arrests", bars="arrested")
 
 
 @command("incidents", ROWS)
@@ -447,11 +454,7 @@ def incidents(common: Common) -> None:
 
     Example: ctreport incidents --country TN
     """
-    from ct_report.query import incident_rows
-
-    base = _base(common)
-    rows = incident_rows(base, common.filters())
-    _emit_rows("incidents", common, rows, "Terrorist incidents", sources_of=base)
+    _list_command(common, "incidents")
 
 
 @command("coverage", ROWS)
@@ -540,7 +543,7 @@ def partners(
 
     base = _base(common)
     rows = partner_rows(base, common.filters(), region=region, kind=kind, relation=relation)
-    _emit_rows("partners", common, rows, "Counterterrorism cooperation partners", sources_of=base)
+    _emit_rows("partners", common, rows, BY_COMMAND["partners"].command_title, sources_of=base)
 
 
 @command("financing", ROWS)
@@ -549,11 +552,7 @@ def financing(common: Common) -> None:
 
     Example: ctreport financing --json | jq -r '.[].acronym'
     """
-    from ct_report.query import financing_rows
-
-    base = _base(common)
-    rows = financing_rows(base, common.filters())
-    _emit_rows("financing", common, rows, "Countering the financing of terrorism", sources_of=base)
+    _list_command(common, "financing")
 
 
 @command("groups", ROWS)
@@ -562,11 +561,7 @@ def groups(common: Common) -> None:
 
     Example: ctreport groups --country DZ --year 2019
     """
-    from ct_report.query import group_rows
-
-    base = _base(common)
-    rows = group_rows(base, common.filters())
-    _emit_rows("groups", common, rows, "Terrorist groups named in the reports", sources_of=base)
+    _list_command(common, "groups")
 
 
 @command("summary", DOCUMENTS)

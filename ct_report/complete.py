@@ -76,7 +76,7 @@ def citation_styles(incomplete: str) -> list[str]:
 
 
 def field_commands(incomplete: str) -> list[str]:
-    from ct_report.query import FIELDS
+    from ct_report.kinds import FIELDS
 
     return _matching(sorted(FIELDS), incomplete)
 
@@ -86,7 +86,7 @@ def languages(incomplete: str) -> list[str]:
 
 
 def _command_fields(ctx: Any) -> list[str]:
-    from ct_report.query import FIELDS
+    from ct_report.kinds import FIELDS
 
     return [f.name for f in FIELDS.get(getattr(ctx, "info_name", "") or "", [])]
 

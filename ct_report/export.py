@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
 import sqlite3
 import stat
 import tempfile
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
 from ct_report.errors import CtReportError
-from ct_report.model import FactBase, Figure
-from ct_report.safefile import Refused, kind, open_regular
+from ct_report.kinds import IN_MODEL_ORDER, Kind
+from ct_report.model import Fact, FactBase, Figure
+from ct_report.safefile import Refused, open_regular
+from ct_report.safefile import kind as file_kind
 
 SCHEMA = """
 PRAGMA foreign_keys = ON;
@@ -38,26 +42,57 @@ CREATE TABLE fact_sources (fact_id TEXT NOT NULL REFERENCES facts(id), source_id
     role TEXT NOT NULL, PRIMARY KEY (fact_id, source_id));
 CREATE TABLE conflicts (fact_id TEXT NOT NULL REFERENCES facts(id), other_fact_id TEXT NOT NULL REFERENCES facts(id),
     PRIMARY KEY (fact_id, other_fact_id));
-CREATE TABLE arrests (fact_id TEXT PRIMARY KEY REFERENCES facts(id),
-    arrested_value INTEGER, arrested_qualifier TEXT, arrested_text TEXT, arrested_attributed_to TEXT,
-    operations_value INTEGER, operations_qualifier TEXT, operations_text TEXT, operations_attributed_to TEXT,
-    cells_value INTEGER, cells_qualifier TEXT, cells_text TEXT, cells_attributed_to TEXT,
-    targets TEXT, comparison TEXT);
-CREATE TABLE incidents (fact_id TEXT PRIMARY KEY REFERENCES facts(id),
-    count_value INTEGER, count_qualifier TEXT, count_text TEXT, count_attributed_to TEXT, events TEXT);
-CREATE TABLE partners (fact_id TEXT PRIMARY KEY REFERENCES facts(id), partner TEXT NOT NULL, relation TEXT NOT NULL,
-    detail TEXT, alongside TEXT);
-CREATE TABLE financing (fact_id TEXT PRIMARY KEY REFERENCES facts(id), body TEXT NOT NULL REFERENCES entities(id),
-    holder TEXT NOT NULL, relation TEXT NOT NULL, member TEXT REFERENCES entities(id));
-CREATE TABLE groups (fact_id TEXT PRIMARY KEY REFERENCES facts(id), "group" TEXT NOT NULL REFERENCES entities(id),
-    detail TEXT);
-CREATE TABLE cve (fact_id TEXT PRIMARY KEY REFERENCES facts(id), institution TEXT REFERENCES entities(id));
 CREATE VIRTUAL TABLE facts_fts USING fts5(id UNINDEXED, statement, quote, note, tokenize = 'unicode61 remove_diacritics 2');
 """
 
 
-def _figure(figure: Figure | None) -> tuple[int | None, str | None, str | None, str | None]:
-    return (figure.value, figure.qualifier, figure.text, figure.attributed_to) if figure else (None, None, None, None)
+FIGURE_PARTS = ("value", "qualifier", "text", "attributed_to")
+_FACT_TYPES = {f.name: f.type for f in dataclasses.fields(Fact)}
+
+
+def _is_figure(name: str) -> bool:
+    return Figure in typing.get_args(_FACT_TYPES[name])
+
+
+def kind_table_sql(kind: Kind) -> str:
+    """The table of a kind's own fields, from its declaration: a figure as four columns, a list
+    as JSON text, a reference to an entity as a foreign key, a required field NOT NULL."""
+    columns = ["fact_id TEXT PRIMARY KEY REFERENCES facts(id)"]
+    for name in kind.export_columns:
+        if _is_figure(name):
+            types = ("INTEGER", "TEXT", "TEXT", "TEXT")
+            columns += [f'"{name}_{part}" {sql}' for part, sql in zip(FIGURE_PARTS, types, strict=True)]
+            continue
+        column = f'"{name}" TEXT'
+        if name in kind.required:
+            column += " NOT NULL"
+        if kind.references.get(name) == "entity":
+            column += " REFERENCES entities(id)"
+        columns.append(column)
+    return f"CREATE TABLE {kind.export_table} ({', '.join(columns)});"
+
+
+def _kind_values(fact: Fact, kind: Kind) -> tuple[object, ...]:
+    values: list[object] = [fact.id]
+    for name in kind.export_columns:
+        value = getattr(fact, name)
+        if _is_figure(name):
+            values += [getattr(value, part) if value else None for part in FIGURE_PARTS]
+        elif isinstance(value, tuple):
+            values.append(json.dumps([_plain(item) for item in value], ensure_ascii=False))
+        else:
+            values.append(value)
+    return tuple(values)
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.compare}
+    return value
+
+
+EXPORTED = [kind for kind in IN_MODEL_ORDER if kind.export_table]
+TABLES = ("sources", "facts", *(kind.export_table or "" for kind in EXPORTED), "facts_fts")
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -91,7 +126,7 @@ def check_destination(destination: Path, force: bool = False) -> int | None:
         raise ExportError(f"{destination} is a symbolic link; give the path of the file itself")
     if not stat.S_ISREG(status.st_mode):
         raise ExportError(
-            f"{destination} is {kind(status.st_mode)}, not a regular file; give the path of a database file"
+            f"{destination} is {file_kind(status.st_mode)}, not a regular file; give the path of a database file"
         )
     if not force and status.st_size > 0:
         try:
@@ -152,17 +187,7 @@ def export_sqlite(base: FactBase, destination: Path, force: bool = False) -> dic
                 _fill(connection, base)
                 counts = {
                     table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
-                    for table in (
-                        "sources",
-                        "facts",
-                        "arrests",
-                        "incidents",
-                        "partners",
-                        "financing",
-                        "groups",
-                        "cve",
-                        "facts_fts",
-                    )
+                    for table in TABLES
                 }
                 connection.commit()
             finally:
@@ -180,7 +205,7 @@ def export_sqlite(base: FactBase, destination: Path, force: bool = False) -> dic
 
 
 def _fill(db: sqlite3.Connection, base: FactBase) -> None:
-    db.executescript(SCHEMA)
+    db.executescript(SCHEMA + "\n".join(kind_table_sql(kind) for kind in EXPORTED))
     # Checked at commit, so rows can go in whatever order (a region before its parent).
     db.execute("PRAGMA defer_foreign_keys = ON")
     regions = list(base.regions.values())
@@ -249,54 +274,11 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
         + [(f.id, s, "corroborating") for f in base.facts for s in f.corroborated_by],
     )
     db.executemany("INSERT INTO conflicts VALUES (?, ?)", [(f.id, o) for f in base.facts for o in f.conflicts_with])
-    for fact in base.facts:
-        if fact.kind == "arrests":
-            db.execute(
-                "INSERT INTO arrests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    fact.id,
-                    *_figure(fact.arrested),
-                    *_figure(fact.operations),
-                    *_figure(fact.cells),
-                    json.dumps(list(fact.targets), ensure_ascii=False),
-                    fact.comparison,
-                ),
-            )
-        elif fact.kind == "incidents":
-            events = [
-                {
-                    "date": e.date,
-                    "place": e.place,
-                    "casualties": e.casualties,
-                    "group": e.group,
-                    "description": e.description,
-                }
-                for e in fact.events
-            ]
-            db.execute(
-                "INSERT INTO incidents VALUES (?, ?, ?, ?, ?, ?)",
-                (fact.id, *_figure(fact.count), json.dumps(events, ensure_ascii=False)),
-            )
-        elif fact.kind == "partner":
-            db.execute(
-                "INSERT INTO partners VALUES (?, ?, ?, ?, ?)",
-                (
-                    fact.id,
-                    fact.partner,
-                    fact.relation,
-                    fact.detail,
-                    json.dumps(list(fact.alongside), ensure_ascii=False),
-                ),
-            )
-        elif fact.kind == "financing":
-            db.execute(
-                "INSERT INTO financing VALUES (?, ?, ?, ?, ?)",
-                (fact.id, fact.body, fact.holder, fact.relation, fact.member),
-            )
-        elif fact.kind == "group":
-            db.execute("INSERT INTO groups VALUES (?, ?, ?)", (fact.id, fact.group, fact.detail))
-        elif fact.kind == "cve":
-            db.execute("INSERT INTO cve VALUES (?, ?)", (fact.id, fact.institution))
+    for kind in EXPORTED:
+        facts = base.of_kind(kind.name)
+        marks = ", ".join("?" * (1 + sum(4 if _is_figure(n) else 1 for n in kind.export_columns)))
+        insert = f"INSERT INTO {kind.export_table} VALUES ({marks})"  # noqa: S608 - names from the registry
+        db.executemany(insert, [_kind_values(fact, kind) for fact in facts])
     db.executemany(
         "INSERT INTO facts_fts VALUES (?, ?, ?, ?)", [(f.id, f.statement, f.quote, f.note) for f in base.facts]
     )

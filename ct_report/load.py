@@ -6,6 +6,7 @@ checkout). `--data`/`CTREPORT_DATA` replace it; `--add`/`CTREPORT_ADD` extend it
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from ct_report import model
 from ct_report.errors import FactBaseError, Problem
 
 if TYPE_CHECKING:
+    from ct_report import cache
     from ct_report.validate import Positions
 
 Dependency = tuple[str, int, int, str]
@@ -323,7 +325,7 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
     if not use_cache:
         return base
     try:
-        cache.write(cache_path, base, read)
+        cache.write(cache_path, base, read, _compiled(base))
     except (OSError, UnicodeError) as error:
         if isinstance(error, OSError):
             reason, advice = error.strerror or str(error), "set CTREPORT_CACHE_DIR or use --no-cache"
@@ -340,6 +342,14 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
     except cache.CacheProblem:
         written = None
     return written if written is not None else _validated(selection, listing)[0]
+
+
+def _compiled(base: model.FactBase) -> cache.Compiled:
+    """What the cache keeps beside the base: each list command's rows, ready to filter and print."""
+    from ct_report.kinds import BY_COMMAND, compiled_rows
+    from ct_report.text import encode_row
+
+    return {command: functools.partial(compiled_rows, base, command, encode_row) for command in BY_COMMAND}
 
 
 def _validated(selection: DataSelection, listing: FileList) -> tuple[model.FactBase, list[Dependency]]:

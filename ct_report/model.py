@@ -308,19 +308,8 @@ class Fact(Record):
     group: str | None = _opt("Entity id of the terrorist group (group)", default=None)
     # cve
     institution: str | None = _opt("Entity id of the institution (cve)", default=None)
+    # Which of these kind-specific fields each kind requires and allows: ct_report.kinds.
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
-
-
-# Which kind-specific fields a fact kind requires and which it may carry.
-KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "arrests": (frozenset(), frozenset({"arrested", "operations", "cells", "targets", "comparison"})),
-    "incidents": (frozenset({"count"}), frozenset({"count", "events"})),
-    "partner": (frozenset({"partner", "relation"}), frozenset({"partner", "relation", "detail", "alongside"})),
-    "financing": (frozenset({"body", "holder", "relation"}), frozenset({"body", "holder", "relation", "member"})),
-    "group": (frozenset({"group"}), frozenset({"group", "detail"})),
-    "cve": (frozenset(), frozenset({"institution"})),
-}
-KIND_SPECIFIC_FIELDS = frozenset().union(*(allowed for _, allowed in KIND_FIELDS.values()))
 
 
 class Document(Record):

@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from ct_report.errors import UsageError
+from ct_report.fields import Row
+from ct_report.kinds import BY_NAME, detail_value, named_in
 from ct_report.model import Fact, FactBase, Source
-from ct_report.query import Row, display_name, figure_text
 from ct_report.text import fold, suggest
 
 _SENTENCE_END = re.compile(r"[.!?؟\n]+")
@@ -87,31 +88,11 @@ def show(base: FactBase, fact_id: str) -> Row:
 
 
 def _details(base: FactBase, fact: Fact) -> dict[str, Any]:
+    """The fields of the fact's kind (`Kind.details`) that it gives, as `show` prints them."""
     details: dict[str, Any] = {}
-    for name in ("arrested", "operations", "cells", "count"):
-        if getattr(fact, name) is not None:
-            details[name] = figure_text(getattr(fact, name))
-    for name in ("partner", "body", "member", "institution", "group"):
-        if getattr(fact, name) is not None:
-            details[name] = display_name(base, getattr(fact, name))
-    for name in ("relation", "detail", "holder", "comparison"):
-        if getattr(fact, name) is not None:
-            details[name] = getattr(fact, name)
-    if fact.targets:
-        details["targets"] = list(fact.targets)
-    if fact.alongside:
-        details["alongside"] = [display_name(base, a) for a in fact.alongside]
-    if fact.events:
-        details["events"] = [
-            {
-                "date": e.date,
-                "place": e.place,
-                "casualties": e.casualties,
-                "group": display_name(base, e.group) if e.group else None,
-                "description": e.description,
-            }
-            for e in fact.events
-        ]
+    for name in BY_NAME[fact.kind].details:
+        if getattr(fact, name) not in (None, ()):
+            details[name] = detail_value(base, fact, name)
     return details
 
 
@@ -126,21 +107,10 @@ def source_rows(base: FactBase) -> list[Row]:
 
 
 def _names(base: FactBase, fact: Fact) -> list[str]:
-    """Names a fact mentions: its country, partner, body or institution with acronyms and aliases."""
+    """Names a fact mentions: its country and every country or entity it names
+    (`kinds.named_in`), with codes, acronyms and aliases."""
     names = []
-    groups = [e.group for e in fact.events]
-    for ident in (
-        fact.country,
-        fact.partner,
-        fact.body,
-        fact.member,
-        fact.institution,
-        fact.group,
-        *fact.alongside,
-        *groups,
-    ):
-        if ident is None:
-            continue
+    for ident in named_in(fact):
         if ident in base.countries:
             c = base.countries[ident]
             names += [c.code, c.alpha3, c.name.en, c.name.ar or "", *c.aliases]

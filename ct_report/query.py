@@ -1,157 +1,24 @@
 """Queries over the fact base: resolve user input, filter facts, shape rows. No I/O, no printing.
 
 Every list query returns a `RowSet`: flat dicts whose keys are the command's fields (see
-`FIELDS`). The same rows feed every output format, so a field means the same everywhere. A
-command's rows are built once for the whole base (`TABLES`) and then filtered, so the compiled
-cache can store them and a repeated query only filters and prints.
+`kinds.FIELDS`). The same rows feed every output format, so a field means the same everywhere.
+A command's rows are built once for the whole base (`kinds.command_table`) and then filtered,
+so the compiled cache can store them and a repeated query only filters and prints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ct_report.errors import UsageError
-from ct_report.model import Event, Fact, FactBase, Figure
+from ct_report.fields import Field, Row
+from ct_report.kinds import IN_MODEL_ORDER, KINDS, command_table
+from ct_report.model import RELATIONS, Fact, FactBase, Figure
+from ct_report.present import LOWER_BOUNDS, country_fields, display_name, figure_text
 from ct_report.text import fold, slug, suggest
 
-Row = dict[str, Any]
 RowTest = Callable[[Row], bool]
-
-
-class Field(NamedTuple):
-    name: str
-    description: str
-    in_table: bool = True
-    """Shown as a column of the terminal table by default (JSON and plain show every field)."""
-
-
-_FACT_FIELDS = [
-    Field("country", "ISO 3166-1 alpha-2 code of the country reported on"),
-    Field("country_name", "English name of that country (Arabic with --lang ar)", in_table=False),
-    Field("country_name_ar", "Arabic name of that country", in_table=False),
-    Field("year", "Year of the events"),
-]
-_SOURCE_FIELDS = [
-    Field("statement", "The fact in English (the Arabic passage with --lang ar, where there is one)", in_table=False),
-    Field("statement_ar", "The fact in Arabic: the source passage, when the source is Arabic", in_table=False),
-    Field("quote", "Verbatim passage of the source, when recorded", in_table=False),
-    Field("note", "Caveats, omissions and disagreements", in_table=False),
-    Field("section", "Where in the source the fact sits: the chapter section", in_table=False),
-    Field("key_phrase", "A few words of the source that locate the fact", in_table=False),
-    Field("conflicts_with", "Ids of facts from other sources that disagree with this one"),
-    Field("source", "Id of the source document", in_table=False),
-    Field("source_kind", "'report' (the chapter), 'government' (official figures) or 'press' (an article)"),
-    Field("source_title", "Title of the source document", in_table=False),
-    Field("source_url", "Address of the source document", in_table=False),
-    Field("source_file", "The fact-base file the source is defined in: bundled, or added by you", in_table=False),
-    Field("edition", "Report edition, e.g. crt-2021", in_table=False),
-    Field("id", "Fact id: `ctreport show ID` gives the fact in full"),
-]
-
-
-def _figure_fields(name: str, what: str) -> list[Field]:
-    return [
-        Field(name, f"{what}, as the source words it (e.g. 'at least 55')"),
-        Field(f"{name}_value", f"{what}: the number alone, null when the source gives none", in_table=False),
-        Field(
-            f"{name}_qualifier", f"{what}: exact, at-least, more-than, about, reportedly or relative", in_table=False
-        ),
-    ]
-
-
-FIELDS: dict[str, list[Field]] = {
-    "arrests": [
-        *_FACT_FIELDS,
-        *_figure_fields("arrested", "People arrested"),
-        *_figure_fields("operations", "Counterterrorism operations"),
-        *_figure_fields("cells", "Cells dismantled"),
-        Field("targets", "Targets of the disrupted plots", in_table=False),
-        Field("comparison", "How the year compares with others", in_table=False),
-        Field("comparison_id", "Fact id of the comparison, when it is a separate fact", in_table=False),
-        *_SOURCE_FIELDS,
-    ],
-    "partners": [
-        *_FACT_FIELDS,
-        Field("partner", "Country code or entity id of the partner", in_table=False),
-        Field("partner_name", "Name of the partner (Arabic with --lang ar)"),
-        Field("partner_name_ar", "Arabic name of the partner, English when it has none", in_table=False),
-        Field(
-            "partner_kind",
-            "country, forum, partnership, exercise, coalition, financing-body, institution or organisation",
-        ),
-        Field("relation", "strong-cooperation, co-chair, member, host, designation, tension, ..."),
-        Field("detail", "What qualifies the relation"),
-        Field("alongside", "Others sharing the role, e.g. the other co-chair", in_table=False),
-        Field("regions", "Regions of the partner: a country's regions, an organisation's scope", in_table=False),
-        *_SOURCE_FIELDS,
-    ],
-    "incidents": [
-        *_FACT_FIELDS,
-        *_figure_fields("incidents", "Terrorist incidents"),
-        Field("events", "The incidents described by the source: date, place: description"),
-        *_SOURCE_FIELDS,
-    ],
-    "coverage": [
-        Field("country", "ISO 3166-1 alpha-2 code"),
-        Field("country_name", "English name of the country (Arabic with --lang ar)"),
-        Field("country_name_ar", "Arabic name of the country", in_table=False),
-        Field("year", "Year of the events"),
-        Field("facts", "Number of facts"),
-        Field("report_sources", "Sources of kind report (the chapter or a verbatim mirror)"),
-        Field("government_sources", "Sources of kind government (an official body's own figures)"),
-        Field("press_sources", "Sources of kind press (articles about the chapter)"),
-        Field("source_kinds", "The kinds of source joined by '+', e.g. 'report+press'; empty for a gap"),
-    ],
-    "sources": [
-        Field("id", "Source id"),
-        Field("kind", "'report', 'government' or 'press'"),
-        Field("title", "Title, or a description when the document has none"),
-        Field("publisher", "Publisher or outlet"),
-        Field("language", "ISO 639-1 language code", in_table=False),
-        Field("date", "Publication date", in_table=False),
-        Field("edition", "Report edition the source is about", in_table=False),
-        Field("url", "Address"),
-        Field("text", "Shipped full text, relative to the data folder", in_table=False),
-        Field("note", "Caveats about the source", in_table=False),
-        Field("facts", "Number of facts it supports (as source or corroboration)"),
-    ],
-    "search": [
-        Field("id", "Fact id"),
-        Field("score", "Relevance: a name match counts most, then statement, quote, note"),
-        Field("matched_in", "Where the words were found", in_table=False),
-        Field("kind", "Fact kind"),
-        Field("country", "Country"),
-        Field("year", "Year"),
-        Field("statement", "The fact in English"),
-        Field("quote", "Verbatim source passage", in_table=False),
-        Field("conflicts_with", "Ids of facts from other sources that disagree"),
-        Field("source", "Source id", in_table=False),
-        Field("source_kind", "'report' or 'press'"),
-    ],
-    "financing": [
-        *_FACT_FIELDS,
-        Field("body", "Entity id of the financing body", in_table=False),
-        Field("body_name", "Name of the financing body (Arabic with --lang ar)"),
-        Field("body_name_ar", "Arabic name of the financing body", in_table=False),
-        Field("acronym", "Short name of the body"),
-        Field("holder", "Who holds the membership: 'state' or 'fiu' (financial intelligence unit)"),
-        Field("member", "Entity id of the member institution, e.g. the FIU", in_table=False),
-        Field("member_name", "Name of the member institution, e.g. the FIU (Arabic with --lang ar)"),
-        Field("member_name_ar", "Arabic name of the member institution", in_table=False),
-        Field("relation", "The relation, e.g. member"),
-        *_SOURCE_FIELDS,
-    ],
-    "groups": [
-        *_FACT_FIELDS,
-        Field("group", "Entity id of the terrorist group", in_table=False),
-        Field("group_name", "Name of the group (Arabic with --lang ar)"),
-        Field("group_name_ar", "Arabic name of the group", in_table=False),
-        Field("acronym", "Short name of the group"),
-        Field("detail", "What the report says of the group's activity"),
-        *_SOURCE_FIELDS,
-    ],
-}
 
 
 class Filters(NamedTuple):
@@ -183,18 +50,6 @@ def resolve_country(base: FactBase, text: str) -> str:
             return country.code
     known = sorted(c.name.en for c in base.countries.values())
     raise UsageError(f"unknown country '{text}'{suggest(text, known)}; known: {', '.join(known)}")
-
-
-def region_ancestors(base: FactBase, region_ids: Iterable[str]) -> set[str]:
-    """The given regions and every region that encloses them."""
-    found: set[str] = set()
-    for region_id in region_ids:
-        current: str | None = region_id
-        while current is not None and current not in found:
-            found.add(current)
-            region = base.regions.get(current)
-            current = region.parent if region else None
-    return found
 
 
 def resolve_region(base: FactBase, text: str) -> set[str]:
@@ -253,11 +108,6 @@ def check_filters(base: FactBase, filters: Filters) -> str | None:
     return resolve_country(base, filters.country) if filters.country is not None else None
 
 
-def in_order(base: FactBase, kind: str) -> list[Fact]:
-    """Facts of a kind by country, then year, then file order."""
-    return sorted(base.of_kind(kind), key=lambda fact: (fact.country, fact.year))
-
-
 def row_filter(base: FactBase, filters: Filters) -> RowTest | None:
     """The shared filters as a test of a row's `country` and `year`; None when they keep every row."""
     country = check_filters(base, filters)
@@ -287,7 +137,7 @@ class RowSet:
 
     @property
     def keys(self) -> list[Row]:
-        """Per row, at least the fields filters and footers read (`KEY_FIELDS`)."""
+        """Per row, at least the fields filters and footers read (`Kind.key_fields`)."""
         if callable(self._keys):
             self._keys = self._keys()
         return self._keys
@@ -307,99 +157,13 @@ def answer(base: FactBase, command: str, keep: RowTest | None) -> RowSet:
     when the base has them."""
     compiled = base.compiled.get(command)
     if compiled is None:
-        return RowSet([row for row in TABLES[command](base) if keep is None or keep(row)])
+        return RowSet([row for row in command_table(base, command) if keep is None or keep(row)])
     stored = compiled()
     if keep is None:
         return RowSet(keys=stored.load_keys, encoded=stored.encoded)
     keys = stored.load_keys()
     chosen = [i for i, key in enumerate(keys) if keep(key)]
     return RowSet(keys=[keys[i] for i in chosen], encoded=[stored.encoded[i] for i in chosen])
-
-
-def figure_text(figure: Figure | None) -> str | None:
-    """'at least 55', 'more than 20', '71 (reportedly)', 'roughly double the 2018 number'."""
-    if figure is None:
-        return None
-    if figure.value is None:
-        return f"{figure.text}, according to {figure.attributed_to}" if figure.attributed_to else figure.text
-    number = f"{figure.value:,}"
-    worded = {
-        "exact": number,
-        "at-least": f"at least {number}",
-        "more-than": f"more than {number}",
-        "about": f"about {number}",
-        "reportedly": f"{number} (reportedly)",
-        "relative": number,
-        "unconfirmed": f"{number} (unconfirmed)",
-    }[figure.qualifier]
-    worded = f"{worded} ({figure.text})" if figure.text else worded
-    return f"{worded}, according to {figure.attributed_to}" if figure.attributed_to else worded
-
-
-def _figure_row(name: str, figure: Figure | None) -> Row:
-    return {
-        name: figure_text(figure),
-        f"{name}_value": figure.value if figure else None,
-        f"{name}_qualifier": figure.qualifier if figure else None,
-    }
-
-
-def source_fields(base: FactBase, fact: Fact) -> Row:
-    """The fields every fact row ends with: the fact's own text, then its source."""
-    source = _source_part(base, fact.source)
-    return {
-        "statement": fact.statement,
-        # The passage itself is the Arabic rendering when the source is Arabic.
-        "statement_ar": fact.quote if source["_arabic"] else None,
-        "quote": fact.quote,
-        "note": fact.note,
-        "section": fact.section,
-        "key_phrase": fact.key_phrase,
-        "conflicts_with": list(fact.conflicts_with),
-        "source": source["source"],
-        "source_kind": source["source_kind"],
-        "source_title": source["source_title"],
-        "source_url": source["source_url"],
-        "source_file": source["source_file"],
-        "edition": fact.edition,
-        "id": fact.id,
-    }
-
-
-def _source_part(base: FactBase, source_id: str) -> Row:
-    """A source's row fields, worked out once per source rather than once per fact (a large base
-    has thousands of facts per source list)."""
-    parts: dict[str, Row] = base.memo.setdefault("source_fields", {})
-    if source_id not in parts:
-        source = base.sources[source_id]
-        parts[source_id] = {
-            "_arabic": source.language == "ar",
-            "source": source.id,
-            "source_kind": source.kind,
-            "source_title": source.title,
-            "source_url": source.url,
-            "source_file": source.origin.file if source.origin else None,
-        }
-    return parts[source_id]
-
-
-def _country(base: FactBase, code: str) -> Row:
-    names = base.countries[code].name
-    return {"country": code, "country_name": names.en, "country_name_ar": names.ar}
-
-
-def _subject(base: FactBase, fact: Fact) -> Row:
-    return {**_country(base, fact.country), "year": fact.year}
-
-
-def display_name(base: FactBase, ident: str, lang: str = "en") -> str:
-    """A country's or entity's name in `lang` (English when there is no Arabic name)."""
-    if ident in base.countries:
-        names = base.countries[ident].name
-        return (names.ar if lang == "ar" else None) or names.en
-    entity = base.entities[ident]
-    name = (entity.name.ar if lang == "ar" else None) or entity.name.en
-    return f"{name} ({entity.acronym})" if entity.acronym else name
 
 
 LOCALISED = ("country_name", "partner_name", "body_name", "member_name", "group_name", "statement")
@@ -413,59 +177,10 @@ def localise(rows: list[Row], lang: str) -> list[Row]:
     return [{**row, **{k: row[f"{k}_ar"] for k in LOCALISED if row.get(f"{k}_ar")}} for row in rows]
 
 
-def arrest_rows(base: FactBase, filters: Filters) -> RowSet:
-    return answer(base, "arrests", row_filter(base, filters))
-
-
-def arrest_table(base: FactBase) -> list[Row]:
-    """One row per arrest figure; a comparison-only fact joins the rows of its country-year."""
-    facts = in_order(base, "arrests")
-    counted = [f for f in facts if f.arrested or f.operations or f.cells]
-    comparisons = [f for f in facts if not (f.arrested or f.operations or f.cells)]
-    rows = []
-    for fact in counted:
-        row = {
-            **_subject(base, fact),
-            **_figure_row("arrested", fact.arrested),
-            **_figure_row("operations", fact.operations),
-            **_figure_row("cells", fact.cells),
-            "targets": list(fact.targets),
-            "comparison": fact.comparison,
-            "comparison_id": None,
-            **source_fields(base, fact),
-        }
-        rows.append(row)
-    for fact in comparisons:
-        same_year = [
-            r for r in rows if (r["country"], r["year"]) == (fact.country, fact.year) and r["comparison"] is None
-        ]
-        if same_year:
-            for row in same_year:
-                row["comparison"], row["comparison_id"] = fact.comparison, fact.id
-            continue
-        rows.append(
-            {
-                **_subject(base, fact),
-                **_figure_row("arrested", None),
-                **_figure_row("operations", None),
-                **_figure_row("cells", None),
-                "targets": list(fact.targets),
-                "comparison": fact.comparison,
-                "comparison_id": fact.id,
-                **source_fields(base, fact),
-            }
-        )
-    return sorted(rows, key=lambda r: (r["country"], r["year"]))
-
-
-def partner_kind(base: FactBase, ident: str) -> str:
-    return "country" if ident in base.countries else base.entities[ident].kind
-
-
-def partner_regions(base: FactBase, ident: str) -> set[str]:
-    if ident in base.countries:
-        return region_ancestors(base, base.countries[ident].regions)
-    return region_ancestors(base, base.entities[ident].scope)
+def list_rows(base: FactBase, command: str, filters: Filters) -> RowSet:
+    """The rows of a list command drawn from one fact kind (see `kinds.KINDS`) that pass the
+    shared filters."""
+    return answer(base, command, row_filter(base, filters))
 
 
 def partner_rows(
@@ -478,7 +193,7 @@ def partner_rows(
     if kind is not None:
         check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
     if relation is not None:
-        check_choice(relation, _relations(), "relation")
+        check_choice(relation, RELATIONS, "relation")
     wanted_regions = resolve_region(base, region) if region is not None else None
     shared = row_filter(base, filters)
     if shared is None and wanted_regions is None and kind is None and relation is None:
@@ -495,100 +210,7 @@ def partner_rows(
     return answer(base, "partners", keep)
 
 
-def partner_table(base: FactBase) -> list[Row]:
-    rows = []
-    regions_of: dict[str, list[str]] = {}  # many facts name the same partner
-    for fact in in_order(base, "partner"):
-        assert fact.partner is not None
-        if fact.partner not in regions_of:
-            regions_of[fact.partner] = sorted(partner_regions(base, fact.partner))
-        rows.append(
-            {
-                **_subject(base, fact),
-                "partner": fact.partner,
-                "partner_name": display_name(base, fact.partner),
-                "partner_name_ar": display_name(base, fact.partner, "ar"),
-                "partner_kind": partner_kind(base, fact.partner),
-                "relation": fact.relation,
-                "detail": fact.detail,
-                "alongside": [display_name(base, other) for other in fact.alongside],
-                "regions": list(regions_of[fact.partner]),
-                **source_fields(base, fact),
-            }
-        )
-    return rows
-
-
-def _relations() -> list[str]:
-    from ct_report.model import RELATIONS
-
-    return list(RELATIONS)
-
-
-def financing_rows(base: FactBase, filters: Filters) -> RowSet:
-    return answer(base, "financing", row_filter(base, filters))
-
-
-def financing_table(base: FactBase) -> list[Row]:
-    rows = []
-    for fact in in_order(base, "financing"):
-        assert fact.body is not None
-        body = base.entities[fact.body]
-        member = base.entities[fact.member] if fact.member else None
-        rows.append(
-            {
-                **_subject(base, fact),
-                "body": body.id,
-                "body_name": body.name.en,
-                "body_name_ar": body.name.ar,
-                "acronym": body.acronym,
-                "holder": fact.holder,
-                "member": fact.member,
-                "member_name": display_name(base, member.id) if member else None,
-                "member_name_ar": member.name.ar if member else None,
-                "relation": fact.relation,
-                **source_fields(base, fact),
-            }
-        )
-    return rows
-
-
-def group_rows(base: FactBase, filters: Filters) -> RowSet:
-    return answer(base, "groups", row_filter(base, filters))
-
-
-def group_table(base: FactBase) -> list[Row]:
-    rows = []
-    for fact in in_order(base, "group"):
-        assert fact.group is not None
-        group = base.entities[fact.group]
-        rows.append(
-            {
-                **_subject(base, fact),
-                "group": group.id,
-                "group_name": group.name.en,
-                "group_name_ar": group.name.ar,
-                "acronym": group.acronym,
-                "detail": fact.detail,
-                **source_fields(base, fact),
-            }
-        )
-    return rows
-
-
-SUMMARY_SECTIONS = [
-    ("assessment", "Assessment"),
-    ("strategy", "Strategy"),
-    ("threat", "Threat"),
-    ("group", "Terrorist groups"),
-    ("incidents", "Incidents"),
-    ("arrests", "Arrests"),
-    ("legislation", "Legislation and prosecutions"),
-    ("capacity", "Law enforcement and capacity building"),
-    ("partner", "Partners"),
-    ("financing", "Countering the financing of terrorism"),
-    ("cve", "Countering violent extremism"),
-]
+SUMMARY_SECTIONS = [(kind.name, kind.title) for kind in KINDS]
 
 
 def summaries(base: FactBase, filters: Filters) -> list[Row]:
@@ -601,14 +223,16 @@ def summaries(base: FactBase, filters: Filters) -> list[Row]:
             if (country is None or f.country == country) and filters.years_match(f.year)
         }
     )
+    by_key: dict[tuple[str, int, str], list[Fact]] = {key: [] for key in keys}
+    for fact in base.facts:
+        by_key.get((fact.country, fact.year, fact.edition), []).append(fact)
     overviews = []
-    for code, year, edition in keys:
-        facts = [f for f in base.facts if (f.country, f.year, f.edition) == (code, year, edition)]
+    for (code, year, edition), facts in by_key.items():
         sections = {kind: [_summary_item(base, f) for f in facts if f.kind == kind] for kind, _ in SUMMARY_SECTIONS}
         used = sorted({f.source for f in facts} | {s for f in facts for s in f.corroborated_by})
         overviews.append(
             {
-                **_country(base, code),
+                **country_fields(base, code),
                 "year": year,
                 "edition": edition,
                 "edition_title": base.editions[edition].title,
@@ -640,52 +264,6 @@ def _summary_item(base: FactBase, fact: Fact) -> Row:
     return item
 
 
-def incident_rows(base: FactBase, filters: Filters) -> RowSet:
-    return answer(base, "incidents", row_filter(base, filters))
-
-
-def incident_table(base: FactBase) -> list[Row]:
-    rows = []
-    for fact in in_order(base, "incidents"):
-        events = [event_text(base, event) for event in fact.events]
-        rows.append(
-            {
-                **_subject(base, fact),
-                **_figure_row("incidents", fact.count),
-                "events": events,
-                **source_fields(base, fact),
-            }
-        )
-    return rows
-
-
-def event_text(base: FactBase, event: Event) -> str:
-    """'2021-03-11, Mount Salloum: 2 killed, 1 injured: an IED ... (group: AQIM)'."""
-    where = ", ".join(p for p in (event.date, event.place) if p)
-    parts = [p for p in (where, event.casualties, event.description) if p]
-    group = f" (group: {display_name(base, event.group)})" if event.group else ""
-    return ": ".join(parts) + group
-
-
-TABLES: dict[str, Callable[[FactBase], list[Row]]] = {
-    "arrests": arrest_table,
-    "incidents": incident_table,
-    "partners": partner_table,
-    "financing": financing_table,
-    "groups": group_table,
-}
-"""Every row of each list command drawn from facts of one kind, unfiltered, in answer order.
-The compiled cache stores these; the commands' filters then test `KEY_FIELDS` only."""
-
-KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "arrests": ("country", "year", "source"),
-    "incidents": ("country", "year", "source"),
-    "partners": ("country", "year", "source", "regions", "partner_kind", "relation"),
-    "financing": ("country", "year", "source"),
-    "groups": ("country", "year", "source"),
-}
-
-
 def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
     """One row per country-year with facts, and per country-year an edition sets out to cover
     (its `countries`) even without any: a gap shows as a row with no facts."""
@@ -703,7 +281,7 @@ def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
         kinds = [base.sources[s].kind for s in used]
         rows.append(
             {
-                **_country(base, code),
+                **country_fields(base, code),
                 "year": year,
                 "facts": len(facts),
                 "report_sources": kinds.count("report"),
@@ -729,9 +307,6 @@ def coverage_grid(rows: list[Row]) -> tuple[list[Row], list[Field]]:
         cells[str(row["year"])] = f"{kinds} {row['facts']}" if row["facts"] else "none"
     columns = [Field("country", "Country"), *(Field(str(y), f"Sources for {y}") for y in years)]
     return list(grid.values()), columns
-
-
-LOWER_BOUNDS = frozenset({"at-least", "more-than"})
 
 
 def figure_change(before: Figure | None, after: Figure | None, year_a: int = 0, year_b: int = 0) -> Row:
@@ -782,63 +357,14 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     )
     results = []
     for cc in countries:
-
-        def facts(kind: str, year: int, cc: str = cc) -> list[Fact]:
-            return [f for f in base.of_kind(kind) if f.country == cc and f.year == year]
-
-        def first_figure(kind: str, name: str, year: int) -> tuple[Figure | None, Fact | None]:
-            for fact in facts(kind, year):
-                figure = getattr(fact, name)
-                if figure is not None:
-                    return figure, fact
-            return None, None
-
-        measures: Row = {}
-        for label, kind, name in (
-            ("arrested", "arrests", "arrested"),
-            ("operations", "arrests", "operations"),
-            ("cells", "arrests", "cells"),
-            ("incidents", "incidents", "count"),
-        ):
-            (before, fact_a), (after, fact_b) = first_figure(kind, name, year_a), first_figure(kind, name, year_b)
-            if before is None and after is None:
-                continue
-            measures[label] = {
-                **figure_change(before, after, year_a, year_b),
-                "ids": [f.id for f in (fact_a, fact_b) if f is not None],
-                "disputed": sorted({c for f in (fact_a, fact_b) if f is not None for c in f.conflicts_with}),
-            }
-
-        relations: list[Row] = []
-        notes: list[str] = []
-        for kind, what in (("partner", "partners"), ("financing", "financing memberships"), ("group", "groups")):
-            before_rel, after_rel = _relations_of(base, facts(kind, year_a)), _relations_of(base, facts(kind, year_b))
-            if not before_rel or not after_rel:
-                if before_rel or after_rel:
-                    missing = year_a if not before_rel else year_b
-                    notes.append(f"no {what} are recorded for {missing}, so {what} are not compared")
-                continue
-            for ours, theirs, year, other in (
-                (after_rel, before_rel, year_b, year_a),
-                (before_rel, after_rel, year_a, year_b),
-            ):
-                for (ident, relation), fact_id in sorted(ours.items(), key=lambda item: display_name(base, item[0][0])):
-                    if (ident, relation) not in theirs:
-                        relations.append(
-                            {
-                                "name": display_name(base, ident),
-                                "name_ar": display_name(base, ident, "ar"),
-                                "relation": relation,
-                                "change": f"mentioned for {year}, not among the {other} facts",
-                                "id": fact_id,
-                            }
-                        )
+        before, after = _YearFacts(base, cc, year_a), _YearFacts(base, cc, year_b)
+        relations, notes = _relation_changes(base, before, after)
         results.append(
             {
-                **_country(base, cc),
+                **country_fields(base, cc),
                 "year_a": year_a,
                 "year_b": year_b,
-                "measures": measures,
+                "measures": _measure_changes(before, after),
                 "relations": relations,
                 "notes": notes,
             }
@@ -846,17 +372,66 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     return results
 
 
-def _relations_of(base: FactBase, facts: list[Fact]) -> dict[tuple[str, str], str]:
-    """(partner or body id, relation) → fact id, for partner and financing facts."""
-    found: dict[tuple[str, str], str] = {}
-    for fact in facts:
-        if fact.kind == "financing":
-            assert fact.body is not None
-            found[(fact.body, f"{fact.relation} ({fact.holder})")] = fact.id
-        elif fact.kind == "group":
-            assert fact.group is not None
-            found[(fact.group, "named")] = fact.id
-        else:
-            assert fact.partner is not None and fact.relation is not None
-            found[(fact.partner, fact.relation)] = fact.id
-    return found
+class _YearFacts:
+    """A country's facts of one year, by kind."""
+
+    def __init__(self, base: FactBase, country: str, year: int) -> None:
+        self.year = year
+        self.by_kind = {
+            kind.name: [f for f in base.of_kind(kind.name) if f.country == country and f.year == year]
+            for kind in IN_MODEL_ORDER
+        }
+
+    def first_figure(self, kind: str, name: str) -> tuple[Figure | None, Fact | None]:
+        for fact in self.by_kind[kind]:
+            figure = getattr(fact, name)
+            if figure is not None:
+                return figure, fact
+        return None, None
+
+
+def _measure_changes(before: _YearFacts, after: _YearFacts) -> Row:
+    """Each figure a kind declares for comparison (`Kind.measures`) that either year gives."""
+    measures: Row = {}
+    for kind in IN_MODEL_ORDER:
+        for label, name in kind.measures:
+            (old, fact_a), (new, fact_b) = before.first_figure(kind.name, name), after.first_figure(kind.name, name)
+            if old is None and new is None:
+                continue
+            facts = [f for f in (fact_a, fact_b) if f is not None]
+            measures[label] = {
+                **figure_change(old, new, before.year, after.year),
+                "ids": [f.id for f in facts],
+                "disputed": sorted({c for f in facts for c in f.conflicts_with}),
+            }
+    return measures
+
+
+def _relation_changes(base: FactBase, before: _YearFacts, after: _YearFacts) -> tuple[list[Row], list[str]]:
+    """Partners, memberships and groups (`Kind.relation`) named in one year and not the other,
+    and a note for each kind one of the years records nothing of."""
+    relations: list[Row] = []
+    notes: list[str] = []
+    for kind in IN_MODEL_ORDER:
+        if kind.relation is None:
+            continue
+        old = {kind.relation(f): f.id for f in before.by_kind[kind.name]}
+        new = {kind.relation(f): f.id for f in after.by_kind[kind.name]}
+        if not old or not new:
+            if old or new:
+                missing = before.year if not old else after.year
+                notes.append(f"no {kind.plural} are recorded for {missing}, so {kind.plural} are not compared")
+            continue
+        for ours, theirs, year, other in ((new, old, after.year, before.year), (old, new, before.year, after.year)):
+            for (ident, relation), fact_id in sorted(ours.items(), key=lambda item: display_name(base, item[0][0])):
+                if (ident, relation) not in theirs:
+                    relations.append(
+                        {
+                            "name": display_name(base, ident),
+                            "name_ar": display_name(base, ident, "ar"),
+                            "relation": relation,
+                            "change": f"mentioned for {year}, not among the {other} facts",
+                            "id": fact_id,
+                        }
+                    )
+    return relations, notes

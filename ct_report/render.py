@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from ct_report.query import Field, Row
-from ct_report.text import terminal_safe
+from ct_report.fields import Field, Row
+from ct_report.text import SURVIVES_JSON, clean, encode_row, terminal_safe
 
 if TYPE_CHECKING:
     from ct_report.views import Line
@@ -83,23 +83,12 @@ def _one_line(value: Any) -> str:
     return " ".join(cell_text(value).split())
 
 
-# JSON escapes C0 controls (ESC included) itself; these are what it would print raw.
-_SURVIVES_JSON = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-
-
-def encode_row(row: Row) -> str:
-    """A row as one line of JSON: the text every JSON answer is made of, and what the compiled
-    cache stores. A row holding characters JSON would print raw is cleaned first."""
-    text = json.dumps(row, ensure_ascii=False)
-    return json.dumps(clean(row), ensure_ascii=False) if re.search(_SURVIVES_JSON, text) else text
-
-
 def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = False) -> str:
     """Indented on a terminal; otherwise one object per line, which stays readable and lets the
     C encoder do the work (indented output goes through the pure-Python encoder)."""
     if pretty and fmt == "json":
         text = json.dumps(items, ensure_ascii=ascii_only, indent=2)
-        if re.search(_SURVIVES_JSON, text):
+        if re.search(SURVIVES_JSON, text):
             text = json.dumps(clean(items), ensure_ascii=ascii_only, indent=2)
         return text + "\n"
     lines = [json.dumps(item) if ascii_only else encode_row(item) for item in items]
@@ -137,7 +126,7 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
 
 
 # What `encode_row` never writes: raw C0 controls (JSON escapes them) and what it cleans away.
-_UNSAFE_STORED = "[\x00-\x1f" + _SURVIVES_JSON[1:]
+_UNSAFE_STORED = "[\x00-\x1f" + SURVIVES_JSON[1:]
 
 
 def _proven_clean(encoded: list[bytes]) -> bool:
@@ -149,17 +138,6 @@ def _proven_clean(encoded: list[bytes]) -> bool:
     except UnicodeDecodeError:
         return False
     return re.search(_UNSAFE_STORED, text) is None
-
-
-def clean(value: Any) -> Any:
-    """Strip control characters from every string inside a JSON-ready value."""
-    if isinstance(value, str):
-        return terminal_safe(value)
-    if isinstance(value, list):
-        return [clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    return value
 
 
 def write(term: Terminal, text: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 # Patterns as strings: `re` compiles (and caches) each on first use, so a run that never needs
 # one does not pay for compiling it at start-up.
@@ -61,3 +63,25 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
+
+
+# JSON escapes C0 controls (ESC included) itself; these are what it would print raw.
+SURVIVES_JSON = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+
+
+def encode_row(row: dict[str, Any]) -> str:
+    """A row as one line of JSON: the text every JSON answer is made of, and what the compiled
+    cache stores. A row holding characters JSON would print raw is cleaned first."""
+    text = json.dumps(row, ensure_ascii=False)
+    return json.dumps(clean(row), ensure_ascii=False) if re.search(SURVIVES_JSON, text) else text
+
+
+def clean(value: Any) -> Any:
+    """Strip control characters from every string inside a JSON-ready value."""
+    if isinstance(value, str):
+        return terminal_safe(value)
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    return value

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from ct_report import model
 from ct_report.errors import Problem
+from ct_report.kinds import BY_NAME, REFERENCES, SPECIFIC_FIELDS, kinds_allowing
 from ct_report.text import suggest
 from ct_report.yamlread import (
     FORBIDDEN_CHARS,
@@ -495,13 +496,11 @@ def check_base(
         elif edition is None and fact.year < FIRST_PLAUSIBLE_YEAR:
             check.at(fact, file, "year", f"year {fact.year} is implausible for a terrorism report; check the year")
         _check_kind(check, fact, file)
-        check.reference(fact, file, "partner", fact.partner, partners, "country or entity")
-        for other in fact.alongside:
-            check.reference(fact, file, "alongside", other, partners, "country or entity")
-        check.reference(fact, file, "body", fact.body, entities, "entity")
-        check.reference(fact, file, "institution", fact.institution, entities, "entity")
-        check.reference(fact, file, "member", fact.member, entities, "entity")
-        check.reference(fact, file, "group", fact.group, entities, "entity")
+        known = {"entity": entities, "country or entity": partners}
+        for name, what in REFERENCES.items():
+            value = getattr(fact, name)
+            for ident in value if isinstance(value, tuple) else (value,):
+                check.reference(fact, file, name, ident, known[what], what)
         for event in fact.events:
             check.reference(fact, file, "events", event.group, entities, "entity")
         _check_locator(check, fact, file, sources.get(fact.source))
@@ -629,28 +628,24 @@ def _check_scripts(check: BaseChecker, obj: Any, file: str) -> None:
 
 
 def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:
-    required, allowed = model.KIND_FIELDS.get(fact.kind, (frozenset(), frozenset()))
-    for name in sorted(required):
+    """The fields the fact's kind requires and allows (`kinds.KINDS`), its own checks, and
+    every figure's."""
+    kind = BY_NAME[fact.kind]
+    for name in sorted(kind.required):
         if getattr(fact, name) in (None, ()):
             check.at(fact, file, "kind", f"a {fact.kind} fact needs '{name}'; add it")
-    for name in sorted(model.KIND_SPECIFIC_FIELDS - allowed):
+    for name in sorted(SPECIFIC_FIELDS - kind.allowed):
         if getattr(fact, name) not in (None, ()):
-            kinds = [k for k, (_, a) in model.KIND_FIELDS.items() if name in a]
             check.at(
                 fact,
                 file,
                 name,
-                f"'{name}' belongs to {' or '.join(kinds)} facts, not {fact.kind}; remove it or change the kind",
+                f"'{name}' belongs to {' or '.join(kinds_allowing(name))} facts, not {fact.kind}; "
+                "remove it or change the kind",
             )
-    if fact.kind == "arrests" and all(
-        getattr(fact, n) in (None, ()) for n in ("arrested", "operations", "cells", "comparison")
-    ):
-        check.at(
-            fact,
-            file,
-            "kind",
-            "an arrests fact needs at least one of 'arrested', 'operations', 'cells' or 'comparison'; add the one the source gives",
-        )
+    for rule in kind.checks:
+        if rule.test(fact):
+            check.at(fact, file, rule.field, rule.message)
     for name in ("arrested", "operations", "cells", "count"):
         figure = getattr(fact, name)
         if figure is None:

@@ -3,7 +3,8 @@ as text, and as rows for the tabular formats. Pure functions over the query resu
 
 from __future__ import annotations
 
-from ct_report.query import SUMMARY_SECTIONS, Field, Row
+from ct_report.fields import Field, Row
+from ct_report.query import SUMMARY_SECTIONS
 
 Line = str | tuple[str, str]
 """A line of text output, or (line, part of it to highlight on a terminal)."""

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from ct_report.query import Field
+from ct_report.fields import Field
 from ct_report.render import Options, Terminal, render_rows
 
 

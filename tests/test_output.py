@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ct_report import complete
-from ct_report.query import FIELDS
+from ct_report.kinds import FIELDS
 
 LIST_COMMANDS = ["arrests", "incidents", "partners", "financing", "coverage", "sources", "search GCTF"]
 FORMATS = ["table", "plain", "csv", "json", "ndjson", "markdown", "yaml"]

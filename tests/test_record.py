@@ -45,7 +45,7 @@ def test_since_and_until(ctreport: Any) -> None:
 def test_arrests_bars_only_on_a_terminal() -> None:
     import io
 
-    from ct_report.query import FIELDS
+    from ct_report.kinds import FIELDS
     from ct_report.render import Options, Terminal, add_bars, render_rows
 
     rows = [

@@ -26,7 +26,7 @@ import pytest
 
 from ct_report import cache, load
 from ct_report.load import DataSelection, load_base
-from ct_report.query import Field
+from ct_report.fields import Field
 from ct_report.render import Options, Terminal, render_rows
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
@@ -428,7 +428,7 @@ def test_help_to_a_full_disk_is_one_line(tmp_path: Path) -> None:
 def test_a_huge_cell_renders_quickly_and_is_cut_on_a_table() -> None:
     script = (
         "import io\n"
-        "from ct_report.query import Field\n"
+        "from ct_report.fields import Field\n"
         "from ct_report.render import Options, Terminal, render_rows\n"
         "buffer = io.StringIO()\n"
         "rows = [{'id': 'x', 'statement': 'word ' * 1_200_000}]\n"
