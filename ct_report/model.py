@@ -219,6 +219,7 @@ class Edition(Record):
         "Countries whose chapters of this edition the fact base sets out to cover (coverage shows their gaps)",
         default=(),
     )
+    note: str | None = _opt("Caveats: a release date or address that could not be established", default=None)
 
 
 class Source(Record):

@@ -65,10 +65,10 @@ NORTH_AFRICA = ("DZ", "EG", "LY", "MA", "MR", "TN")
 YEARS = range(2016, 2024)
 
 
-def test_every_edition_is_dated_and_addressed() -> None:
+def test_every_edition_is_dated_or_says_why_not() -> None:
     base = load_base(DataSelection.choose())
     for edition in base.editions.values():
-        assert edition.published and edition.published_source, edition.id
+        assert (edition.published and edition.published_source) or edition.note, edition.id
         assert edition.url, edition.id
 
 
