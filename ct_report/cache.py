@@ -406,7 +406,7 @@ def _to_plain(value: Any) -> Any:
         return {
             f.name: _to_plain(v)
             for f in dataclasses.fields(value)
-            if (v := getattr(value, f.name)) is not None and v != ()
+            if not f.metadata.get("transient") and (v := getattr(value, f.name)) is not None and v != ()
         }
     if isinstance(value, tuple):
         return [_to_plain(v) for v in value]

@@ -17,7 +17,6 @@ from ct_report.errors import FactBaseError, Problem
 
 if TYPE_CHECKING:
     from ct_report import cache
-    from ct_report.validate import Positions
 
 Dependency = tuple[str, int, int, str]
 """(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
@@ -168,7 +167,6 @@ class Documents(NamedTuple):
     """The files that parsed, and what the others mean for checking references."""
 
     documents: list[tuple[model.Document, Path, Path]]
-    positions: Positions
     problems: list[Problem]
     unresolved: set[str] | None
     """Ids whose definitions were refused; None when a whole file could not be read."""
@@ -198,7 +196,6 @@ def read_documents(files: list[tuple[Path, Path]], budget: list[int] | None = No
 
     budget = budget if budget is not None else [MAX_BASE_BYTES]
     documents: list[tuple[model.Document, Path, Path]] = []
-    positions: Positions = {}
     problems: list[Problem] = []
     unresolved: set[str] | None = set()
     read: list[Dependency] = []
@@ -232,12 +229,11 @@ def read_documents(files: list[tuple[Path, Path]], budget: list[int] | None = No
         document = converter.to_document(root_node)
         # In the order they appear in the file, whichever step found them.
         problems.extend(sorted(found + converter.problems, key=lambda p: (p.line, p.column)))
-        positions.update(converter.positions)
         if unresolved is not None:
             unresolved |= converter.dropped
         if document is not None:
             documents.append((document, path, root))
-    return Documents(documents, positions, problems, unresolved, read)
+    return Documents(documents, problems, unresolved, read)
 
 
 def read_texts(
@@ -287,9 +283,7 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     budget = [MAX_BASE_BYTES]
     read = read_documents(listing.files, budget)
     texts, text_files = read_texts(read.documents, budget)
-    base, cross_problems = check_base(
-        [(doc, str(path)) for doc, path, _ in read.documents], texts, read.positions, read.unresolved
-    )
+    base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in read.documents], texts, read.unresolved)
     files = [path for path, _ in listing.files] + [Path(entry[0]) for entry in text_files]
     return Report(
         base, files, len(listing.files), listing.problems + read.problems + cross_problems, read.read + text_files

@@ -70,6 +70,12 @@ DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 URL_PATTERN = r"^https?://\S+$"
 
 
+def _written_at() -> Any:
+    """Where each field of an object was written, (line, column) by field name: filled by the
+    validator for its messages, compared by nothing and never cached."""
+    return field(default=None, compare=False, repr=False, metadata={"internal": True, "transient": True})
+
+
 def _doc(text: str, **extra: Any) -> Any:
     """A required field with its description."""
     return field(metadata={"doc": text, **extra})
@@ -169,6 +175,7 @@ class Names(Record):
 
     en: str = _doc("English name")
     ar: str | None = _opt("Arabic name", default=None)
+    written_at: dict[str, tuple[int, int]] | None = _written_at()
 
 
 class Region(Record):
@@ -180,6 +187,7 @@ class Region(Record):
     code: str | None = _opt("M49 numeric code, as a quoted string", default=None)
     parent: str | None = _opt("Id of the enclosing region", default=None)
     aliases: tuple[str, ...] = _opt("Other names accepted by --region", default=())
+    written_at: dict[str, tuple[int, int]] | None = _written_at()
 
 
 class Country(Record):
@@ -190,6 +198,7 @@ class Country(Record):
     name: Names = _doc("Display names")
     regions: tuple[str, ...] = _doc("Leaf regions: one CRT chapter and one M49 sub-region")
     aliases: tuple[str, ...] = _opt("Other names accepted by --country", default=())
+    written_at: dict[str, tuple[int, int]] | None = _written_at()
 
 
 class Entity(Record):
@@ -203,6 +212,7 @@ class Entity(Record):
     scope: tuple[str, ...] = _opt("Regions the body covers; 'm49:world' for global bodies", default=())
     parent: str | None = _opt("Id of the body this one belongs to", default=None)
     country: str | None = _opt("Country of a national institution", default=None, pattern=COUNTRY_PATTERN)
+    written_at: dict[str, tuple[int, int]] | None = _written_at()
 
 
 class Edition(Record):
@@ -220,6 +230,7 @@ class Edition(Record):
         default=(),
     )
     note: str | None = _opt("Caveats: a release date or address that could not be established", default=None)
+    written_at: dict[str, tuple[int, int]] | None = _written_at()
 
 
 class Source(Record):
@@ -244,6 +255,7 @@ class Source(Record):
     text: str | None = _opt("Path of the shipped full text, relative to the file's data folder", default=None)
     note: str | None = _opt("Caveats about the source", default=None)
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
+    written_at: dict[str, tuple[int, int]] | None = _written_at()
 
 
 class Figure(Record):
@@ -311,6 +323,7 @@ class Fact(Record):
     institution: str | None = _opt("Entity id of the institution (cve)", default=None)
     # Which of these kind-specific fields each kind requires and allows: ct_report.kinds.
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
+    written_at: dict[str, tuple[int, int]] | None = _written_at()
 
 
 class Document(Record):

@@ -56,13 +56,19 @@ def terminal_safe(text: str) -> str:
     return re.sub(_CONTROL, "", re.sub(_ANSI, "", text))
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' for a close match, else ''."""
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to `word` (case aside), if one is close enough to be a likely typo."""
     import difflib
 
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
+    return lowered[close[0]] if close else None
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for a close match, else ''."""
+    match = closest(word, choices)
+    return f" (did you mean '{match}'?)" if match else ""
 
 
 # JSON escapes C0 controls (ESC included) itself; these are what it would print raw.

@@ -12,14 +12,14 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, NamedTuple, get_args, get_origin
 
 from ct_report import model
 from ct_report.errors import Problem
 from ct_report.kinds import BY_NAME, REFERENCES, SPECIFIC_FIELDS, kinds_allowing
-from ct_report.text import suggest
+from ct_report.text import closest, suggest
 from ct_report.yamlread import (
     FORBIDDEN_CHARS,
     NULL_TAG,
@@ -32,9 +32,6 @@ from ct_report.yamlread import (
     describe_tag,
     shown,
 )
-
-Positions = dict[int, dict[str, tuple[int, int]]]
-"""Where each field of each built object was written: id(object) → field → (line, column)."""
 
 INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9_]*)$")
@@ -117,8 +114,18 @@ def _plan(hint: Any) -> tuple[str, Any, bool]:
 
 
 @cache
-def _has_origin(cls: type) -> bool:
-    return any(f.name == "origin" for f in dataclasses.fields(cls))
+def _has_field(cls: type, name: str) -> bool:
+    return any(f.name == name for f in dataclasses.fields(cls))
+
+
+class _Read(NamedTuple):
+    """What a mapping's keys gave: the values and where each was written, the keys that were
+    wrong, and the field names suggested for unknown keys."""
+
+    values: dict[str, Any]
+    where: dict[str, tuple[int, int]]
+    wrong: set[str]
+    suggested: set[str]
 
 
 class Converter:
@@ -127,7 +134,6 @@ class Converter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
-        self.positions: Positions = {}
         self.dropped: set[str] = set()
         """Ids of objects written but refused; references to them are not reported again."""
 
@@ -252,62 +258,79 @@ class Converter:
         if not isinstance(node, Map):
             self.problem(node, path, f"expected a mapping of {cls.__name__.lower()} fields (key: value)")
             return None
+        read = self._read_fields(node, cls, path)
+        missing = self._fill_required(node, cls, path, read, defaults or {})
         known = fields(cls)
-        values: dict[str, Any] = {}
-        where: dict[str, tuple[int, int]] = {}
-        wrong: set[str] = set()
-        suggestions: set[str] = set()
-        for key, value_node in node.pairs:
-            key_path = f"{path}.{key.value}" if path else key.value
-            if key.value not in known:
-                hint = suggest(key.value, known)
-                suggestions.add(hint)
-                fix = hint or f"; remove it (a {cls.__name__.lower()} has: {', '.join(known)})"
-                self.problem(key, key_path, f"unknown key '{shown(key.value)}'{fix}")
-                wrong.add(key.value)
-                continue
-            if isinstance(value_node, Scalar) and value_node.tag == REFUSED_TAG:
-                wrong.add(key.value)  # an alias, reported where it was read
-                continue
-            before = len(self.problems)
-            value = self.field(cls, key.value, value_node, key_path)
-            if len(self.problems) > before:
-                wrong.add(key.value)
-                continue
-            values[key.value] = value
-            where[key.value] = (value_node.line, value_node.column)
-        missing = []
-        for name, f in known.items():
-            if name in values or name in wrong or not is_required(f):
-                continue
-            if f.metadata.get("inherited") and defaults is not None and name in defaults:
-                value, position = defaults[name]
-                if value is None:  # written at the top of the file but wrong, and reported there
-                    missing.append(name)
-                else:
-                    values[name], where[name] = value, position
-                continue
-            missing.append(name)
-            if f" (did you mean '{name}'?)" in suggestions:
-                continue  # the unknown key's message already points here
-            if f.metadata.get("inherited"):
-                self.problem(node, path, f"missing required field '{name}'; set it here or at the top of the file")
-            else:
-                self.problem(node, path, f"missing required field '{name}'; add it")
         if (
             missing
-            or any(is_required(known[name]) for name in wrong if name in known)
-            or (wrong and cls in _DROPPED_WHOLE)
+            or any(is_required(known[name]) for name in read.wrong if name in known)
+            or (read.wrong and cls in _DROPPED_WHOLE)
         ):
             self.dropped.update(
                 k_node.value for k, k_node in node.pairs if k.value in ("id", "code") and isinstance(k_node, Scalar)
             )
             return None
-        if _has_origin(cls):
+        values = read.values
+        if _has_field(cls, "origin"):
             values["origin"] = model.Origin(self.file, node.line, node.column)
-        obj = cls(**values)
-        self.positions[id(obj)] = where
-        return obj
+        if _has_field(cls, "written_at"):
+            values["written_at"] = read.where
+        return cls(**values)
+
+    def _read_fields(self, node: Map, cls: type, path: str) -> _Read:
+        """Each key of the mapping converted, or reported as unknown or wrong."""
+        known = fields(cls)
+        read = _Read({}, {}, set(), set())
+        for key, value_node in node.pairs:
+            key_path = f"{path}.{key.value}" if path else key.value
+            if key.value not in known:
+                match = closest(key.value, known)
+                if match is not None:
+                    read.suggested.add(match)
+                fix = (
+                    f" (did you mean '{match}'?)"
+                    if match
+                    else f"; remove it (a {cls.__name__.lower()} has: {', '.join(known)})"
+                )
+                self.problem(key, key_path, f"unknown key '{shown(key.value)}'{fix}")
+                read.wrong.add(key.value)
+                continue
+            if isinstance(value_node, Scalar) and value_node.tag == REFUSED_TAG:
+                read.wrong.add(key.value)  # an alias, reported where it was read
+                continue
+            before = len(self.problems)
+            value = self.field(cls, key.value, value_node, key_path)
+            if len(self.problems) > before:
+                read.wrong.add(key.value)
+                continue
+            read.values[key.value] = value
+            read.where[key.value] = (value_node.line, value_node.column)
+        return read
+
+    def _fill_required(
+        self, node: Map, cls: type, path: str, read: _Read, defaults: dict[str, tuple[Any, tuple[int, int]]]
+    ) -> list[str]:
+        """Required fields not written: taken from the file's top-level defaults where they are
+        inherited, else reported. The names still missing."""
+        missing = []
+        for name, f in fields(cls).items():
+            if name in read.values or name in read.wrong or not is_required(f):
+                continue
+            if f.metadata.get("inherited") and name in defaults:
+                value, position = defaults[name]
+                if value is None:  # written at the top of the file but wrong, and reported there
+                    missing.append(name)
+                else:
+                    read.values[name], read.where[name] = value, position
+                continue
+            missing.append(name)
+            if name in read.suggested:
+                continue  # the unknown key's message already points here
+            if f.metadata.get("inherited"):
+                self.problem(node, path, f"missing required field '{name}'; set it here or at the top of the file")
+            else:
+                self.problem(node, path, f"missing required field '{name}'; add it")
+        return missing
 
     def to_document(self, root: Node) -> model.Document | None:
         try:
@@ -364,16 +387,20 @@ _DEFINED_UNDER = {
 }
 
 
+def _written_at(obj: Any) -> dict[str, tuple[int, int]]:
+    written: dict[str, tuple[int, int]] | None = getattr(obj, "written_at", None)
+    return written or {}
+
+
 class BaseChecker:
     """Cross-file checks over every document of a fact base."""
 
-    def __init__(self, positions: Positions, unresolved: set[str] | None) -> None:
-        self.positions = positions
+    def __init__(self, unresolved: set[str] | None) -> None:
         self.problems: list[Problem] = []
         self.unresolved = unresolved
 
     def at(self, obj: Any, file: str, name: str, message: str) -> None:
-        position = self.positions.get(id(obj), {}).get(name)
+        position = _written_at(obj).get(name)
         origin = getattr(obj, "origin", None)
         if position is not None:
             line, column = position
@@ -390,7 +417,7 @@ class BaseChecker:
             ident = getattr(obj, name)
             if ident in seen:
                 first_file = seen[ident][1]
-                first_line = self.positions.get(id(seen[ident][0]), {}).get(name, (1, 1))[0]
+                first_line = _written_at(seen[ident][0]).get(name, (1, 1))[0]
                 self.at(
                     obj,
                     file,
@@ -414,10 +441,22 @@ class BaseChecker:
             )
 
 
+class _Defined(NamedTuple):
+    """What the base defines, by id, for checking references."""
+
+    regions: dict[str, Any]
+    countries: dict[str, Any]
+    entities: dict[str, Any]
+    editions: dict[str, Any]
+    sources: dict[str, Any]
+    fact_ids: dict[str, Any]
+    partners: set[str]
+    """What a partner may be: a country code or an entity id."""
+
+
 def check_base(
     documents: list[tuple[model.Document, str]],
     texts: dict[str, str | None],
-    positions: Positions,
     unresolved: set[str] | None = None,
 ) -> tuple[model.FactBase, list[Problem]]:
     """Merge documents into a FactBase and check everything that spans files.
@@ -426,11 +465,30 @@ def check_base(
     `unresolved` holds ids whose definitions were refused; None means a whole file could not be
     read, so any id may be defined there and references are not checked at all.
     """
-    check = BaseChecker(positions, unresolved)
+    check = BaseChecker(unresolved)
 
     def gather(section: str) -> list[Located]:
         return [(obj, file) for doc, file in documents for obj in getattr(doc, section)]
 
+    defined = _index(check, gather)
+    _check_definitions(check, gather, defined, texts)
+    for fact, file in gather("facts"):
+        _check_fact(check, fact, file, defined, texts)
+    base = model.FactBase.build(
+        regions=defined.regions,
+        countries=defined.countries,
+        entities=defined.entities,
+        editions=defined.editions,
+        sources=defined.sources,
+        facts=(fact for fact, _ in gather("facts")),
+        texts={k: v for k, v in texts.items() if v is not None},
+    )
+    # Facts inheriting a wrong top-level value report it at the same place; say it once.
+    return base, list(dict.fromkeys(check.problems))
+
+
+def _index(check: BaseChecker, gather: Callable[[str], list[Located]]) -> _Defined:
+    """Everything defined, by id, reporting ids used twice and names that mislead."""
     regions = check.unique(gather("regions"), "id", "region")
     countries = check.unique(gather("countries"), "code", "country")
     check.unique(gather("countries"), "alpha3", "country")
@@ -440,92 +498,96 @@ def check_base(
     entities = check.unique(gather("entities"), "id", "entity")
     editions = check.unique(gather("editions"), "id", "edition")
     sources = check.unique(gather("sources"), "id", "source")
-    facts = gather("facts")
-    fact_ids = check.unique(facts, "id", "fact")
-    partners = set(countries) | set(entities)
+    fact_ids = check.unique(gather("facts"), "id", "fact")
+    return _Defined(regions, countries, entities, editions, sources, fact_ids, set(countries) | set(entities))
 
+
+def _check_definitions(
+    check: BaseChecker, gather: Callable[[str], list[Located]], defined: _Defined, texts: dict[str, str | None]
+) -> None:
+    """The references of regions, countries, entities, editions and sources."""
     for region, file in gather("regions"):
-        check.reference(region, file, "parent", region.parent, regions, "region")
+        check.reference(region, file, "parent", region.parent, defined.regions, "region")
     for country, file in gather("countries"):
         for region_id in country.regions:
-            check.reference(country, file, "regions", region_id, regions, "region")
+            check.reference(country, file, "regions", region_id, defined.regions, "region")
     for entity, file in gather("entities"):
         for region_id in entity.scope:
-            check.reference(entity, file, "scope", region_id, regions, "region")
-        check.reference(entity, file, "parent", entity.parent, entities, "entity")
-        check.reference(entity, file, "country", entity.country, countries, "country")
+            check.reference(entity, file, "scope", region_id, defined.regions, "region")
+        check.reference(entity, file, "parent", entity.parent, defined.entities, "entity")
+        check.reference(entity, file, "country", entity.country, defined.countries, "country")
     for edition, file in gather("editions"):
-        check.reference(edition, file, "published_source", edition.published_source, sources, "source")
+        check.reference(edition, file, "published_source", edition.published_source, defined.sources, "source")
         for code in edition.countries:
-            check.reference(edition, file, "countries", code, countries, "country")
+            check.reference(edition, file, "countries", code, defined.countries, "country")
     for source, file in gather("sources"):
-        check.reference(source, file, "edition", source.edition, editions, "edition")
-        check.reference(source, file, "summarises", source.summarises, sources, "source")
-        if source.url is not None and is_home_page(source.url):
-            check.at(
-                source,
-                file,
-                "url",
-                f"'{shown(source.url)}' is a home page, not the document; give the article's full address, "
-                "or remove 'url' and say in 'note' why it is unknown",
-            )
-        if source.text is not None and texts.get(source.id) is None:
-            check.at(
-                source,
-                file,
-                "text",
-                f"source text '{shown(source.text)}' cannot be read; ship the file or remove 'text'",
-            )
+        _check_source(check, source, file, defined, texts)
 
-    for fact, file in facts:
-        check.reference(fact, file, "source", fact.source, sources, "source")
-        for other in fact.corroborated_by:
-            check.reference(fact, file, "corroborated_by", other, sources, "source")
-        for other in fact.conflicts_with:
-            check.reference(fact, file, "conflicts_with", other, fact_ids, "fact")
-        check.reference(fact, file, "country", fact.country, countries, "country")
-        check.reference(fact, file, "edition", fact.edition, editions, "edition")
-        edition = editions.get(fact.edition)
-        if edition is not None and fact.year != edition.covers:
+
+def _check_source(
+    check: BaseChecker, source: model.Source, file: str, defined: _Defined, texts: dict[str, str | None]
+) -> None:
+    check.reference(source, file, "edition", source.edition, defined.editions, "edition")
+    check.reference(source, file, "summarises", source.summarises, defined.sources, "source")
+    if source.url is not None and is_home_page(source.url):
+        check.at(
+            source,
+            file,
+            "url",
+            f"'{shown(source.url)}' is a home page, not the document; give the article's full address, "
+            "or remove 'url' and say in 'note' why it is unknown",
+        )
+    if source.text is not None and texts.get(source.id) is None:
+        check.at(
+            source,
+            file,
+            "text",
+            f"source text '{shown(source.text)}' cannot be read; ship the file or remove 'text'",
+        )
+
+
+def _check_fact(
+    check: BaseChecker, fact: model.Fact, file: str, defined: _Defined, texts: dict[str, str | None]
+) -> None:
+    check.reference(fact, file, "source", fact.source, defined.sources, "source")
+    for other in fact.corroborated_by:
+        check.reference(fact, file, "corroborated_by", other, defined.sources, "source")
+    for other in fact.conflicts_with:
+        check.reference(fact, file, "conflicts_with", other, defined.fact_ids, "fact")
+    check.reference(fact, file, "country", fact.country, defined.countries, "country")
+    check.reference(fact, file, "edition", fact.edition, defined.editions, "edition")
+    _check_year(check, fact, file, defined.editions.get(fact.edition))
+    _check_kind(check, fact, file)
+    known = {"entity": defined.entities.keys(), "country or entity": defined.partners}
+    for name, what in REFERENCES.items():
+        value = getattr(fact, name)
+        for ident in value if isinstance(value, tuple) else (value,):
+            check.reference(fact, file, name, ident, known[what], what)
+    for event in fact.events:
+        check.reference(fact, file, "events", event.group, defined.entities, "entity")
+    _check_locator(check, fact, file, defined.sources.get(fact.source))
+    text = texts.get(fact.source)
+    for name in ("quote", "key_phrase"):
+        passage = getattr(fact, name)
+        if passage is not None and text is not None and passage not in text:
             check.at(
                 fact,
                 file,
-                "year",
-                f"year {fact.year} is not the year {edition.id} covers ({edition.covers}); check the year or the edition",
+                name,
+                f"{name} does not appear verbatim in the text of source '{fact.source}'; copy it exactly",
             )
-        elif edition is None and fact.year < FIRST_PLAUSIBLE_YEAR:
-            check.at(fact, file, "year", f"year {fact.year} is implausible for a terrorism report; check the year")
-        _check_kind(check, fact, file)
-        known = {"entity": entities, "country or entity": partners}
-        for name, what in REFERENCES.items():
-            value = getattr(fact, name)
-            for ident in value if isinstance(value, tuple) else (value,):
-                check.reference(fact, file, name, ident, known[what], what)
-        for event in fact.events:
-            check.reference(fact, file, "events", event.group, entities, "entity")
-        _check_locator(check, fact, file, sources.get(fact.source))
-        text = texts.get(fact.source)
-        for name in ("quote", "key_phrase"):
-            passage = getattr(fact, name)
-            if passage is not None and text is not None and passage not in text:
-                check.at(
-                    fact,
-                    file,
-                    name,
-                    f"{name} does not appear verbatim in the text of source '{fact.source}'; copy it exactly",
-                )
 
-    base = model.FactBase.build(
-        regions=regions,
-        countries=countries,
-        entities=entities,
-        editions=editions,
-        sources=sources,
-        facts=(fact for fact, _ in facts),
-        texts={k: v for k, v in texts.items() if v is not None},
-    )
-    # Facts inheriting a wrong top-level value report it at the same place; say it once.
-    return base, list(dict.fromkeys(check.problems))
+
+def _check_year(check: BaseChecker, fact: model.Fact, file: str, edition: model.Edition | None) -> None:
+    if edition is not None and fact.year != edition.covers:
+        check.at(
+            fact,
+            file,
+            "year",
+            f"year {fact.year} is not the year {edition.id} covers ({edition.covers}); check the year or the edition",
+        )
+    elif edition is None and fact.year < FIRST_PLAUSIBLE_YEAR:
+        check.at(fact, file, "year", f"year {fact.year} is implausible for a terrorism report; check the year")
 
 
 MAX_KEY_PHRASE_WORDS = 12

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NoReturn
 
 import yaml
 
@@ -221,182 +222,168 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
     """Nodes for the document, and problems. Duplicate keys, anchors, aliases and tags are
     reported and parsing goes on, so one file's problems come out together; limits and
     structural errors stop the file."""
+    builder = _Builder(file)
     loader = Loader(text)
-    problems: list[Problem] = []
+    try:
+        try:
+            while loader.check_event():
+                builder.take(loader.get_event())
+        finally:
+            loader.dispose()
+    except _Stop as stop:
+        return None, [*builder.problems, *builder.repeated(), stop.problem]
+    problems = builder.problems + builder.repeated()
+    root = builder.root
+    if root is None or (isinstance(root, Scalar) and root.tag == NULL_TAG):
+        return None, [Problem(file, 1, 1, "file is empty; add at least one section (facts:, sources:, ...)")]
+    return root, problems
 
-    repeats: dict[str, list[Problem]] = {}
 
-    def refuse(problem: Problem, kind: str = "") -> None:
+def _where(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+class _Builder:
+    """Turns PyYAML's events into nodes, one event at a time, keeping count of what the limits
+    bound and collecting what is refused."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.repeats: dict[str, list[Problem]] = {}
+        self.stack: list[Seq | Map] = []
+        self.pending_key: list[Scalar | None] = []
+        self.keys: list[set[str]] = []
+        self.root: Node | None = None
+        self.documents = 0
+        self.nodes = 0
+
+    def stop(self, line: int, column: int, message: str) -> NoReturn:
+        raise _Stop(Problem(self.file, line, column, message))
+
+    def refuse(self, line: int, column: int, message: str, kind: str = "") -> None:
         """Report a problem; of anchors, aliases and tags only the first of each kind, the rest
         counted in one closing line (an alias bomb is hundreds of the same mistake)."""
+        problem = Problem(self.file, line, column, message)
         if kind:
-            seen = repeats.setdefault(kind, [])
+            seen = self.repeats.setdefault(kind, [])
             seen.append(problem)
             if len(seen) > 1:
                 return
-        problems.append(problem)
-        if len(problems) >= MAX_REFUSALS:
-            raise _Stop(
-                Problem(
-                    file,
-                    problem.line,
-                    problem.column,
-                    f"more than {MAX_REFUSALS} problems like the ones above; fix those first",
-                )
-            )
+        self.problems.append(problem)
+        if len(self.problems) >= MAX_REFUSALS:
+            self.stop(line, column, f"more than {MAX_REFUSALS} problems like the ones above; fix those first")
 
-    def repeated() -> list[Problem]:
+    def repeated(self) -> list[Problem]:
         return [
             Problem(
-                file,
+                self.file,
                 seen[1].line,
                 seen[1].column,
                 f"{len(seen) - 1} more {kind} in this file, from here on; remove them too",
             )
-            for kind, seen in repeats.items()
+            for kind, seen in self.repeats.items()
             if len(seen) > 1
         ]
 
-    stack: list[Seq | Map] = []
-    pending_key: list[Scalar | None] = []
-    keys: list[set[str]] = []
-    root: Node | None = None
-    documents = 0
-    nodes = 0
+    def take(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.stop(*_where(event), "more than one YAML document ('---'); use one document per file")
+        elif isinstance(event, yaml.AliasEvent):
+            line, column = _where(event)
+            self.refuse(
+                line,
+                column,
+                f"alias '*{shown(event.anchor or '')}' is not allowed; write the value out in full",
+                "aliases",
+            )
+            self.attach(Scalar("", REFUSED_TAG, line, column))  # never expanded: no alias bomb
+        elif isinstance(event, yaml.ScalarEvent):
+            self.scalar(event, self.count(event))
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            self.open(event, self.count(event))
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            self.stack.pop()
+            self.pending_key.pop()
+            self.keys.pop()
 
-    def where(event: yaml.Event) -> tuple[int, int]:
-        mark = event.start_mark
-        return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    def count(self, event: yaml.NodeEvent) -> bool:
+        """Count a value against the limit; report an anchor or an explicit tag on it. Whether
+        the value carries an explicit tag (refused)."""
+        line, column = _where(event)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.stop(line, column, f"more than {MAX_NODES:,} values in one file; split it into smaller files")
+        if event.anchor is not None:
+            self.refuse(
+                line,
+                column,
+                f"anchor '&{shown(event.anchor or '')}' is not allowed; remove it (fact files do not use anchors or aliases)",
+                "anchors",
+            )
+        tag = getattr(event, "tag", None)
+        explicit = tag not in (None, "!") and not (isinstance(event, yaml.ScalarEvent) and tag == STR_TAG)
+        if explicit:
+            self.refuse(
+                line,
+                column,
+                f"explicit tag '{_written_tag(tag or '')}' is not allowed; remove it and write a plain value",
+                "tags",
+            )
+        return explicit
 
-    def attach(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
+    def scalar(self, event: yaml.ScalarEvent, explicit_tag: bool) -> None:
+        line, column = _where(event)
+        if explicit_tag:
+            tag = REFUSED_TAG  # reported already; its value is not read
+        elif event.implicit[0] and event.tag is None:
+            tag = _resolver.resolve(yaml.ScalarNode, event.value, (True, False))  # type: ignore[no-untyped-call]
+        else:
+            tag = STR_TAG
+        self.attach(Scalar(event.value, tag, line, column))
+
+    def open(self, event: yaml.SequenceStartEvent | yaml.MappingStartEvent, explicit_tag: bool) -> None:
+        line, column = _where(event)
+        if len(self.stack) >= MAX_DEPTH:
+            raise _Stop(_too_deep(self.file, line, column))
+        container: Seq | Map = (
+            Seq([], line, column) if isinstance(event, yaml.SequenceStartEvent) else Map([], line, column)
+        )
+        # A tagged list or mapping is read (to keep parsing) but not used.
+        self.attach(Scalar("", REFUSED_TAG, line, column) if explicit_tag else container)
+        self.stack.append(container)
+        self.pending_key.append(None)
+        self.keys.append(set())
+
+    def attach(self, node: Node) -> None:
+        if not self.stack:
+            self.root = node
             return
-        parent = stack[-1]
+        parent = self.stack[-1]
         if isinstance(parent, Seq):
             parent.items.append(node)
-        elif pending_key[-1] is None:
-            if not isinstance(node, Scalar):
-                raise _Stop(Problem(file, node.line, node.column, "a key must be plain text, not a list or mapping"))
-            if node.value in keys[-1]:
-                refuse(
-                    Problem(
-                        file,
-                        node.line,
-                        node.column,
-                        f"duplicate key '{shown(node.value)}'; YAML would silently keep only the last one, so remove or merge one of them",
-                    )
-                )
-                pending_key[-1] = _DROPPED_KEY  # its value is read, then left out
-                return
-            keys[-1].add(node.value)
-            pending_key[-1] = node
+        elif self.pending_key[-1] is None:
+            self.key(node)
         else:
-            key = pending_key[-1]
+            key = self.pending_key[-1]
             assert key is not None
             if key is not _DROPPED_KEY:
                 parent.pairs.append((key, node))
-            pending_key[-1] = None
+            self.pending_key[-1] = None
 
-    try:
-        try:
-            while loader.check_event():
-                event = loader.get_event()
-                if isinstance(event, yaml.DocumentStartEvent):
-                    documents += 1
-                    if documents > 1:
-                        line, column = where(event)
-                        raise _Stop(
-                            Problem(
-                                file, line, column, "more than one YAML document ('---'); use one document per file"
-                            )
-                        )
-                    continue
-                if isinstance(event, yaml.AliasEvent):
-                    line, column = where(event)
-                    refuse(
-                        Problem(
-                            file,
-                            line,
-                            column,
-                            f"alias '*{shown(event.anchor or '')}' is not allowed; write the value out in full",
-                        ),
-                        "aliases",
-                    )
-                    attach(Scalar("", REFUSED_TAG, line, column))  # never expanded: no alias bomb
-                    continue
-                if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                    line, column = where(event)
-                    nodes += 1
-                    if nodes > MAX_NODES:
-                        raise _Stop(
-                            Problem(
-                                file,
-                                line,
-                                column,
-                                f"more than {MAX_NODES:,} values in one file; split it into smaller files",
-                            )
-                        )
-                    if event.anchor is not None:
-                        refuse(
-                            Problem(
-                                file,
-                                line,
-                                column,
-                                f"anchor '&{shown(event.anchor or '')}' is not allowed; remove it (fact files do not use anchors or aliases)",
-                            ),
-                            "anchors",
-                        )
-                    explicit_tag = event.tag not in (None, "!") and not (
-                        isinstance(event, yaml.ScalarEvent) and event.tag == STR_TAG
-                    )
-                    if explicit_tag:
-                        refuse(
-                            Problem(
-                                file,
-                                line,
-                                column,
-                                f"explicit tag '{_written_tag(event.tag or '')}' is not allowed; remove it and write a plain value",
-                            ),
-                            "tags",
-                        )
-                else:
-                    explicit_tag = False
-                if isinstance(event, yaml.ScalarEvent):
-                    line, column = where(event)
-                    if explicit_tag:
-                        tag = REFUSED_TAG  # reported above; its value is not read
-                    elif event.implicit[0] and event.tag is None:
-                        tag = _resolver.resolve(  # type: ignore[no-untyped-call]
-                            yaml.ScalarNode, event.value, (True, False)
-                        )
-                    else:
-                        tag = STR_TAG
-                    attach(Scalar(event.value, tag, line, column))
-                elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                    line, column = where(event)
-                    if len(stack) >= MAX_DEPTH:
-                        raise _Stop(_too_deep(file, line, column))
-                    container: Seq | Map = (
-                        Seq([], line, column) if isinstance(event, yaml.SequenceStartEvent) else Map([], line, column)
-                    )
-                    # A tagged list or mapping is read (to keep parsing) but not used.
-                    attach(Scalar("", REFUSED_TAG, line, column) if explicit_tag else container)
-                    stack.append(container)
-                    pending_key.append(None)
-                    keys.append(set())
-                elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                    stack.pop()
-                    pending_key.pop()
-                    keys.pop()
-        finally:
-            loader.dispose()
-    except _Stop as stop:
-        problems.extend(repeated())
-        problems.append(stop.problem)
-        return None, problems
-    problems.extend(repeated())
-    if root is None or (isinstance(root, Scalar) and root.tag == NULL_TAG):
-        return None, [Problem(file, 1, 1, "file is empty; add at least one section (facts:, sources:, ...)")]
-    return root, problems
+    def key(self, node: Node) -> None:
+        if not isinstance(node, Scalar):
+            self.stop(node.line, node.column, "a key must be plain text, not a list or mapping")
+        if node.value in self.keys[-1]:
+            self.refuse(
+                node.line,
+                node.column,
+                f"duplicate key '{shown(node.value)}'; YAML would silently keep only the last one, so remove or merge one of them",
+            )
+            self.pending_key[-1] = _DROPPED_KEY  # its value is read, then left out
+            return
+        self.keys[-1].add(node.value)
+        self.pending_key[-1] = node

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from ct_report import cache, load
-from ct_report.load import DataSelection, load_base
 from ct_report.fields import Field
+from ct_report.load import DataSelection, load_base
 from ct_report.render import Options, Terminal, render_rows
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
