@@ -327,6 +327,13 @@ def cve_lines(f: FactFile, ident: str) -> list[str]:
     return [f"    institution: inst-{f.country.code.lower()}"] if f.rng.random() < 0.6 else []
 
 
+# The chapter heading a report's fact comes from (no random draw, so the bases stay as they were).
+SECTIONS = {
+    "incidents": "Terrorist Incidents",
+    "financing": "Countering the Financing of Terrorism",
+    "cve": "Countering Violent Extremism",
+}
+
 # The fields particular to a kind; kinds not named here have only the common ones.
 KIND_LINES = {
     "partner": partner_lines,
@@ -344,6 +351,8 @@ def fact_lines(f: FactFile, index: int, quotes: list[str]) -> list[str]:
     ident = f"{f.country.code.lower()}-{f.year}-{kind}-{index + 1}"
     with_quote = rng.random() < 0.8
     out = [f"  - id: {ident}", f"    kind: {kind}", f"    source: {f.press_ar if with_quote else f.report}"]
+    if not with_quote:  # a fact from the report says where in the chapter it sits
+        out.append(f"    section: {SECTIONS.get(kind, 'Overview')}")
     if rng.random() < 0.15:
         out.append(f"    corroborated_by: [{f.press_en}]")
     out.append(f"    statement: {sentence(rng)}")
