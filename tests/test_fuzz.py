@@ -1,4 +1,4 @@
-"""Hostile and random input never crashes the reader: it gives a document or problems, quickly.
+"""Hostile and random input never crashes or hangs the reader: it gives a document or problems.
 
 Each property is kept to a modest number of examples and no deadline, so the whole file stays
 within a few seconds on a two-core CI runner.
@@ -7,8 +7,10 @@ within a few seconds on a two-core CI runner.
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -255,12 +257,39 @@ def test_the_fact_template_is_valid() -> None:
         assert check(DataSelection((path,))).problems == []
 
 
-def timed(data: bytes) -> tuple[list[Problem], float]:
-    start = time.perf_counter()
-    text, problems = yamlread.decode(data, "hostile.yaml")
-    if text is not None and not problems:
-        _, problems = yamlread.parse(text, "hostile.yaml")
-    return problems, time.perf_counter() - start
+# The hostile inputs below are finite, so reading them ends; these tests check that it ends
+# with the right problem. A reader that loops forever would hang the whole run instead, so each
+# is read in a child process killed after HANG_GUARD seconds (far above the second or so a read
+# takes): the guard catches a hang, never a slow machine.
+HANG_GUARD = 120
+
+READ_BYTES = """
+from ct_report import yamlread
+data = sys.stdin.buffer.read()
+text, problems = yamlread.decode(data, "hostile.yaml")
+if text is not None and not problems:
+    _, problems = yamlread.parse(text, "hostile.yaml")
+"""
+
+LOAD_FILE = """
+from pathlib import Path
+from ct_report.load import DataSelection, check
+problems = check(DataSelection((Path(sys.argv[1]),))).problems
+"""
+
+
+def problems_in_child(code: str, data: bytes = b"", *args: str) -> list[Problem]:
+    """Run `code` (which sets `problems`) in a fresh interpreter; its problems come back as JSON."""
+    script = "import json, sys\n" + code + "\nprint(json.dumps([list(p) for p in problems]))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args], input=data, capture_output=True, timeout=HANG_GUARD, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    return [Problem(*item) for item in json.loads(result.stdout)]
+
+
+def read_hostile(data: bytes) -> list[Problem]:
+    return problems_in_child(READ_BYTES, data)
 
 
 DEPTH = 100_000
@@ -277,58 +306,50 @@ TOO_DEEP = "nesting deeper than 24 levels; fact files need only a few, so flatte
     ],
     ids=["flow-lists", "unclosed", "flow-mappings", "block-dashes"],
 )
-def test_deep_nesting_is_refused_quickly(data: bytes) -> None:
-    problems, seconds = timed(data)
+def test_deep_nesting_is_refused(data: bytes) -> None:
+    problems = read_hostile(data)
     assert [p.message for p in problems] == [TOO_DEEP]
-    assert seconds < 5
 
 
 def test_deep_nesting_through_the_loader(tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
     path.write_bytes(b"facts: " + b"[" * DEPTH + b"]" * DEPTH + b"\n")
-    start = time.perf_counter()
-    report = check(DataSelection((path,)))
+    problems = problems_in_child(LOAD_FILE, b"", str(path))
     # Reported where libyaml gives up scanning ahead (its own limit is 1000), on the right line.
-    assert [(p.file, p.line, p.message) for p in report.problems] == [(str(path), 1, TOO_DEEP)]
-    assert time.perf_counter() - start < 5
+    assert [(p.file, p.line, p.message) for p in problems] == [(str(path), 1, TOO_DEEP)]
 
 
-def test_deep_block_nesting_is_refused_quickly() -> None:
+def test_deep_block_nesting_is_refused_at_the_limit() -> None:
     text = "".join(" " * i + f"k{i}:\n" for i in range(2_000)) + " " * 2_000 + "x\n"
-    problems, seconds = timed(text.encode())
+    problems = read_hostile(text.encode())
     assert [p.message for p in problems] == [TOO_DEEP]
     assert (problems[0].line, problems[0].column) == (25, 25)
-    assert seconds < 5
 
 
-def test_billion_laughs_is_refused_quickly() -> None:
+def test_billion_laughs_is_refused() -> None:
     lines = ['lol0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"lol{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
-    problems, seconds = timed("\n".join(lines).encode())
+    problems = read_hostile("\n".join(lines).encode())
     assert [str(p) for p in problems] == [
         "hostile.yaml:1:7: anchor '&a0' is not allowed; remove it (fact files do not use anchors or aliases)",
         "hostile.yaml:2:12: alias '*a0' is not allowed; write the value out in full",
         "hostile.yaml:2:7: 9 more anchors in this file, from here on; remove them too",
         "hostile.yaml:2:17: 80 more aliases in this file, from here on; remove them too",
     ]
-    assert seconds < 1
 
 
-def test_many_keys_in_one_mapping_are_checked_quickly() -> None:
-    """Duplicate keys are found with a set, not by comparing every pair."""
+def test_a_duplicate_among_many_keys_in_one_mapping_is_found() -> None:
     text = "".join(f"k{i}: 1\n" for i in range(30_000)) + "k5: 2\n"
-    problems, seconds = timed(text.encode())
+    problems = read_hostile(text.encode())
     assert [str(p) for p in problems] == [
         "hostile.yaml:30001:1: duplicate key 'k5'; YAML would silently keep only the last one, "
         "so remove or merge one of them"
     ]
-    assert seconds < 5
 
 
 def test_a_file_of_tiny_values_stops_at_the_value_limit() -> None:
     count = yamlread.MAX_NODES + 10
-    problems, seconds = timed(("[" + "a," * count + "a]").encode())
+    problems = read_hostile(("[" + "a," * count + "a]").encode())
     assert [p.message for p in problems] == [
         f"more than {yamlread.MAX_NODES:,} values in one file; split it into smaller files"
     ]
-    assert seconds < 10

@@ -1,0 +1,113 @@
+"""Part 2: scaling on synthetic fact bases, cold and warm, against bare YAML parsing."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from ctbench.children import child_env, json_rows, run_child
+from ctbench.report import ratio, say, table
+from ctbench.synthetic import Generated, generate
+
+WARM_RUNS = 3
+HEADERS = [
+    "N facts",
+    "files",
+    "MB",
+    "cold s",
+    "warm s",
+    "cold peak MB",
+    "warm peak MB",
+    "CSafeLoader parse s",
+    "warm speed-up vs parse",
+]
+
+
+def base_seed(seed: int, n: int) -> int:
+    """Each size its own stream of random draws, the same for `--keep` and for the timed base."""
+    return seed * 1_000_003 + n
+
+
+def parse_only(files: list[Path]) -> float | None:
+    """Seconds for PyYAML's CSafeLoader over the files (read included); None without libyaml."""
+    try:
+        yaml: Any = importlib.import_module("yaml")  # lazily: only this baseline needs PyYAML
+    except ImportError:
+        return None
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return None
+    start = time.perf_counter()
+    for path in files:
+        yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return time.perf_counter() - start
+
+
+def validate_once(ctreport: list[str], base: Generated, work: Path) -> None:
+    run = run_child(
+        [*ctreport, "validate", str(base.root)], child_env(work, work / "cache-validate"), work / "validate.out"
+    )
+    if run.returncode != 0 or "ok:" not in run.stderr:
+        lines = run.stderr.strip().splitlines()
+        shown = "\n".join(lines[:20]) + (f"\n... {len(lines) - 20} more lines" if len(lines) > 20 else "")
+        raise SystemExit(f"synthetic base of {base.facts} facts does not validate (exit {run.returncode}):\n{shown}")
+    say(f"validate {base.facts} facts: {run.stderr.strip()} ({run.seconds:.2f} s)")
+
+
+def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool) -> list[str]:
+    """Write a base of `n` facts, time one cold and WARM_RUNS warm runs on it: one table row."""
+    base = generate(work / f"base-{n}", n, base_seed(seed, n))
+    say(
+        f"generated {n} facts: {len(base.yaml_files)} YAML files, {base.yaml_bytes / 1e6:.1f} MB "
+        f"in {base.seconds:.2f} s ({base.root})"
+    )
+    if validate:
+        validate_once(ctreport, base, work)
+    cache = work / f"cache-{n}"
+    cache.mkdir()
+    env = child_env(work, cache)
+    cmd = [*ctreport, "partners", "--data", str(base.root), "--json"]
+    out = work / f"partners-{n}.json"
+    runs = []
+    for _ in range(1 + WARM_RUNS):
+        run = run_child(cmd, env, out)
+        if run.returncode != 0:
+            raise SystemExit(f"ctreport failed on {n} facts (exit {run.returncode}):\n{run.stderr[:2000]}")
+        runs.append(run)
+    answer = json_rows(out)
+    parse = parse_only(base.yaml_files)
+    cold = runs[0].seconds
+    warm = statistics.median(r.seconds for r in runs[1:])
+    cold_peak, warm_peaks = runs[0].peak_bytes, [r.peak_bytes for r in runs[1:] if r.peak_bytes is not None]
+    say(
+        f"  {n} facts: cold {cold:.2f} s, warm {', '.join(f'{r.seconds:.2f}' for r in runs[1:])} s, {answer} partner rows"
+    )
+    shutil.rmtree(base.root, ignore_errors=True)
+    return [
+        f"{n:,}",
+        f"{len(base.yaml_files):,}",
+        f"{base.yaml_bytes / 1e6:.1f}",
+        f"{cold:.2f}",
+        f"{warm:.2f}",
+        f"{cold_peak / 2**20:.0f}" if cold_peak is not None else "n/a",
+        f"{max(warm_peaks) / 2**20:.0f}" if warm_peaks else "n/a",
+        f"{parse:.2f}" if parse is not None else "n/a",
+        ratio(parse, warm),
+    ]
+
+
+def scaling(ctreport: list[str], sizes: list[int], seed: int, work: Path) -> None:
+    say()
+    say(f"== Scaling on synthetic fact bases (seed {seed}; warm = median of {WARM_RUNS} runs after the cold one) ==")
+    # Untimed: fills the bytecode cache, so that the first cold run does not also compile ctreport.
+    run_child([*ctreport, "partners", "--json"], child_env(work, work / "cache-bundled"), work / "bundled.out")
+    # Only the smallest base is validated: the others are written by the same code.
+    rows = [one_size(ctreport, n, seed, work, validate=index == 0) for index, n in enumerate(sizes)]
+    say()
+    say(table(HEADERS, rows, left=0))
+    if not any(p == "n/a" for p in (r[7] for r in rows)):
+        say("note: speed-up = parse s / warm s; above 1x the warm run beats bare YAML parsing.")
