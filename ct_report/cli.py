@@ -60,6 +60,7 @@ class Common(NamedTuple):
     limit: int | None = None
     count_only: bool = False
     csv_formulas: bool = False
+    by: str | None = None
 
     def filters(self) -> Filters:
         return Filters(country=self.country, year=self.year, since=self.since, until=self.until)
@@ -210,6 +211,15 @@ LIST_OPTIONS = [
     _option("limit", int | None, None, "--limit", panel=OUTPUT, min=0, help="At most this many rows."),
     _option("count_only", bool, False, "--count", panel=OUTPUT, help="Print only the number of matching rows."),
     _option(
+        "by",
+        str | None,
+        None,
+        "--by",
+        panel=OUTPUT,
+        autocompletion=complete.fields,
+        help="Group counts: one row per value of these comma-separated fields (e.g. partner_name, country,year or region), with how many country-years, the countries and ids.",
+    ),
+    _option(
         "csv_formulas",
         bool,
         False,
@@ -339,6 +349,9 @@ def _emit_rows(
     options = _output(common, term, title=title, footer=footer)
     if sources_of is not None and options.format in ("table", "markdown"):
         options = options._replace(footer=_footer(sources_of, answer.keys))
+    if common.by is not None:
+        answer, available = _facets(common, answer, available, options.format, sources_of)
+        options, bars = options._replace(title=f"{title}: group counts by {common.by}"), None
     fields = _choose_fields(available, command_name, common, options.format)
     if not answer:
         _nothing_matched(common, term)
@@ -360,6 +373,21 @@ def _emit_rows(
     if bars and options.format == "table" and term.is_tty and common.fields is None:
         fields = add_bars(rows, fields, bars)
     render_rows(rows, fields, options, term)
+
+
+def _facets(
+    common: Common, answer: RowSet, available: list[Field], fmt: str, base: FactBase | None
+) -> tuple[RowSet, list[Field]]:
+    """The rows grouped by `--by`, and the fields of that answer."""
+    from ct_report.analysis import facet_fields, facet_names, facets
+    from ct_report.query import localise
+
+    assert common.by is not None
+    regions_of = (lambda code: base.countries[code].regions) if base is not None else None
+    by = facet_names(common.by, available, regions_of)
+    rows = answer.rows if fmt in ("json", "ndjson", "yaml") else localise(answer.rows, common.lang)
+    grouped = facets(rows, by, regions_of)
+    return RowSet(grouped), facet_fields(by, rows[0] if rows else {})
 
 
 def _emit_document(
@@ -457,7 +485,8 @@ def coverage(common: Common) -> None:
     base = _base(common)
     rows = coverage_rows(base, common.filters())
     term = Terminal.detect(common.no_color)
-    if _output(common, term).format == "table" and term.is_tty and common.fields is None and common.sort is None:
+    grid = common.fields is None and common.sort is None and common.by is None
+    if _output(common, term).format == "table" and term.is_tty and grid:
         from ct_report.query import arrange, localise
 
         _output(common, term)  # reject a bad --lang before drawing
@@ -465,7 +494,7 @@ def coverage(common: Common) -> None:
         legend = "R: report (the chapter or a verbatim mirror), P: press; the number of facts follows."
         _emit_rows("coverage", common, rows, "Coverage of the fact base", legend, available=columns)
         return
-    _emit_rows("coverage", common, rows, "Coverage of the fact base")
+    _emit_rows("coverage", common, rows, "Coverage of the fact base", sources_of=base)
 
 
 @command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)

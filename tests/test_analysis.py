@@ -1,0 +1,144 @@
+"""Issue 16: across countries and years: group counts, pivots, countries side by side,
+timelines. Run on the fixture base (Morocco 2016–2023, neighbours in 2021)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+
+# --- group counts -------------------------------------------------------------------------
+
+PARTNER_COUNTS = [
+    ("Global Counterterrorism Forum (GCTF)", 4, 5, ["MA"]),
+    ("Spain", 3, 3, ["MA"]),
+    ("United States", 3, 4, ["MA", "MR"]),
+    ("African Lion", 2, 2, ["MA"]),
+    ("Algeria", 2, 2, ["MA"]),
+    ("Belgium", 2, 2, ["MA"]),
+    ("France", 2, 2, ["MA"]),
+    ("Global Coalition to Defeat ISIS", 2, 2, ["MA"]),
+    ("Trans-Sahara Counterterrorism Partnership (TSCTP)", 2, 2, ["MA"]),
+    ("5+5 Defence Initiative", 1, 1, ["MA"]),
+    ("Defeat-ISIS Coalition Africa Focus Group", 1, 1, ["MA"]),
+    ("Defeat-ISIS Coalition working group on countering violent extremism", 1, 1, ["MA"]),
+    ("Morocco", 1, 1, ["DZ"]),
+]
+
+
+def test_partners_by_name_counts_country_years_not_rows(ctreport: Any) -> None:
+    rows = ctreport(["partners", "--by", "partner_name", "--json"]).json()
+    assert [(r["partner_name"], r["count"], r["rows"], r["countries"]) for r in rows] == PARTNER_COUNTS
+    # The GCTF is named five times in four country-years (2016 twice: co-chair and founder).
+    gctf = rows[0]
+    assert gctf["ids"] == [
+        "ma-2016-partner-gctf",
+        "ma-2016-partner-gctf-founding",
+        "ma-2017-partner-gctf",
+        "ma-2020-partner-gctf",
+        "ma-2021-partner-gctf",
+    ]
+    assert list(gctf) == ["partner_name", "count", "rows", "countries", "ids"]
+
+
+def test_group_counts_in_every_format(ctreport: Any) -> None:
+    args = ["partners", "--by", "country,year", "--fields", "country,year,count,rows,countries"]
+    assert ctreport([*args, "--format", "plain"]).out == (
+        "country\tyear\tcount\trows\tcountries\n"
+        "DZ\t2021\t1\t1\tDZ\n"
+        "MA\t2016\t1\t3\tMA\n"
+        "MA\t2017\t1\t7\tMA\n"
+        "MA\t2019\t1\t3\tMA\n"
+        "MA\t2020\t1\t1\tMA\n"
+        "MA\t2021\t1\t11\tMA\n"
+        "MA\t2022\t1\t1\tMA\n"
+        "MR\t2021\t1\t1\tMR\n"
+    )
+    csv_rows = list(
+        csv.reader(io.StringIO(ctreport([*args, "--format", "csv", "--sort", "-rows", "--limit", "2"]).raw))
+    )
+    assert csv_rows == [
+        ["country", "year", "count", "rows", "countries"],
+        ["MA", "2021", "1", "11", "MA"],
+        ["MA", "2017", "1", "7", "MA"],
+    ]
+    assert ctreport([*args, "--format", "ndjson", "--limit", "1"]).out == (
+        '{"country": "DZ", "year": 2021, "count": 1, "rows": 1, "countries": ["DZ"]}\n'
+    )
+    assert ctreport([*args, "--format", "yaml", "--limit", "1"]).out == (
+        "- country: DZ\n  year: 2021\n  count: 1\n  rows: 1\n  countries:\n  - DZ\n"
+    )
+    markdown = ctreport(["financing", "--by", "acronym,holder", "--format", "markdown"]).out
+    assert markdown.startswith(
+        "**Countering the financing of terrorism: group counts by acronym,holder**\n\n"
+        "| acronym | holder | count | rows | countries | ids |\n|---|---|---|---|---|---|\n"
+        "| MENAFATF | state | 3 | 3 | MA; MR | ma-2021-financing-menafatf; ma-2023-financing-menafatf; mr-2020-financing-menafatf |\n"
+        "| Egmont | fiu | 2 | 2 | MA | ma-2021-financing-egmont; ma-2023-financing-egmont |\n"
+        "| CIFG | state | 1 | 1 | MA | ma-2021-financing-cifg |\n"
+    )
+    # The sources of the grouped rows stay in the footer.
+    assert "Source: " in markdown.splitlines()[-1]
+    table = ctreport(["financing", "--by", "acronym", "--format", "table"]).out
+    assert "group counts by acronym" in table and "MENAFATF" in table
+
+
+def test_group_counts_by_region(ctreport: Any) -> None:
+    rows = ctreport(["incidents", "--by", "region", "--json"]).json()
+    assert [(r["region"], r["count"], r["rows"], r["countries"]) for r in rows] == [
+        # Algeria 2021 has two incident figures that disagree: two rows, one country-year.
+        ("crt:middle-east-and-north-africa", 8, 9, ["DZ", "MA", "TN"]),
+        ("crt:africa", 1, 1, ["MR"]),
+    ]
+    m49 = ctreport(["incidents", "--by", "m49_region", "--fields", "m49_region,count", "-f", "csv"]).raw
+    assert m49 == "m49_region,count\r\nm49:northern-africa,8\r\nm49:western-africa,1\r\n"
+
+
+def test_a_list_field_counts_each_value(ctreport: Any) -> None:
+    # A partner's regions: France counts under Western Europe, Europe and the CRT's Europe.
+    rows = ctreport(
+        ["partners", "--year", "2021", "--relation", "strong-cooperation", "--by", "regions", "--json"]
+    ).json()
+    counts = {r["regions"]: r["rows"] for r in rows}
+    assert counts["crt:europe"] == 3 and counts["m49:western-europe"] == 2 and counts["m49:southern-europe"] == 1
+
+
+def test_group_counts_without_countries(ctreport: Any) -> None:
+    rows = ctreport(["sources", "--by", "kind", "--json"]).json()
+    assert [(r["kind"], r["count"]) for r in rows] == [("press", 11), ("report", 7)]
+    assert "countries" not in rows[0]
+
+
+def test_group_count_errors(ctreport: Any) -> None:
+    run = ctreport(["partners", "--by", "partnr"])
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("ctreport: unknown field 'partnr' to group by (did you mean 'partner'?); valid: ")
+    assert len(run.err.splitlines()) == 1
+    run = ctreport(["partners", "--by", "country,"])
+    assert run.code == 2 and "empty field in 'country,'" in run.err
+    # region is derived from the country: sources have none.
+    assert ctreport(["sources", "--by", "region"]).code == 2
+
+
+def test_group_counts_count_groups(ctreport: Any) -> None:
+    assert ctreport(["partners", "--by", "partner_name", "--count"]).out == f"{len(PARTNER_COUNTS)}\n"
+
+
+def test_group_counts_speak_arabic(ctreport: Any) -> None:
+    out = ctreport(["incidents", "--by", "country_name", "--lang", "ar", "--fields", "country_name,count"]).out
+    assert out.splitlines()[1] == "المغرب\t6"
+    # JSON keeps the English field; the Arabic one is a field of its own.
+    rows = ctreport(["incidents", "--by", "country_name_ar", "--lang", "ar", "--json"]).json()
+    assert rows[0]["country_name_ar"] == "المغرب"
+
+
+@pytest.mark.parametrize("command", ["arrests", "incidents", "partners", "financing", "groups", "coverage"])
+def test_every_fact_list_takes_group_counts(ctreport: Any, command: str) -> None:
+    run = ctreport([command, "--by", "country", "--json"])
+    assert run.code == 0, run.err
+    rows = json.loads(run.out) if run.out else []
+    full = ctreport([command, "--json"])
+    total = len(json.loads(full.out)) if full.out else 0
+    assert sum(r["rows"] for r in rows) == total
