@@ -8,11 +8,13 @@ bound stays a lower bound in a grid cell, a chart point and a difference.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypedDict
 
 from ct_report.errors import UsageError
-from ct_report.query import Field, Row
+from ct_report.model import Fact, FactBase, Figure
+from ct_report.query import Field, Filters, Row, check_filters, country_fields, in_order
 from ct_report.text import suggest
 
 # --- group counts ---------------------------------------------------------------------------
@@ -110,3 +112,146 @@ def _facet_values(row: Row, name: str, regions_of: RegionsOf | None) -> list[Any
 def _order(value: Any) -> tuple[bool, str, Any]:
     """Sort key for mixed values: missing ones last, then by type, then by value."""
     return (value is None, type(value).__name__, value if value is not None else "")
+
+
+# --- pivots of figures ----------------------------------------------------------------------
+
+PIVOT_FIGURES = {"arrests": ("arrests", "arrested"), "incidents": ("incidents", "count")}
+"""Command → (fact kind, the figure its pivot shows)."""
+
+NO_FIGURE = "—"
+# One footnote per kind of cell, in this order; the key is what marks the cell.
+CELL_NOTES = {
+    "at-least": "≥N: at least N, a lower bound",
+    "more-than": ">N: more than N, a lower bound",
+    "about": "~N: about N",
+    "reportedly": "N*: reportedly N (the source attributes the figure to others)",
+    "unconfirmed": "?: not confirmed by the source",
+    "relative": "~2× 2018: no number, only a comparison with another year, as the source words it",
+    "disputed": "a / b: sources disagree; every figure is kept",
+    "none": f"{NO_FIGURE}: no figure recorded (not zero)",
+}
+
+
+class Pivot(TypedDict):
+    """A figure as a country × year grid; every cell as worded, short."""
+
+    figure: str
+    years: list[int]
+    rows: list[Row]
+    """One per country: `country`, `country_name`, `country_name_ar`, then a cell per year."""
+    values: dict[str, list[int | None]]
+    """Per country, the first figure's number per year (None: no number), for sparklines."""
+    notes: list[str]
+    ids: list[str]
+    sources: list[str]
+
+
+def pivot(base: FactBase, filters: Filters, command: str) -> Pivot:
+    """The figure of `command` ('arrests' or 'incidents') with countries as rows and years as
+    columns. Every country and year with facts in the filters gets its row and column, so a
+    missing figure shows as such rather than disappearing."""
+    kind, name = PIVOT_FIGURES[command]
+    country = check_filters(base, filters)
+    in_scope = [f for f in base.facts if (country is None or f.country == country) and filters.years_match(f.year)]
+    years = sorted({f.year for f in in_scope})
+    found: dict[tuple[str, int], list[tuple[Figure, Fact]]] = {}
+    for fact in in_order(base, kind):
+        figure = getattr(fact, name)
+        if figure is not None and (country is None or fact.country == country) and filters.years_match(fact.year):
+            found.setdefault((fact.country, fact.year), []).append((figure, fact))
+    kinds: set[str] = set()
+    rows: list[Row] = []
+    values: dict[str, list[int | None]] = {}
+    for code in sorted({f.country for f in in_scope}):
+        row: Row = country_fields(base, code)
+        values[code] = []
+        for year in years:
+            figures = found.get((code, year), [])
+            cells = [short_figure(figure) for figure, _ in figures]
+            kinds.update(note for _, note in cells if note)
+            if len(cells) > 1:
+                kinds.add("disputed")
+            if not cells:
+                kinds.add("none")
+            row[str(year)] = " / ".join(cell for cell, _ in cells) or NO_FIGURE
+            values[code].append(figures[0][0].value if figures else None)
+        rows.append(row)
+    used = [fact for figures in found.values() for _, fact in figures]
+    return {
+        "figure": name,
+        "years": years,
+        "rows": rows,
+        "values": values,
+        "notes": [text for key, text in CELL_NOTES.items() if key in kinds],
+        "ids": [fact.id for fact in used],
+        "sources": sorted({fact.source for fact in used}),
+    }
+
+
+def pivot_fields(grid: Pivot) -> list[Field]:
+    return [
+        Field("country", "ISO 3166-1 alpha-2 code"),
+        Field("country_name", "Name of the country (Arabic with --lang ar)"),
+        Field("country_name_ar", "Arabic name of the country", in_table=False),
+        *(Field(str(year), f"The figure for {year}, as worded (short)") for year in grid["years"]),
+    ]
+
+
+_MARKS = {"exact": "{}", "at-least": "≥{}", "more-than": ">{}", "about": "~{}", "reportedly": "{}*"}
+_FACTORS = {"double": "2", "twice": "2", "triple": "3", "three times": "3", "half": "½", "quadruple": "4"}
+_RELATIVE = re.compile(
+    r"^(?P<rough>roughly |about |nearly |almost |approximately |some )?(?P<factor>"
+    + "|".join(_FACTORS)
+    + r")\b(?:.*?\b(?P<year>(?:19|20)\d\d)\b)?"
+)
+
+
+def short_figure(figure: Figure) -> tuple[str, str | None]:
+    """A figure as a grid cell, and the kind of footnote it needs (None for an exact number):
+    'at least 55' → '≥55', 'roughly double the 2018 number' → '~2× 2018', 0 only when the
+    source says 0."""
+    if figure.value is not None:
+        if figure.qualifier in _MARKS:
+            note = None if figure.qualifier == "exact" else figure.qualifier
+            return _MARKS[figure.qualifier].format(figure.value), note
+        if figure.qualifier == "unconfirmed":
+            return f"{figure.value}?", "unconfirmed"
+        return f"{figure.value} ({figure.text})" if figure.text else str(figure.value), figure.qualifier
+    text = figure.text or ""
+    if figure.qualifier == "unconfirmed":
+        return "?", "unconfirmed"
+    match = _RELATIVE.match(text.casefold())
+    if match is None:
+        return text, figure.qualifier
+    year = f" {match['year']}" if match["year"] else ""
+    return f"{'~' if match['rough'] else ''}{_FACTORS[match['factor']]}×{year}", figure.qualifier
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int | None]) -> str:
+    """A series as one character per year, scaled to its own largest value: a space where
+    there is no number."""
+    largest = max((v for v in values if v is not None), default=0) or 1
+    return "".join(" " if v is None else SPARKS[round((len(SPARKS) - 1) * v / largest)] for v in values)
+
+
+def add_sparklines(rows: list[Row], fields: list[Field], name: str) -> list[Field]:
+    """Give the first row of each country a sparkline of `{name}_value` over the years the rows
+    span; the other rows of that country leave the cell blank."""
+    years = sorted({r["year"] for r in rows})
+    series: dict[str, dict[int, int | None]] = {}
+    for row in rows:
+        per_year = series.setdefault(row["country"], {})
+        if per_year.get(row["year"]) is None:
+            per_year[row["year"]] = row.get(f"{name}_value")
+    seen: set[str] = set()
+    for row in rows:
+        first = row["country"] not in seen
+        seen.add(row["country"])
+        # A space, not "": the table shows an empty cell as "—", which would read as "no figure".
+        row["sparkline"] = sparkline([series[row["country"]].get(y) for y in years]) if first else " "
+    span = f"{years[0]}–{years[-1]}" if years else ""
+    return [*fields, Field("sparkline", f"{name} per year {span}, per country")]

@@ -336,10 +336,12 @@ def _emit_rows(
     bars: str | None = None,
     available: list[Field] | None = None,
     sources_of: FactBase | None = None,
+    sparks: str | None = None,
 ) -> None:
     """Write rows in the chosen format: the one output path of every command that prints rows.
-    `bars` names a numeric field drawn as a bar on a terminal table; with `sources_of`, the
-    footer of a table names the rows' sources (worked out only for formats that show it)."""
+    `bars` names a numeric field drawn as a bar on a terminal table, and `sparks` (`bars` by
+    default) one drawn as a sparkline per country; with `sources_of`, the footer of a table
+    names the rows' sources (worked out only for formats that show it)."""
     from ct_report.query import arrange, localise
     from ct_report.render import add_bars, render_rows, write, write_encoded_rows
 
@@ -351,7 +353,7 @@ def _emit_rows(
         options = options._replace(footer=_footer(sources_of, answer.keys))
     if common.by is not None:
         answer, available = _facets(common, answer, available, options.format, sources_of)
-        options, bars = options._replace(title=f"{title}: group counts by {common.by}"), None
+        options, bars, sparks = options._replace(title=f"{title}: group counts by {common.by}"), None, None
     fields = _choose_fields(available, command_name, common, options.format)
     if not answer:
         _nothing_matched(common, term)
@@ -370,8 +372,13 @@ def _emit_rows(
     rows = arrange(answer.rows, available, common.sort, common.limit)
     if options.format not in ("json", "ndjson", "yaml"):
         rows = localise(rows, common.lang)
-    if bars and options.format == "table" and term.is_tty and common.fields is None:
-        fields = add_bars(rows, fields, bars)
+    if options.format == "table" and term.is_tty and common.fields is None:
+        if bars:
+            fields = add_bars(rows, fields, bars)
+        if sparks or bars:
+            from ct_report.analysis import add_sparklines
+
+            fields = add_sparklines(rows, fields, sparks or bars or "")
     render_rows(rows, fields, options, term)
 
 
@@ -447,8 +454,18 @@ def main_options(
     """
 
 
+PivotOption = Annotated[
+    bool,
+    typer.Option(
+        "--pivot",
+        rich_help_panel=OUTPUT,
+        help="Countries as rows, years as columns, each cell the figure as worded (≥55: at least 55; —: no figure).",
+    ),
+]
+
+
 @command("arrests", ROWS)
-def arrests(common: Common) -> None:
+def arrests(common: Common, pivot: PivotOption = False) -> None:
     """Arrests by country and year: people arrested, operations, cells and plot targets.
 
     Example: ctreport arrests --country MA --json
@@ -456,12 +473,15 @@ def arrests(common: Common) -> None:
     from ct_report.query import arrest_rows
 
     base = _base(common)
+    if pivot:
+        _emit_pivot("arrests", common, base, "People arrested for terrorism")
+        return
     rows = arrest_rows(base, common.filters())
     _emit_rows("arrests", common, rows, "Terrorism-related arrests", sources_of=base, bars="arrested")
 
 
 @command("incidents", ROWS)
-def incidents(common: Common) -> None:
+def incidents(common: Common, pivot: PivotOption = False) -> None:
     """Terrorist incidents by country and year: the count and, where the source gives them, each incident.
 
     Example: ctreport incidents --country TN
@@ -469,8 +489,36 @@ def incidents(common: Common) -> None:
     from ct_report.query import incident_rows
 
     base = _base(common)
+    if pivot:
+        _emit_pivot("incidents", common, base, "Terrorist incidents")
+        return
     rows = incident_rows(base, common.filters())
-    _emit_rows("incidents", common, rows, "Terrorist incidents", sources_of=base)
+    _emit_rows("incidents", common, rows, "Terrorist incidents", sources_of=base, sparks="incidents")
+
+
+def _emit_pivot(command_name: str, common: Common, base: FactBase, title: str) -> None:
+    """A figure as a country × year grid, in any format; the footnotes go under a table or
+    markdown, and to stderr beside the formats that have no room for them."""
+    from ct_report.analysis import pivot, pivot_fields, sparkline
+
+    if common.by is not None:
+        raise UsageError("--pivot and --by give two different answers; choose one")
+    grid = pivot(base, common.filters(), command_name)
+    term = Terminal.detect(common.no_color)
+    fmt = _output(common, term).format
+    available = pivot_fields(grid)
+    if fmt == "table" and term.is_tty and common.fields is None:
+        for row in grid["rows"]:
+            row["trend"] = sparkline(grid["values"][row["country"]])
+        available.append(Field("trend", "The figure per year as a sparkline"))
+    named = ", ".join(f"{s} ({base.sources[s].kind})" for s in grid["sources"])
+    footer = "; ".join(grid["notes"])
+    if named:
+        footer += f". Source: {named}. `ctreport {command_name}` gives every figure in full, with its id."
+    if fmt not in ("table", "markdown"):
+        for note in grid["notes"]:
+            print(f"ctreport: note: {note}", file=term.stderr)
+    _emit_rows(command_name, common, grid["rows"], title, footer=footer, available=available)
 
 
 @command("coverage", ROWS)

@@ -382,9 +382,13 @@ def _source_part(base: FactBase, source_id: str) -> Row:
     return parts[source_id]
 
 
-def _country(base: FactBase, code: str) -> Row:
+def country_fields(base: FactBase, code: str) -> Row:
+    """`country`, `country_name` and `country_name_ar` of a country code."""
     names = base.countries[code].name
     return {"country": code, "country_name": names.en, "country_name_ar": names.ar}
+
+
+_country = country_fields
 
 
 def _subject(base: FactBase, fact: Fact) -> Row:

@@ -6,9 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ct_report.analysis import short_figure, sparkline
+from ct_report.model import Figure
 
 # --- group counts -------------------------------------------------------------------------
 
@@ -142,3 +147,135 @@ def test_every_fact_list_takes_group_counts(ctreport: Any, command: str) -> None
     full = ctreport([command, "--json"])
     total = len(json.loads(full.out)) if full.out else 0
     assert sum(r["rows"] for r in rows) == total
+
+
+# --- pivots ---------------------------------------------------------------------------------
+
+ANALYSIS = Path(__file__).parent / "fixtures" / "analysis"
+NEIGHBOURS = ["--add", str(ANALYSIS)]
+"""Invented Algerian and Tunisian figures added to the fixture base (see its README)."""
+
+ARRESTS_GRID = [
+    ["country", "country_name", "country_name_ar", "2016", "2017", "2018", "2019", "2020", "2021", "2022", "2023"],
+    ["DZ", "Algeria", "الجزائر", "—", "—", "—", "—", "~1000", ">800", "—", "—"],
+    ["MA", "Morocco", "المغرب", "161*", "186", "71*", "~2× 2018", "≥35", "≥55", "≥20", "≥56"],
+    ["MR", "Mauritania", "موريتانيا", "—", "—", "—", "—", "—", "—", "—", "—"],
+    ["TN", "Tunisia", "تونس", "—", "—", "—", "—", "—", "120", "—", "—"],
+]
+ARRESTS_NOTES = [
+    "≥N: at least N, a lower bound",
+    ">N: more than N, a lower bound",
+    "~N: about N",
+    "N*: reportedly N (the source attributes the figure to others)",
+    "~2× 2018: no number, only a comparison with another year, as the source words it",
+    "—: no figure recorded (not zero)",
+]
+
+
+def test_arrests_pivot_in_every_format(ctreport: Any) -> None:
+    args = ["arrests", "--pivot", *NEIGHBOURS]
+    run = ctreport([*args, "--format", "csv"])
+    assert list(csv.reader(io.StringIO(run.raw))) == ARRESTS_GRID
+    # One footnote per kind of qualifier, beside the grid rather than inside it.
+    assert run.err.splitlines() == [f"ctreport: note: {note}" for note in ARRESTS_NOTES]
+    assert ctreport([*args, "--format", "plain"]).out == "".join("\t".join(r) + "\n" for r in ARRESTS_GRID)
+    header, *rows = ARRESTS_GRID
+    assert ctreport([*args, "--json"]).json() == [dict(zip(header, row, strict=True)) for row in rows]
+    ndjson = ctreport([*args, "--format", "ndjson"]).out.splitlines()
+    assert [json.loads(line) for line in ndjson] == [dict(zip(header, row, strict=True)) for row in rows]
+    markdown = ctreport([*args, "--format", "markdown"]).out.split("\n")
+    assert markdown[:8] == [
+        "**People arrested for terrorism**",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+    assert markdown[9].startswith("; ".join(ARRESTS_NOTES) + ". Source: ecoi-2065420 (report), ")
+    assert "t-press-tn (press)" in markdown[9]
+    table = ctreport([*args, "--format", "table"])
+    assert table.code == 0 and "~2× 2018" in table.out and "≥N: at least N" in table.out
+    assert table.err == ""
+
+
+def test_incidents_pivot_keeps_disagreement_and_zero(ctreport: Any) -> None:
+    run = ctreport(["incidents", "--pivot", "--since", "2020", "--format", "csv"])
+    assert list(csv.reader(io.StringIO(run.raw))) == [
+        ["country", "country_name", "country_name_ar", "2020", "2021", "2022", "2023"],
+        # Algeria: the CRT's 0 and the Global Terrorism Index's 3, both kept.
+        ["DZ", "Algeria", "الجزائر", "—", "0 / 3", "—", "—"],
+        # 0 where the source says none; '?' where it does not confirm a figure; never 0 for a gap.
+        ["MA", "Morocco", "المغرب", "0", "0", "0", "?"],
+        ["MR", "Mauritania", "موريتانيا", "—", "0", "—", "—"],
+        ["TN", "Tunisia", "تونس", "—", "2", "—", "—"],
+    ]
+    assert run.err.splitlines() == [
+        "ctreport: note: ?: not confirmed by the source",
+        "ctreport: note: a / b: sources disagree; every figure is kept",
+        "ctreport: note: —: no figure recorded (not zero)",
+    ]
+
+
+def test_pivot_filters_and_rows_options(ctreport: Any) -> None:
+    run = ctreport(["arrests", "--pivot", "-c", "MA", "--until", "2017", "--fields", "country,2016,2017", "-f", "csv"])
+    assert run.raw == "country,2016,2017\r\nMA,161*,186\r\n"
+    assert ctreport(["arrests", "--pivot", "--count", *NEIGHBOURS]).out == "4\n"
+    ar = ctreport(["arrests", "--pivot", "-c", "MA", "-y", "2021", "--lang", "ar", "-f", "plain"]).out
+    assert ar.splitlines()[1] == "MA\tالمغرب\tالمغرب\t≥55"
+    run = ctreport(["arrests", "--pivot", "--by", "country"])
+    assert run.code == 2 and run.err == "ctreport: --pivot and --by give two different answers; choose one\n"
+
+
+@pytest.mark.parametrize(
+    ("figure", "cell", "note"),
+    [
+        (Figure("exact", 186), "186", None),
+        (Figure("exact", 0, "none reported"), "0", None),
+        (Figure("at-least", 55), "≥55", "at-least"),
+        (Figure("more-than", 20), ">20", "more-than"),
+        (Figure("about", 1000), "~1000", "about"),
+        (Figure("reportedly", 71), "71*", "reportedly"),
+        (Figure("unconfirmed", 4), "4?", "unconfirmed"),
+        (Figure("unconfirmed", None, "not confirmed by the source"), "?", "unconfirmed"),
+        (Figure("relative", None, "roughly double the 2018 number"), "~2× 2018", "relative"),
+        (Figure("relative", None, "twice as many as in 2019"), "2× 2019", "relative"),
+        (Figure("relative", None, "fewer than the year before"), "fewer than the year before", "relative"),
+    ],
+)
+def test_short_figures(figure: Figure, cell: str, note: str | None) -> None:
+    assert short_figure(figure) == (cell, note)
+
+
+def test_sparklines() -> None:
+    assert sparkline([161, 186, 71, None, 35, 55, 20, 56]) == "▇█▄ ▂▃▂▃"
+    assert sparkline([None, None]) == "  "
+    assert sparkline([0, 0]) == "▁▁"
+
+
+def test_terminal_tables_of_figures_get_a_sparkline_per_country(ctreport: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ct_report.render import Terminal
+
+    monkeypatch.setattr(
+        Terminal, "detect", classmethod(lambda cls, no_color=False: cls(sys.stdout, sys.stderr, True, False))
+    )
+    monkeypatch.setenv("COLUMNS", "250")
+    lines = ctreport(["arrests", *NEIGHBOURS, "--since", "2020"]).out.splitlines()
+    header = next(line for line in lines if "sparkline" in line)
+    assert header.split() == [
+        "country",
+        "year",
+        "arrested",
+        "trend",
+        "operations",
+        "cells",
+        "source_kind",
+        "id",
+        "sparkline",
+    ]
+    rows = [line.split() for line in lines if line.strip().startswith(("DZ", "MA", "TN"))]
+    # The first row of each country carries its sparkline over 2020–2023; gaps are spaces.
+    assert [r[-1] for r in rows if r[1] == "2020"] == ["█▇", "▅█▃█"]
+    # Later rows of a country leave the cell blank (not "—", which would read as no figure).
+    assert any(line.rstrip().endswith("ma-2021-arrests") for line in lines)
+    pivot = ctreport(["arrests", "--pivot", *NEIGHBOURS, "--since", "2020"]).out
+    assert "▅█▃█" in pivot and "trend" in pivot
