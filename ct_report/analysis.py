@@ -14,7 +14,25 @@ from typing import Any, TypedDict
 
 from ct_report.errors import UsageError
 from ct_report.model import Fact, FactBase, Figure
-from ct_report.query import Field, Filters, Row, check_filters, country_fields, in_order
+from ct_report.query import (
+    COMPARED_FIGURES,
+    COMPARED_RELATIONS,
+    Field,
+    Filters,
+    Row,
+    check_filters,
+    check_year,
+    compare,
+    country_fields,
+    display_name,
+    facts_of,
+    figure_change,
+    figure_text,
+    first_figure,
+    in_order,
+    relations_of,
+    resolve_country,
+)
 from ct_report.text import suggest
 
 # --- group counts ---------------------------------------------------------------------------
@@ -255,3 +273,138 @@ def add_sparklines(rows: list[Row], fields: list[Field], name: str) -> list[Fiel
         row["sparkline"] = sparkline([series[row["country"]].get(y) for y in years]) if first else " "
     span = f"{years[0]}–{years[-1]}" if years else ""
     return [*fields, Field("sparkline", f"{name} per year {span}, per country")]
+
+
+# --- countries side by side -----------------------------------------------------------------
+
+
+class CountryComparison(TypedDict):
+    """Two or more countries in one year: figures, and what each names."""
+
+    year: int
+    countries: list[Row]
+    """`country`, `country_name`, `country_name_ar` and `facts` (how many it records that year)."""
+    measures: dict[str, Row]
+    """Per figure: `figures` and `ids` by country (None: no figure), `disputed` (ids of facts
+    that disagree), and `differences` from the first country to each other one, as
+    `query.figure_change` words them."""
+    relations: list[Row]
+    """Partners, memberships and groups: `named_by` (countries), `not_named_by` (countries that
+    record facts of that kind, but not this one) and the `ids`."""
+    notes: list[str]
+
+
+def compare_countries(base: FactBase, year: int, countries: list[str]) -> CountryComparison:
+    """Countries side by side in one year, as honest as the year comparison it shares its parts
+    with: a figure one country lacks is 'not comparable', and a kind of fact a country records
+    nothing of is left out of the comparison for it, with a note."""
+    check_year(base, year)
+    codes = list(dict.fromkeys(resolve_country(base, text) for text in countries))
+    if len(codes) < 2:
+        raise UsageError(f"comparing countries needs two or more different countries, e.g. MA DZ; got {codes[0]}")
+    sides = []
+    notes = []
+    for code in codes:
+        count = sum(1 for f in base.facts if f.country == code and f.year == year)
+        sides.append({**country_fields(base, code), "facts": count})
+        if not count:
+            notes.append(f"no facts are recorded for {code} in {year}")
+    return {
+        "year": year,
+        "countries": sides,
+        "measures": _side_by_side_figures(base, year, codes),
+        "relations": _side_by_side_relations(base, year, codes, notes),
+        "notes": notes,
+    }
+
+
+def _side_by_side_figures(base: FactBase, year: int, codes: list[str]) -> dict[str, Row]:
+    measures: dict[str, Row] = {}
+    for label, kind, name in COMPARED_FIGURES:
+        found = {code: first_figure(base, kind, name, code, year) for code in codes}
+        if all(figure is None for figure, _ in found.values()):
+            continue
+        first = codes[0]
+        measures[label] = {
+            "figures": {code: figure_text(figure) for code, (figure, _) in found.items()},
+            "ids": {code: fact.id if fact else None for code, (_, fact) in found.items()},
+            "disputed": sorted({c for _, fact in found.values() if fact for c in fact.conflicts_with}),
+            "differences": [
+                {
+                    "from": first,
+                    "to": other,
+                    **figure_change(found[first][0], found[other][0], first, other, "the same"),
+                }
+                for other in codes[1:]
+            ],
+        }
+    return measures
+
+
+def _side_by_side_relations(base: FactBase, year: int, codes: list[str], notes: list[str]) -> list[Row]:
+    relations: list[Row] = []
+    for kind, what in COMPARED_RELATIONS:
+        named = {code: relations_of(base, facts_of(base, kind, code, year)) for code in codes}
+        recorded = [code for code in codes if named[code]]
+        if len(recorded) < 2:
+            if recorded:
+                notes.append(f"{what} are recorded for {recorded[0]} only in {year}, so {what} are not compared")
+            continue
+        notes.extend(
+            f"no {what} are recorded for {code} in {year}, so its {what} are not compared"
+            for code in codes
+            if code not in recorded
+        )
+        keys = {key for code in recorded for key in named[code]}
+        items = []
+        for ident, relation in keys:
+            named_by = [code for code in recorded if (ident, relation) in named[code]]
+            items.append(
+                {
+                    "kind": kind,
+                    "name": display_name(base, ident),
+                    "name_ar": display_name(base, ident, "ar"),
+                    "relation": relation,
+                    "named_by": named_by,
+                    "not_named_by": [code for code in recorded if code not in named_by],
+                    "ids": [named[code][(ident, relation)] for code in named_by],
+                }
+            )
+        # What every country names first, then by name.
+        relations += sorted(items, key=lambda item: (-len(item["named_by"]), item["name"], item["relation"]))
+    return relations
+
+
+# --- timelines ------------------------------------------------------------------------------
+
+
+class Timeline(TypedDict):
+    """Year by year, what a country's facts add and drop: the year comparison of each pair of
+    consecutive years with facts."""
+
+    country: str
+    country_name: str
+    country_name_ar: str | None
+    years: list[int]
+    steps: list[Row]
+    """`query.compare` of each pair of consecutive years, exactly as it answers."""
+
+
+def timeline(base: FactBase, filters: Filters) -> list[Timeline]:
+    """A timeline per country (the one asked for, or every country with two years or more)."""
+    country = check_filters(base, filters)
+    years_of: dict[str, set[int]] = {}
+    for fact in base.facts:
+        if (country is None or fact.country == country) and filters.years_match(fact.year):
+            years_of.setdefault(fact.country, set()).add(fact.year)
+    timelines: list[Timeline] = []
+    for code in sorted(years_of):
+        years = sorted(years_of[code])
+        if len(years) < 2 and country is None:
+            continue
+        names = base.countries[code].name
+        steps = [compare(base, a, b, code)[0] for a, b in itertools.pairwise(years)]
+        timelines.append(
+            {"country": code, "country_name": names.en, "country_name_ar": names.ar, "years": years, "steps": steps}
+        )
+    return timelines

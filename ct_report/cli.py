@@ -545,26 +545,85 @@ def coverage(common: Common) -> None:
     _emit_rows("coverage", common, rows, "Coverage of the fact base", sources_of=base)
 
 
-@command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)
+@command("compare", DATA_OPTIONS + FILTER_OPTIONS[:2] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)
 def compare(
     common: Common,
-    year_a: Annotated[int, typer.Argument(metavar="YEAR_A", help="The earlier year.", autocompletion=complete.years)],
-    year_b: Annotated[int, typer.Argument(metavar="YEAR_B", help="The later year.", autocompletion=complete.years)],
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="YEAR_A YEAR_B | COUNTRY...",
+            help="Two years (what changed); or, with --year, two or more countries (side by side).",
+        ),
+    ],
 ) -> None:
-    """What changed between two years: arrests, operations, incidents, partners and memberships.
+    """What changed between two years, or countries side by side in one year: arrests,
+    operations, incidents, partners, memberships and groups.
 
     Differences keep the sources' qualifiers: "at least 35" → "at least 55" is reported as
     +20 between lower bounds, not as exactly 20 more. A partner or membership recorded for one
-    year only is reported as such; absence from the fact base is not absence from the report.
+    year (or country) only is reported as such; absence from the fact base is not absence from
+    the report.
 
-    Example: ctreport compare 2020 2021 --country MA
+    Example: ctreport compare 2020 2021 --country MA; ctreport compare --year 2021 MA DZ
     """
     from ct_report.query import compare as compare_years
     from ct_report.views import COMPARE_ROW_FIELDS, compare_lines, compare_rows
 
+    if common.year is not None:
+        _compare_countries(common, items)
+        return
+    year_a, year_b = _two_years(items)
     results = compare_years(_base(common), year_a, year_b, common.country)
     lines = compare_lines(results, common.lang)
     _emit_document(common, results, lines, compare_rows(results), COMPARE_ROW_FIELDS, single=False)
+
+
+def _two_years(items: list[str]) -> tuple[int, int]:
+    """`compare`'s two forms cannot be confused: without --year, exactly two years."""
+    if len(items) != 2 or not all(item.isdigit() for item in items):
+        got = " ".join(items)
+        raise UsageError(
+            f"compare takes two years (ctreport compare 2020 2021), or --year and two or more countries "
+            f"(ctreport compare --year 2021 MA DZ); got '{got}'"
+        )
+    return int(items[0]), int(items[1])
+
+
+def _compare_countries(common: Common, items: list[str]) -> None:
+    from ct_report.analysis import compare_countries
+    from ct_report.views import country_comparison_fields, country_comparison_lines, country_comparison_rows
+
+    assert common.year is not None
+    if common.country is not None or any(item.isdigit() for item in items):
+        raise UsageError(
+            f"with --year, compare takes the countries as arguments (ctreport compare --year {common.year} MA DZ); "
+            "without it, two years"
+        )
+    comparison = compare_countries(_base(common), common.year, items)
+    lines = country_comparison_lines(comparison, common.lang)
+    rows = country_comparison_rows(comparison)
+    fields = country_comparison_fields(comparison)
+    _emit_document(common, [dict(comparison)], lines, rows, fields, single=True)
+
+
+@command(
+    "timeline", DATA_OPTIONS + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS
+)
+def timeline(common: Common) -> None:
+    """Year by year, what the reports add and drop: figures, partners, memberships and groups.
+
+    Built on `compare`: each step is the comparison of two consecutive years with facts, with
+    the same honesty about qualifiers and about kinds of fact a year does not record.
+
+    Example: ctreport timeline --country MA --since 2019
+    """
+    from ct_report.analysis import timeline as build_timeline
+    from ct_report.views import COMPARE_ROW_FIELDS, timeline_lines, timeline_rows
+
+    timelines = build_timeline(_base(common), common.filters())
+    lines = timeline_lines(timelines, common.lang)
+    rows = timeline_rows(timelines)
+    _emit_document(common, [dict(t) for t in timelines], lines, rows, COMPARE_ROW_FIELDS, single=False)
 
 
 @command("partners", ROWS)

@@ -737,9 +737,12 @@ def coverage_grid(rows: list[Row]) -> tuple[list[Row], list[Field]]:
 LOWER_BOUNDS = frozenset({"at-least", "more-than"})
 
 
-def figure_change(before: Figure | None, after: Figure | None, year_a: int = 0, year_b: int = 0) -> Row:
+def figure_change(
+    before: Figure | None, after: Figure | None, year_a: int | str = 0, year_b: int | str = 0, same: str = "no change"
+) -> Row:
     """The change between two figures, honest about qualifiers: 'at least 35' → 'at least 55'
-    is not '+20 exactly'."""
+    is not '+20 exactly'. `year_a` and `year_b` label the two sides (two years, or two
+    countries); `same` is what two equal exact figures are called."""
     row: Row = {"before": figure_text(before), "after": figure_text(after), "difference": None, "exact": False}
     for figure, year in ((before, year_a), (after, year_b)):
         label = f" for {year}" if year else ""
@@ -754,7 +757,7 @@ def figure_change(before: Figure | None, after: Figure | None, year_a: int = 0, 
     row["difference"] = difference
     if before.qualifier == after.qualifier == "exact":
         row["exact"] = True
-        row["change"] = f"{difference:+,}" if difference else "no change"
+        row["change"] = f"{difference:+,}" if difference else same
     elif before.qualifier in LOWER_BOUNDS and after.qualifier in LOWER_BOUNDS:
         row["change"] = f"{difference:+,} between lower bounds; the exact change is unknown"
     else:
@@ -787,23 +790,14 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     for cc in countries:
 
         def facts(kind: str, year: int, cc: str = cc) -> list[Fact]:
-            return [f for f in base.of_kind(kind) if f.country == cc and f.year == year]
-
-        def first_figure(kind: str, name: str, year: int) -> tuple[Figure | None, Fact | None]:
-            for fact in facts(kind, year):
-                figure = getattr(fact, name)
-                if figure is not None:
-                    return figure, fact
-            return None, None
+            return facts_of(base, kind, cc, year)
 
         measures: Row = {}
-        for label, kind, name in (
-            ("arrested", "arrests", "arrested"),
-            ("operations", "arrests", "operations"),
-            ("cells", "arrests", "cells"),
-            ("incidents", "incidents", "count"),
-        ):
-            (before, fact_a), (after, fact_b) = first_figure(kind, name, year_a), first_figure(kind, name, year_b)
+        for label, kind, name in COMPARED_FIGURES:
+            (before, fact_a), (after, fact_b) = (
+                first_figure(base, kind, name, cc, year_a),
+                first_figure(base, kind, name, cc, year_b),
+            )
             if before is None and after is None:
                 continue
             measures[label] = {
@@ -814,8 +808,8 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
 
         relations: list[Row] = []
         notes: list[str] = []
-        for kind, what in (("partner", "partners"), ("financing", "financing memberships"), ("group", "groups")):
-            before_rel, after_rel = _relations_of(base, facts(kind, year_a)), _relations_of(base, facts(kind, year_b))
+        for kind, what in COMPARED_RELATIONS:
+            before_rel, after_rel = relations_of(base, facts(kind, year_a)), relations_of(base, facts(kind, year_b))
             if not before_rel or not after_rel:
                 if before_rel or after_rel:
                     missing = year_a if not before_rel else year_b
@@ -833,6 +827,7 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
                                 "name_ar": display_name(base, ident, "ar"),
                                 "relation": relation,
                                 "change": f"mentioned for {year}, not among the {other} facts",
+                                "mentioned_in": year,
                                 "id": fact_id,
                             }
                         )
@@ -849,8 +844,33 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     return results
 
 
-def _relations_of(base: FactBase, facts: list[Fact]) -> dict[tuple[str, str], str]:
-    """(partner or body id, relation) → fact id, for partner and financing facts."""
+COMPARED_FIGURES = (
+    ("arrested", "arrests", "arrested"),
+    ("operations", "arrests", "operations"),
+    ("cells", "arrests", "cells"),
+    ("incidents", "incidents", "count"),
+)
+"""The figures a comparison puts side by side: (label, fact kind, figure field)."""
+COMPARED_RELATIONS = (("partner", "partners"), ("financing", "financing memberships"), ("group", "groups"))
+"""The kinds of fact a comparison lists as named or not: (fact kind, what they are called)."""
+
+
+def facts_of(base: FactBase, kind: str, country: str, year: int) -> list[Fact]:
+    return [f for f in base.of_kind(kind) if f.country == country and f.year == year]
+
+
+def first_figure(base: FactBase, kind: str, name: str, country: str, year: int) -> tuple[Figure | None, Fact | None]:
+    """The first figure `name` a country-year records, with its fact (disagreeing facts follow
+    it in file order and are listed through `conflicts_with`)."""
+    for fact in facts_of(base, kind, country, year):
+        figure = getattr(fact, name)
+        if figure is not None:
+            return figure, fact
+    return None, None
+
+
+def relations_of(base: FactBase, facts: list[Fact]) -> dict[tuple[str, str], str]:
+    """(partner, body or group id, relation) → fact id, for partner, financing and group facts."""
     found: dict[tuple[str, str], str] = {}
     for fact in facts:
         if fact.kind == "financing":

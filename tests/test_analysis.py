@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -279,3 +280,136 @@ def test_terminal_tables_of_figures_get_a_sparkline_per_country(ctreport: Any, m
     assert any(line.rstrip().endswith("ma-2021-arrests") for line in lines)
     pivot = ctreport(["arrests", "--pivot", *NEIGHBOURS, "--since", "2020"]).out
     assert "▅█▃█" in pivot and "trend" in pivot
+
+
+# --- countries side by side -----------------------------------------------------------------
+
+
+def test_compare_countries_with_a_figure_missing_on_one_side(ctreport: Any) -> None:
+    result = ctreport(["compare", "--year", "2021", "MA", "DZ", "--json"]).json()
+    assert [c["country"] for c in result["countries"]] == ["MA", "DZ"]
+    arrested = result["measures"]["arrested"]
+    assert arrested["figures"] == {"MA": "at least 55", "DZ": None}
+    assert arrested["ids"] == {"MA": "ma-2021-arrests", "DZ": None}
+    (difference,) = arrested["differences"]
+    assert (difference["from"], difference["to"], difference["difference"]) == ("MA", "DZ", None)
+    assert difference["change"] == "not comparable: no figure is recorded for DZ"
+    # Algeria's incidents: the CRT's 0 is compared, the index that disagrees is named.
+    incidents = result["measures"]["incidents"]
+    assert incidents["ids"] == {"MA": "ma-2021-incidents", "DZ": "dz-2021-incidents-crt"}
+    assert incidents["disputed"] == ["dz-2021-incidents-gti"]
+    assert incidents["differences"][0]["change"] == "the same"
+    relations = {(r["name"], r["relation"]): r for r in result["relations"]}
+    assert relations[("Spain", "strong-cooperation")]["named_by"] == ["MA"]
+    assert relations[("Spain", "strong-cooperation")]["not_named_by"] == ["DZ"]
+    assert relations[("Morocco", "tension")]["ids"] == ["dz-2021-partner-ma"]
+    # Algeria records no financing memberships: they are not compared, and a note says so.
+    assert not any(r["kind"] == "financing" for r in result["relations"])
+    assert result["notes"] == [
+        "financing memberships are recorded for MA only in 2021, so financing memberships are not compared"
+    ]
+
+
+def test_compare_countries_keeps_qualifiers(ctreport: Any) -> None:
+    result = ctreport(["compare", "--year", "2021", "Morocco", "DZ", "TN", *NEIGHBOURS, "--json"]).json()
+    assert [d["change"] for d in result["measures"]["arrested"]["differences"]] == [
+        "+745 between lower bounds; the exact change is unknown",
+        "+65 between the figures as given (at-least → exact); the exact change is unknown",
+    ]
+    groups = [(r["name"], r["named_by"], r["not_named_by"]) for r in result["relations"] if r["kind"] == "group"]
+    # Tunisia records no groups: neither named nor 'not named' by it.
+    assert groups == [
+        ("Al-Qa'ida in the Islamic Maghreb (AQIM)", ["DZ"], ["MA"]),
+        ("Islamic State (ISIS)", ["MA"], ["DZ"]),
+    ]
+    assert "no groups are recorded for TN in 2021, so its groups are not compared" in result["notes"]
+
+
+def test_compare_countries_as_text_and_rows(ctreport: Any) -> None:
+    lines = ctreport(["compare", "--year", "2021", "MA", "DZ"]).out.splitlines()
+    assert lines[:3] == [
+        "2021: Morocco (MA), Algeria (DZ)",
+        "  arrested: MA at least 55 [ma-2021-arrests]; DZ no figure",
+        "    MA → DZ: not comparable: no figure is recorded for DZ",
+    ]
+    assert "  Morocco: tension: named for DZ [dz-2021-partner-ma]; not among the MA facts" in lines
+    assert lines[-1] == (
+        "  note: financing memberships are recorded for MA only in 2021, so financing memberships are not compared"
+    )
+    rows = list(csv.reader(io.StringIO(ctreport(["compare", "--year", "2021", "MA", "DZ", "TN", "-f", "csv"]).raw)))
+    assert rows[0] == ["year", "item", "MA", "DZ", "TN", "difference", "ids"]
+    assert rows[1] == [
+        "2021",
+        "arrested",
+        "at least 55",
+        "",
+        "",
+        "MA → DZ: not comparable: no figure is recorded for DZ; MA → TN: not comparable: no figure is recorded for TN",
+        "ma-2021-arrests",
+    ]
+    assert [
+        "2021",
+        "Spain: strong-cooperation",
+        "named",
+        "not mentioned",
+        "not recorded",
+        "",
+        "ma-2021-partner-es",
+    ] in rows
+    assert ctreport(["compare", "--year", "2021", "MA", "DZ", "--lang", "ar"]).out.startswith(
+        "2021: المغرب (MA), الجزائر (DZ)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["abc", "2021"], "compare takes two years (ctreport compare 2020 2021), or --year and two or more countries"),
+        (["2020"], "compare takes two years"),
+        (["MA", "DZ"], "compare takes two years"),
+        (["--year", "2021", "MA", "2020"], "with --year, compare takes the countries as arguments"),
+        (["--year", "2021", "MA", "DZ", "-c", "TN"], "with --year, compare takes the countries as arguments"),
+        (["--year", "2021", "MA", "Morocco"], "comparing countries needs two or more different countries"),
+        (["--year", "2021", "MA", "Atlantis"], "unknown country 'Atlantis'"),
+        (["--year", "1990", "MA", "DZ"], "no facts for year 1990"),
+    ],
+)
+def test_the_two_forms_of_compare_cannot_be_confused(ctreport: Any, args: list[str], message: str) -> None:
+    run = ctreport(["compare", *args])
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("ctreport: ") and message in run.err and len(run.err.splitlines()) == 1
+
+
+# --- timelines ------------------------------------------------------------------------------
+
+
+def test_timeline_is_the_year_comparison_of_each_pair_of_years(ctreport: Any) -> None:
+    (timeline,) = ctreport(["timeline", "--country", "MA", *NEIGHBOURS, "--json"]).json()
+    assert timeline["years"] == [2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023]
+    assert len(timeline["steps"]) == 7
+    for step, (a, b) in zip(timeline["steps"], itertools.pairwise(timeline["years"]), strict=True):
+        (compared,) = ctreport(["compare", str(a), str(b), "-c", "MA", *NEIGHBOURS, "--json"]).json()
+        assert step == compared
+    rows = ctreport(["timeline", "-c", "MA", "--since", "2021", *NEIGHBOURS, "-f", "csv"]).raw
+    compared_rows = [
+        ctreport(["compare", a, b, "-c", "MA", *NEIGHBOURS, "-f", "csv"]).raw.split("\r\n", 1)
+        for a, b in (("2021", "2022"), ("2022", "2023"))
+    ]
+    assert rows == compared_rows[0][0] + "\r\n" + "".join(body for _, body in compared_rows)
+
+
+def test_timeline_text_says_what_is_added_and_dropped(ctreport: Any) -> None:
+    lines = ctreport(["timeline", "-c", "MA", "--since", "2021", "--until", "2022", *NEIGHBOURS]).out.splitlines()
+    assert lines[:2] == ["Morocco (MA): 2021–2022", "  2021 → 2022"]
+    assert "    + Global Coalition to Defeat ISIS: host [ma-2022-partner-defeat-isis-ministerial]" in lines
+    assert "    − Spain: strong-cooperation [ma-2021-partner-es]" in lines
+    assert "    + Al-Qa'ida in the Islamic Maghreb (AQIM): named [t-ma-2022-group-aqim]" in lines
+    assert "    operations: 11 → 10: -1 [ma-2021-arrests, ma-2022-arrests]" in lines
+
+
+def test_timeline_of_every_country(ctreport: Any) -> None:
+    timelines = ctreport(["timeline", "--json"]).json()
+    # Only countries with two years or more; Mauritania has 2020 and 2021.
+    assert [(t["country"], len(t["steps"])) for t in timelines] == [("MA", 7), ("MR", 1)]
+    single = ctreport(["timeline", "-c", "TN"])
+    assert single.out == "Tunisia (TN): 2021\n  only 2021 has facts: nothing to compare\n"
