@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from ct_report.errors import UsageError
@@ -408,3 +409,105 @@ def timeline(base: FactBase, filters: Filters) -> list[Timeline]:
             {"country": code, "country_name": names.en, "country_name_ar": names.ar, "years": years, "steps": steps}
         )
     return timelines
+
+
+# --- chart series ---------------------------------------------------------------------------
+
+CHART_FIGURES = {
+    "arrests": ("arrests", "arrested", "People arrested for terrorism", "عدد الموقوفين في قضايا الإرهاب"),
+    "operations": ("arrests", "operations", "Counterterrorism operations", "عمليات مكافحة الإرهاب"),
+    "cells": ("arrests", "cells", "Terrorist cells dismantled", "الخلايا الإرهابية المفككة"),
+    "incidents": ("incidents", "count", "Terrorist incidents", "الحوادث الإرهابية"),
+}
+"""What `chart` can draw: name → (fact kind, figure field, title, Arabic title)."""
+LOWER_BOUND_QUALIFIERS = frozenset({"at-least", "more-than"})
+
+
+@dataclass
+class Point:
+    """One figure of a series: its number (None when the source gives only words)."""
+
+    year: int
+    value: int | None
+    qualifier: str
+    worded: str
+    id: str
+    source: str
+
+    @property
+    def lower_bound(self) -> bool:
+        return self.qualifier in LOWER_BOUND_QUALIFIERS
+
+
+@dataclass
+class Series:
+    """A country's figures, in year order; a year may hold several when sources disagree."""
+
+    country: str
+    name: str
+    name_ar: str | None
+    points: list[Point]
+
+
+@dataclass
+class ChartData:
+    """Everything a chart shows, worked out before any drawing library is imported."""
+
+    figure: str
+    title: str
+    title_ar: str
+    years: list[int]
+    series: list[Series]
+    sources: list[str]
+    """'id (kind)' of every source behind a point."""
+    notes: list[str]
+    """What the chart cannot draw: figures without a number, disagreements."""
+
+
+def chart_data(base: FactBase, figure: str, countries: list[str], filters: Filters) -> ChartData:
+    """A series per country (every country with the figure when `countries` is empty), over
+    the full span of years so that a year without a figure is a gap on the axis."""
+    if figure not in CHART_FIGURES:
+        raise UsageError(
+            f"unknown figure '{figure}'{suggest(figure, CHART_FIGURES)}; valid: {', '.join(CHART_FIGURES)}"
+        )
+    kind, name, title, title_ar = CHART_FIGURES[figure]
+    check_filters(base, filters)
+    codes = list(dict.fromkeys(resolve_country(base, text) for text in countries))
+    facts = [
+        f
+        for f in in_order(base, kind)
+        if getattr(f, name) is not None and (not codes or f.country in codes) and filters.years_match(f.year)
+    ]
+    series: list[Series] = []
+    notes: list[str] = []
+    for code in codes or sorted({f.country for f in facts}):
+        points = []
+        for fact in (f for f in facts if f.country == code):
+            given: Figure = getattr(fact, name)
+            worded = figure_text(given) or ""
+            points.append(Point(fact.year, given.value, given.qualifier, worded, fact.id, fact.source))
+            if given.value is None:
+                notes.append(f"{code} {fact.year}: {worded} (no number, not drawn) [{fact.id}]")
+        for year, same_year in itertools.groupby(points, key=lambda p: p.year):
+            several = list(same_year)
+            if len(several) > 1:
+                ids = ", ".join(p.id for p in several)
+                notes.append(f"{code} {year}: sources disagree, every figure is drawn [{ids}]")
+        if not points:
+            notes.append(f"{code}: no figure recorded")
+            continue
+        names = base.countries[code].name
+        series.append(Series(code, names.en, names.ar, points))
+    years = [p.year for s in series for p in s.points]
+    span = list(range(min(years), max(years) + 1)) if years else []
+    sources = sorted({p.source for s in series for p in s.points})
+    return ChartData(
+        figure=name,
+        title=title,
+        title_ar=title_ar,
+        years=span,
+        series=series,
+        sources=[f"{s} ({base.sources[s].kind})" for s in sources],
+        notes=notes,
+    )

@@ -626,6 +626,47 @@ def timeline(common: Common) -> None:
     _emit_document(common, [dict(t) for t in timelines], lines, rows, COMPARE_ROW_FIELDS, single=False)
 
 
+@command("chart", [DATA_OPTIONS[i] for i in (0, 1, 2, 4)] + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + LANG_OPTIONS)
+def chart(
+    common: Common,
+    figure: Annotated[
+        str, typer.Argument(metavar="FIGURE", help="What to draw: arrests, operations, cells or incidents.")
+    ],
+    countries: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[COUNTRY]...", help="Countries, one series each (default: every country with the figure)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="PATH.svg|PATH.png", help="The file to write; its suffix picks the format."
+        ),
+    ] = Path("chart.svg"),
+) -> None:
+    """A chart of a figure for an article (SVG or PNG): a line per country, lower bounds as open markers.
+
+    Years without a number are gaps, never zeros; the sources and what could not be drawn
+    (a figure given only in words, sources that disagree) are in a footnote. Needs the charts
+    extra: pip install 'ctreport[charts]'. Countries may also be given as --country MA,DZ,TN.
+
+    Example: ctreport chart arrests MA DZ TN --output arrests.svg
+    """
+    from ct_report.analysis import chart_data
+    from ct_report.chart import check_path, draw
+
+    check_path(output)
+    named = [c for text in [*(countries or []), common.country or ""] for c in text.split(",") if c.strip()]
+    filters = common.filters()._replace(country=None)
+    data = chart_data(_base(common), figure, named, filters)
+    if not data.series:
+        raise NoMatchError(f"no {figure} figures to draw")
+    draw(data, output, common.lang)
+    points = sum(len(s.points) for s in data.series)
+    typer.echo(f"wrote {output}: {len(data.series)} series, {points} figures", err=True)
+
+
 @command("partners", ROWS)
 def partners(
     common: Common,
