@@ -65,6 +65,7 @@ class Common(NamedTuple):
     csv_formulas: bool = False
     resources: contextlib.ExitStack | None = None
     """What the command opened (a cached base's file) and `_run` closes when it ends."""
+    by: str | None = None
 
     def filters(self) -> Filters:
         return Filters(country=self.country, year=self.year, since=self.since, until=self.until)
@@ -215,6 +216,15 @@ LIST_OPTIONS = [
     _option("limit", int | None, None, "--limit", panel=OUTPUT, min=0, help="At most this many rows."),
     _option("count_only", bool, False, "--count", panel=OUTPUT, help="Print only the number of matching rows."),
     _option(
+        "by",
+        str | None,
+        None,
+        "--by",
+        panel=OUTPUT,
+        autocompletion=complete.fields,
+        help="Group counts: one row per value of these comma-separated fields (e.g. partner_name, country,year or region), with how many country-years, the countries and ids.",
+    ),
+    _option(
         "csv_formulas",
         bool,
         False,
@@ -338,10 +348,12 @@ def _emit_rows(
     bars: str | None = None,
     available: list[Field] | None = None,
     sources_of: FactBase | None = None,
+    sparks: str | None = None,
 ) -> None:
     """Write rows in the chosen format: the one output path of every command that prints rows.
-    `bars` names a numeric field drawn as a bar on a terminal table; with `sources_of`, the
-    footer of a table names the rows' sources (worked out only for formats that show it)."""
+    `bars` names a numeric field drawn as a bar on a terminal table, and `sparks` (`bars` by
+    default) one drawn as a sparkline per country; with `sources_of`, the footer of a table
+    names the rows' sources (worked out only for formats that show it)."""
     from ct_report.query import arrange, localise
     from ct_report.render import add_bars, render_rows, write, write_encoded_rows
 
@@ -351,6 +363,9 @@ def _emit_rows(
     options = _output(common, term, title=title, footer=footer)
     if sources_of is not None and options.format in ("table", "markdown"):
         options = options._replace(footer=_footer(sources_of, answer.keys))
+    if common.by is not None:
+        answer, available = _facets(common, answer, available, options.format, sources_of)
+        options, bars, sparks = options._replace(title=f"{title}: group counts by {common.by}"), None, None
     fields = _choose_fields(available, command_name, common, options.format)
     if not answer:
         _nothing_matched(common, term)
@@ -369,9 +384,29 @@ def _emit_rows(
     rows = arrange(answer.rows, available, common.sort, common.limit)
     if options.format not in ("json", "ndjson", "yaml"):
         rows = localise(rows, common.lang)
-    if bars and options.format == "table" and term.is_tty and common.fields is None:
-        fields = add_bars(rows, fields, bars)
+    if options.format == "table" and term.is_tty and common.fields is None:
+        if bars:
+            fields = add_bars(rows, fields, bars)
+        if sparks or bars:
+            from ct_report.analysis import add_sparklines
+
+            fields = add_sparklines(rows, fields, sparks or bars or "")
     render_rows(rows, fields, options, term)
+
+
+def _facets(
+    common: Common, answer: RowSet, available: list[Field], fmt: str, base: FactBase | None
+) -> tuple[RowSet, list[Field]]:
+    """The rows grouped by `--by`, and the fields of that answer."""
+    from ct_report.analysis import facet_fields, facet_names, facets
+    from ct_report.query import localise
+
+    assert common.by is not None
+    regions_of = (lambda code: base.countries[code].regions) if base is not None else None
+    by = facet_names(common.by, available, regions_of)
+    rows = answer.rows if fmt in ("json", "ndjson", "yaml") else localise(answer.rows, common.lang)
+    grouped = facets(rows, by, regions_of)
+    return RowSet(grouped), facet_fields(by, rows[0] if rows else {})
 
 
 def _emit_document(
@@ -396,13 +431,14 @@ def _emit_document(
         render_document(documents, options, term, lines, single=single)
 
 
-def _list_command(common: Common, command: str, bars: str | None = None) -> None:
+def _list_command(common: Common, command: str, bars: str | None = None, sparks: str | None = None) -> None:
     """A list command drawn from one fact kind, filtered by the shared options."""
     from ct_report.query import list_rows
 
     base = _base(common)
     rows = list_rows(base, command, common.filters())
-    _emit_rows(command, common, rows, BY_COMMAND[command].command_title, sources_of=base, bars=bars)
+    title = BY_COMMAND[command].command_title
+    _emit_rows(command, common, rows, title, sources_of=base, bars=bars, sparks=sparks)
 
 
 def _nothing_matched(common: Common, term: Terminal) -> None:
@@ -439,22 +475,63 @@ def main_options(
     """
 
 
+PivotOption = Annotated[
+    bool,
+    typer.Option(
+        "--pivot",
+        rich_help_panel=OUTPUT,
+        help="Countries as rows, years as columns, each cell the figure as worded (≥55: at least 55; —: no figure).",
+    ),
+]
+
+
 @command("arrests", ROWS)
-def arrests(common: Common) -> None:
+def arrests(common: Common, pivot: PivotOption = False) -> None:
     """Arrests by country and year: people arrested, operations, cells and plot targets.
 
     Example: ctreport arrests --country MA --json
     """
+    if pivot:
+        _emit_pivot("arrests", common, _base(common), "People arrested for terrorism")
+        return
     _list_command(common, "arrests", bars="arrested")
 
 
 @command("incidents", ROWS)
-def incidents(common: Common) -> None:
+def incidents(common: Common, pivot: PivotOption = False) -> None:
     """Terrorist incidents by country and year: the count and, where the source gives them, each incident.
 
     Example: ctreport incidents --country TN
     """
-    _list_command(common, "incidents")
+    if pivot:
+        _emit_pivot("incidents", common, _base(common), "Terrorist incidents")
+        return
+    _list_command(common, "incidents", sparks="incidents")
+
+
+def _emit_pivot(command_name: str, common: Common, base: FactBase, title: str) -> None:
+    """A figure as a country × year grid, in any format; the footnotes go under a table or
+    markdown, and to stderr beside the formats that have no room for them."""
+    from ct_report.analysis import pivot, pivot_fields, sparkline
+
+    if common.by is not None:
+        raise UsageError("--pivot and --by give two different answers; choose one")
+    grid = pivot(base, common.filters(), command_name)
+    term = Terminal.detect(common.no_color)
+    fmt = _output(common, term).format
+    available = pivot_fields(grid)
+    if fmt == "table" and term.is_tty and common.fields is None:
+        for row in grid["rows"]:
+            row["trend"] = sparkline(grid["values"][row["country"]])
+        available.append(Field("trend", "The figure per year as a sparkline"))
+    named = ", ".join(f"{s} ({base.sources[s].kind})" for s in grid["sources"])
+    footer = "; ".join(grid["notes"])
+    if named:
+        footer += f". Source: {named}. `ctreport {command_name}` gives every figure in full, with its id."
+    if fmt not in ("table", "markdown"):
+        for note in grid["notes"]:
+            print(f"ctreport: note: {note}", file=term.stderr)
+    _emit_rows(command_name, common, grid["rows"], title, footer=footer, available=available)
 
 
 @command("coverage", ROWS)
@@ -469,7 +546,8 @@ def coverage(common: Common) -> None:
     base = _base(common)
     rows = coverage_rows(base, common.filters())
     term = Terminal.detect(common.no_color)
-    if _output(common, term).format == "table" and term.is_tty and common.fields is None and common.sort is None:
+    grid = common.fields is None and common.sort is None and common.by is None
+    if _output(common, term).format == "table" and term.is_tty and grid:
         from ct_report.query import arrange, localise
 
         _output(common, term)  # reject a bad --lang before drawing
@@ -477,29 +555,129 @@ def coverage(common: Common) -> None:
         legend = "R: report (the chapter or a verbatim mirror), P: press; the number of facts follows."
         _emit_rows("coverage", common, rows, "Coverage of the fact base", legend, available=columns)
         return
-    _emit_rows("coverage", common, rows, "Coverage of the fact base")
+    _emit_rows("coverage", common, rows, "Coverage of the fact base", sources_of=base)
 
 
-@command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)
+@command("compare", DATA_OPTIONS + FILTER_OPTIONS[:2] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)
 def compare(
     common: Common,
-    year_a: Annotated[int, typer.Argument(metavar="YEAR_A", help="The earlier year.", autocompletion=complete.years)],
-    year_b: Annotated[int, typer.Argument(metavar="YEAR_B", help="The later year.", autocompletion=complete.years)],
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="YEAR_A YEAR_B | COUNTRY...",
+            help="Two years (what changed); or, with --year, two or more countries (side by side).",
+        ),
+    ],
 ) -> None:
-    """What changed between two years: arrests, operations, incidents, partners and memberships.
+    """What changed between two years, or countries side by side in one year: arrests,
+    operations, incidents, partners, memberships and groups.
 
     Differences keep the sources' qualifiers: "at least 35" → "at least 55" is reported as
     +20 between lower bounds, not as exactly 20 more. A partner or membership recorded for one
-    year only is reported as such; absence from the fact base is not absence from the report.
+    year (or country) only is reported as such; absence from the fact base is not absence from
+    the report.
 
-    Example: ctreport compare 2020 2021 --country MA
+    Example: ctreport compare 2020 2021 --country MA; ctreport compare --year 2021 MA DZ
     """
     from ct_report.query import compare as compare_years
     from ct_report.views import COMPARE_ROW_FIELDS, compare_lines, compare_rows
 
+    if common.year is not None:
+        _compare_countries(common, items)
+        return
+    year_a, year_b = _two_years(items)
     results = compare_years(_base(common), year_a, year_b, common.country)
     lines = compare_lines(results, common.lang)
     _emit_document(common, results, lines, compare_rows(results), COMPARE_ROW_FIELDS, single=False)
+
+
+def _two_years(items: list[str]) -> tuple[int, int]:
+    """`compare`'s two forms cannot be confused: without --year, exactly two years."""
+    if len(items) != 2 or not all(item.isdigit() for item in items):
+        got = " ".join(items)
+        raise UsageError(
+            f"compare takes two years (ctreport compare 2020 2021), or --year and two or more countries "
+            f"(ctreport compare --year 2021 MA DZ); got '{got}'"
+        )
+    return int(items[0]), int(items[1])
+
+
+def _compare_countries(common: Common, items: list[str]) -> None:
+    from ct_report.analysis import compare_countries
+    from ct_report.views import country_comparison_fields, country_comparison_lines, country_comparison_rows
+
+    assert common.year is not None
+    if common.country is not None or any(item.isdigit() for item in items):
+        raise UsageError(
+            f"with --year, compare takes the countries as arguments (ctreport compare --year {common.year} MA DZ); "
+            "without it, two years"
+        )
+    comparison = compare_countries(_base(common), common.year, items)
+    lines = country_comparison_lines(comparison, common.lang)
+    rows = country_comparison_rows(comparison)
+    fields = country_comparison_fields(comparison)
+    _emit_document(common, [dict(comparison)], lines, rows, fields, single=True)
+
+
+@command(
+    "timeline", DATA_OPTIONS + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS
+)
+def timeline(common: Common) -> None:
+    """Year by year, what the reports add and drop: figures, partners, memberships and groups.
+
+    Built on `compare`: each step is the comparison of two consecutive years with facts, with
+    the same honesty about qualifiers and about kinds of fact a year does not record.
+
+    Example: ctreport timeline --country MA --since 2019
+    """
+    from ct_report.analysis import timeline as build_timeline
+    from ct_report.views import COMPARE_ROW_FIELDS, timeline_lines, timeline_rows
+
+    timelines = build_timeline(_base(common), common.filters())
+    lines = timeline_lines(timelines, common.lang)
+    rows = timeline_rows(timelines)
+    _emit_document(common, [dict(t) for t in timelines], lines, rows, COMPARE_ROW_FIELDS, single=False)
+
+
+@command("chart", [DATA_OPTIONS[i] for i in (0, 1, 2, 4)] + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + LANG_OPTIONS)
+def chart(
+    common: Common,
+    figure: Annotated[
+        str, typer.Argument(metavar="FIGURE", help="What to draw: arrests, operations, cells or incidents.")
+    ],
+    countries: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[COUNTRY]...", help="Countries, one series each (default: every country with the figure)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="PATH.svg|PATH.png", help="The file to write; its suffix picks the format."
+        ),
+    ] = Path("chart.svg"),
+) -> None:
+    """A chart of a figure for an article (SVG or PNG): a line per country, lower bounds as open markers.
+
+    Years without a number are gaps, never zeros; the sources and what could not be drawn
+    (a figure given only in words, sources that disagree) are in a footnote. Needs the charts
+    extra: pip install 'ctreport[charts]'. Countries may also be given as --country MA,DZ,TN.
+
+    Example: ctreport chart arrests MA DZ TN --output arrests.svg
+    """
+    from ct_report.analysis import chart_data
+    from ct_report.chart import check_path, draw
+
+    check_path(output)
+    named = [c for text in [*(countries or []), common.country or ""] for c in text.split(",") if c.strip()]
+    filters = common.filters()._replace(country=None)
+    data = chart_data(_base(common), figure, named, filters)
+    if not data.series:
+        raise NoMatchError(f"no {figure} figures to draw")
+    draw(data, output, common.lang)
+    points = sum(len(s.points) for s in data.series)
+    typer.echo(f"wrote {output}: {len(data.series)} series, {points} figures", err=True)
 
 
 @command("partners", ROWS)

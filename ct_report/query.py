@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
-from ct_report.kinds import IN_MODEL_ORDER, KINDS, command_table
+from ct_report.kinds import BY_NAME, IN_MODEL_ORDER, KINDS, command_table
 from ct_report.model import RELATIONS, Fact, FactBase, Figure
 from ct_report.present import LOWER_BOUNDS, country_fields, display_name, figure_text
 from ct_report.text import fold, slug, suggest
@@ -106,6 +106,11 @@ def check_filters(base: FactBase, filters: Filters) -> str | None:
     if filters.since is not None and filters.until is not None and filters.since > filters.until:
         raise UsageError(f"--since {filters.since} is after --until {filters.until}; swap them")
     return resolve_country(base, filters.country) if filters.country is not None else None
+
+
+def in_order(base: FactBase, kind: str) -> list[Fact]:
+    """Facts of a kind by country, then year, then file order."""
+    return sorted(base.of_kind(kind), key=lambda fact: (fact.country, fact.year))
 
 
 def row_filter(base: FactBase, filters: Filters) -> RowTest | None:
@@ -309,9 +314,12 @@ def coverage_grid(rows: list[Row]) -> tuple[list[Row], list[Field]]:
     return list(grid.values()), columns
 
 
-def figure_change(before: Figure | None, after: Figure | None, year_a: int = 0, year_b: int = 0) -> Row:
+def figure_change(
+    before: Figure | None, after: Figure | None, year_a: int | str = 0, year_b: int | str = 0, same: str = "no change"
+) -> Row:
     """The change between two figures, honest about qualifiers: 'at least 35' → 'at least 55'
-    is not '+20 exactly'."""
+    is not '+20 exactly'. `year_a` and `year_b` label the two sides (two years, or two
+    countries); `same` is what two equal exact figures are called."""
     row: Row = {"before": figure_text(before), "after": figure_text(after), "difference": None, "exact": False}
     for figure, year in ((before, year_a), (after, year_b)):
         label = f" for {year}" if year else ""
@@ -326,7 +334,7 @@ def figure_change(before: Figure | None, after: Figure | None, year_a: int = 0, 
     row["difference"] = difference
     if before.qualifier == after.qualifier == "exact":
         row["exact"] = True
-        row["change"] = f"{difference:+,}" if difference else "no change"
+        row["change"] = f"{difference:+,}" if difference else same
     elif before.qualifier in LOWER_BOUNDS and after.qualifier in LOWER_BOUNDS:
         row["change"] = f"{difference:+,} between lower bounds; the exact change is unknown"
     else:
@@ -357,14 +365,13 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     )
     results = []
     for cc in countries:
-        before, after = _YearFacts(base, cc, year_a), _YearFacts(base, cc, year_b)
-        relations, notes = _relation_changes(base, before, after)
+        relations, notes = _relation_changes(base, cc, year_a, year_b)
         results.append(
             {
                 **country_fields(base, cc),
                 "year_a": year_a,
                 "year_b": year_b,
-                "measures": _measure_changes(before, after),
+                "measures": _measure_changes(base, cc, year_a, year_b),
                 "relations": relations,
                 "notes": notes,
             }
@@ -372,57 +379,73 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     return results
 
 
-class _YearFacts:
-    """A country's facts of one year, by kind."""
-
-    def __init__(self, base: FactBase, country: str, year: int) -> None:
-        self.year = year
-        self.by_kind = {
-            kind.name: [f for f in base.of_kind(kind.name) if f.country == country and f.year == year]
-            for kind in IN_MODEL_ORDER
-        }
-
-    def first_figure(self, kind: str, name: str) -> tuple[Figure | None, Fact | None]:
-        for fact in self.by_kind[kind]:
-            figure = getattr(fact, name)
-            if figure is not None:
-                return figure, fact
-        return None, None
+COMPARED_FIGURES: tuple[tuple[str, str, str], ...] = tuple(
+    (label, kind.name, name) for kind in IN_MODEL_ORDER for label, name in kind.measures
+)
+"""The figures a comparison puts side by side: (label, fact kind, figure field), from the kinds'
+`measures`."""
+COMPARED_RELATIONS: tuple[tuple[str, str], ...] = tuple(
+    (kind.name, kind.plural) for kind in IN_MODEL_ORDER if kind.relation is not None
+)
+"""The kinds of fact a comparison lists as named or not: (fact kind, what they are called)."""
 
 
-def _measure_changes(before: _YearFacts, after: _YearFacts) -> Row:
-    """Each figure a kind declares for comparison (`Kind.measures`) that either year gives."""
+def facts_of(base: FactBase, kind: str, country: str, year: int) -> list[Fact]:
+    return [f for f in base.of_kind(kind) if f.country == country and f.year == year]
+
+
+def first_figure(base: FactBase, kind: str, name: str, country: str, year: int) -> tuple[Figure | None, Fact | None]:
+    """The first figure `name` a country-year records, with its fact (disagreeing facts follow
+    it in file order and are listed through `conflicts_with`)."""
+    for fact in facts_of(base, kind, country, year):
+        figure = getattr(fact, name)
+        if figure is not None:
+            return figure, fact
+    return None, None
+
+
+def relations_of(facts: list[Fact]) -> dict[tuple[str, str], str]:
+    """What each fact names and how (`Kind.relation`, e.g. ('FR', 'strong-cooperation')) → fact id."""
+    found: dict[tuple[str, str], str] = {}
+    for fact in facts:
+        relation = BY_NAME[fact.kind].relation
+        if relation is not None:
+            found[relation(fact)] = fact.id
+    return found
+
+
+def _measure_changes(base: FactBase, country: str, year_a: int, year_b: int) -> Row:
+    """Each figure the kinds declare for comparison that either year gives."""
     measures: Row = {}
-    for kind in IN_MODEL_ORDER:
-        for label, name in kind.measures:
-            (old, fact_a), (new, fact_b) = before.first_figure(kind.name, name), after.first_figure(kind.name, name)
-            if old is None and new is None:
-                continue
-            facts = [f for f in (fact_a, fact_b) if f is not None]
-            measures[label] = {
-                **figure_change(old, new, before.year, after.year),
-                "ids": [f.id for f in facts],
-                "disputed": sorted({c for f in facts for c in f.conflicts_with}),
-            }
+    for label, kind, name in COMPARED_FIGURES:
+        (old, fact_a), (new, fact_b) = (
+            first_figure(base, kind, name, country, year_a),
+            first_figure(base, kind, name, country, year_b),
+        )
+        if old is None and new is None:
+            continue
+        facts = [f for f in (fact_a, fact_b) if f is not None]
+        measures[label] = {
+            **figure_change(old, new, year_a, year_b),
+            "ids": [f.id for f in facts],
+            "disputed": sorted({c for f in facts for c in f.conflicts_with}),
+        }
     return measures
 
 
-def _relation_changes(base: FactBase, before: _YearFacts, after: _YearFacts) -> tuple[list[Row], list[str]]:
-    """Partners, memberships and groups (`Kind.relation`) named in one year and not the other,
-    and a note for each kind one of the years records nothing of."""
+def _relation_changes(base: FactBase, country: str, year_a: int, year_b: int) -> tuple[list[Row], list[str]]:
+    """Partners, memberships and groups named in one year and not the other, and a note for each
+    kind one of the years records nothing of."""
     relations: list[Row] = []
     notes: list[str] = []
-    for kind in IN_MODEL_ORDER:
-        if kind.relation is None:
-            continue
-        old = {kind.relation(f): f.id for f in before.by_kind[kind.name]}
-        new = {kind.relation(f): f.id for f in after.by_kind[kind.name]}
+    for kind, what in COMPARED_RELATIONS:
+        old = relations_of(facts_of(base, kind, country, year_a))
+        new = relations_of(facts_of(base, kind, country, year_b))
         if not old or not new:
             if old or new:
-                missing = before.year if not old else after.year
-                notes.append(f"no {kind.plural} are recorded for {missing}, so {kind.plural} are not compared")
+                notes.append(f"no {what} are recorded for {year_a if not old else year_b}, so {what} are not compared")
             continue
-        for ours, theirs, year, other in ((new, old, after.year, before.year), (old, new, before.year, after.year)):
+        for ours, theirs, year, other in ((new, old, year_b, year_a), (old, new, year_a, year_b)):
             for (ident, relation), fact_id in sorted(ours.items(), key=lambda item: display_name(base, item[0][0])):
                 if (ident, relation) not in theirs:
                     relations.append(
@@ -431,6 +454,7 @@ def _relation_changes(base: FactBase, before: _YearFacts, after: _YearFacts) -> 
                             "name_ar": display_name(base, ident, "ar"),
                             "relation": relation,
                             "change": f"mentioned for {year}, not among the {other} facts",
+                            "mentioned_in": year,
                             "id": fact_id,
                         }
                     )

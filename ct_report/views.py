@@ -3,6 +3,9 @@ as text, and as rows for the tabular formats. Pure functions over the query resu
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from ct_report.fields import Field, Row
 from ct_report.query import SUMMARY_SECTIONS
 
@@ -189,3 +192,98 @@ def show_rows(record: Row) -> list[Row]:
 
     add("", record)
     return rows
+
+
+def country_comparison_lines(comparison: Mapping[str, Any], lang: str) -> list[Line]:
+    """Countries side by side, one line per figure and per partner, membership or group."""
+    names = [
+        f"{(side['country_name_ar'] if lang == 'ar' else None) or side['country_name']} ({side['country']})"
+        for side in comparison["countries"]
+    ]
+    lines: list[Line] = [f"{comparison['year']}: {', '.join(names)}"]
+    for label, measure in comparison["measures"].items():
+        sides = [
+            f"{code} {text or 'no figure'}" + (f" [{measure['ids'][code]}]" if measure["ids"][code] else "")
+            for code, text in measure["figures"].items()
+        ]
+        lines.append(f"  {label}: {'; '.join(sides)}")
+        if measure["disputed"]:
+            lines.append(f"    disputed by: {', '.join(measure['disputed'])}")
+        lines += [f"    {d['from']} → {d['to']}: {d['change']}" for d in measure["differences"]]
+    for item in comparison["relations"]:
+        name = (item["name_ar"] if lang == "ar" else None) or item["name"]
+        line = f"  {name}: {item['relation']}: named for {', '.join(item['named_by'])} [{', '.join(item['ids'])}]"
+        if item["not_named_by"]:
+            line += f"; not among the {', '.join(item['not_named_by'])} facts"
+        lines.append(line)
+    lines += [f"  note: {note}" for note in comparison["notes"]]
+    return lines
+
+
+def country_comparison_fields(comparison: Mapping[str, Any]) -> list[Field]:
+    return [
+        Field("year", "The year"),
+        Field("item", "What is compared"),
+        *(Field(side["country"], f"In {side['country_name']}") for side in comparison["countries"]),
+        Field("difference", "The differences from the first country, as far as the sources allow"),
+        Field("ids", "Fact ids"),
+    ]
+
+
+def country_comparison_rows(comparison: Mapping[str, Any]) -> list[Row]:
+    """One row per figure and per partner, membership or group; a column per country."""
+    codes = [side["country"] for side in comparison["countries"]]
+    rows: list[Row] = []
+    for label, measure in comparison["measures"].items():
+        rows.append(
+            {
+                "year": comparison["year"],
+                "item": label,
+                **measure["figures"],
+                "difference": [f"{d['from']} → {d['to']}: {d['change']}" for d in measure["differences"]],
+                "ids": [i for i in measure["ids"].values() if i],
+            }
+        )
+    for item in comparison["relations"]:
+        status = {code: "named" if code in item["named_by"] else "not mentioned" for code in codes}
+        status.update({code: "not recorded" for code in codes if code not in item["named_by"] + item["not_named_by"]})
+        rows.append(
+            {
+                "year": comparison["year"],
+                "item": f"{item['name']}: {item['relation']}",
+                **status,
+                "difference": None,
+                "ids": item["ids"],
+            }
+        )
+    return rows
+
+
+def timeline_lines(timelines: Sequence[Mapping[str, Any]], lang: str) -> list[Line]:
+    """Per country, per pair of years: the figures' changes, then '+' for what the later year's
+    facts add and '−' for what they no longer mention."""
+    lines: list[Line] = []
+    for timeline in timelines:
+        name = (timeline["country_name_ar"] if lang == "ar" else None) or timeline["country_name"]
+        years = timeline["years"]
+        span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+        lines.append(f"{name} ({timeline['country']}): {span}")
+        if not timeline["steps"]:
+            lines.append(f"  only {years[0]} has facts: nothing to compare")
+        for step in timeline["steps"]:
+            lines.append(f"  {step['year_a']} → {step['year_b']}")
+            for label, measure in step["measures"].items():
+                before, after = measure["before"] or "no figure", measure["after"] or "no figure"
+                lines.append(f"    {label}: {before} → {after}: {measure['change']} [{', '.join(measure['ids'])}]")
+            for item in step["relations"]:
+                sign = "+" if item["mentioned_in"] == step["year_b"] else "−"
+                partner = (item["name_ar"] if lang == "ar" else None) or item["name"]
+                lines.append(f"    {sign} {partner}: {item['relation']} [{item['id']}]")
+            lines += [f"    note: {note}" for note in step["notes"]]
+        lines.append("")
+    return lines[:-1]
+
+
+def timeline_rows(timelines: Sequence[Mapping[str, Any]]) -> list[Row]:
+    """The steps as the year comparison's rows: the same fields, one row per compared item."""
+    return compare_rows([step for timeline in timelines for step in timeline["steps"]])

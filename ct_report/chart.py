@@ -1,0 +1,125 @@
+"""Draw a chart of figures for an article: SVG or PNG, with matplotlib.
+
+matplotlib is the field's standard and writes both formats with text kept as text, but it is
+large (tens of MB, ~0.3 s to import): it is an optional extra (`pip install 'ctreport[charts]'`)
+imported here only, and only when a chart is drawn, so no other command pays for it. Arabic
+labels need shaping and reordering, which matplotlib does not do: arabic-reshaper and
+python-bidi come in the same extra.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ct_report.analysis import ChartData, Series
+from ct_report.errors import CtReportError, UsageError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+CHART_SUFFIXES = (".svg", ".png")
+MISSING_EXTRA = "chart needs the charts extra: pip install 'ctreport[charts]'"
+LOWER_BOUND_LABEL = "open marker: a lower bound (at least, more than)"
+LOWER_BOUND_LABEL_AR = "علامة مفرغة: حد أدنى (على الأقل، أكثر من)"
+
+
+def check_path(path: Path) -> str:
+    """The chart format the file name asks for: 'svg' or 'png'."""
+    if path.suffix.lower() not in CHART_SUFFIXES:
+        raise UsageError(f"cannot tell the chart format of '{path}'; end the file name in .svg or .png")
+    if path.is_dir():
+        raise UsageError(f"'{path}' is a folder; give a file name, e.g. {path / 'chart.svg'}")
+    return path.suffix.lower()[1:]
+
+
+def draw(data: ChartData, path: Path, lang: str = "en") -> None:
+    """Write the chart: a line per country, broken where a year has no number; a filled marker
+    per figure, an open one for a lower bound; the sources and what could not be drawn in a
+    footnote."""
+    fmt = check_path(path)
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+        from matplotlib.lines import Line2D
+    except ImportError:
+        raise UsageError(MISSING_EXTRA) from None
+    label = _shaper() if lang == "ar" else str
+    figure = Figure(figsize=(9, 5.5))
+    axes = figure.add_subplot()
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, series in enumerate(data.series):
+        colour = colours[index % len(colours)]
+        name = label((series.name_ar if lang == "ar" else None) or series.name)
+        _draw_series(axes, series, data.years, colour, name)
+    if any(p.lower_bound for s in data.series for p in s.points):
+        handles, labels = axes.get_legend_handles_labels()
+        proxy = Line2D([], [], marker="o", markerfacecolor="none", color="grey", linestyle="none")
+        handles.append(proxy)
+        labels.append(label(LOWER_BOUND_LABEL_AR if lang == "ar" else LOWER_BOUND_LABEL))
+        axes.legend(handles, labels)
+    else:
+        axes.legend()
+    axes.set_title(label(data.title_ar if lang == "ar" else data.title))
+    if data.years:
+        axes.set_xticks(data.years)
+        axes.set_xlim(data.years[0] - 0.5, data.years[-1] + 0.5)
+    axes.set_ylim(bottom=0)
+    axes.grid(axis="y", alpha=0.3)
+    footnote = "\n".join(
+        textwrap.fill(part, 150) for part in ["Sources: " + ", ".join(data.sources) + ".", *data.notes] if part
+    )
+    # Room at the bottom for the footnote: the plot is laid out above it.
+    bottom = 0.04 + 0.025 * footnote.count("\n")
+    figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
+    figure.text(0.01, 0.01, footnote, fontsize=7, va="bottom", gid="footnote")
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ctreport"}):
+        try:
+            # No date in the file: the same data gives the same chart, byte for byte.
+            metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+            figure.savefig(path, format=fmt, metadata=metadata)
+        except OSError as error:
+            raise CtReportError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _draw_series(axes: Axes, series: Series, years: list[int], colour: str, name: str) -> None:
+    """A series as three artists, each with an id in the SVG: the line, the figures as given,
+    the lower bounds."""
+    first: dict[int, float] = {}
+    for point in series.points:
+        if point.value is not None:
+            first.setdefault(point.year, float(point.value))
+    # NaN breaks the line: a year without a number is a gap, never a zero.
+    line = [first.get(year, float("nan")) for year in years]
+    axes.plot(years, line, color=colour, label=name, gid=f"series-{series.country}")
+    for gid, bound in ((f"figures-{series.country}", False), (f"lower-bounds-{series.country}", True)):
+        chosen = [(p.year, float(p.value)) for p in series.points if p.value is not None and p.lower_bound is bound]
+        if not chosen:
+            continue
+        face = "none" if bound else colour
+        axes.plot(
+            [year for year, _ in chosen],
+            [value for _, value in chosen],
+            linestyle="none",
+            marker="o",
+            color=colour,
+            markerfacecolor=face,
+            markeredgewidth=1.5,
+            gid=gid,
+        )
+
+
+def _shaper() -> Any:
+    """Arabic as matplotlib must be given it: letters joined (reshaped), in visual order."""
+    try:
+        from arabic_reshaper import reshape
+        from bidi.algorithm import get_display
+    except ImportError:
+        raise UsageError(MISSING_EXTRA) from None
+
+    def shape(text: str) -> str:
+        return str(get_display(reshape(text)))
+
+    return shape

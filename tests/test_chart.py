@@ -1,0 +1,173 @@
+"""Issue 16: `ctreport chart`: SVG and PNG charts whose text and markers match the data, and a
+one-line error when the charts extra is missing."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ANALYSIS = Path(__file__).parent / "fixtures" / "analysis"
+NEIGHBOURS = ["--add", str(ANALYSIS)]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+class Chart:
+    """The parts of a matplotlib SVG the tests read: texts, and the markers of each group."""
+
+    def __init__(self, path: Path) -> None:
+        self.root = ET.parse(path).getroot()
+        self.groups = {g.get("id"): g for g in self.root.iter(f"{SVG}g") if g.get("id")}
+
+    @property
+    def texts(self) -> list[str]:
+        return ["".join(t.itertext()) for t in self.root.iter(f"{SVG}text")]
+
+    def markers(self, gid: str) -> list[ET.Element]:
+        group = self.groups.get(gid)
+        return [] if group is None else list(group.iter(f"{SVG}use"))
+
+    def year_x(self) -> dict[int, float]:
+        """Where each year's tick label sits on the x axis."""
+        found = {}
+        for text in self.groups["matplotlib.axis_1"].iter(f"{SVG}text"):
+            label = "".join(text.itertext())
+            if label.isdigit() and len(label) == 4:
+                found[int(label)] = float(text.get("x") or "nan")
+        return found
+
+
+@pytest.fixture
+def arrests_svg(ctreport: Any, tmp_path: Path) -> Chart:
+    path = tmp_path / "arrests.svg"
+    run = ctreport(["chart", "arrests", "--country", "MA,DZ,TN", *NEIGHBOURS, "--output", str(path)])
+    assert run.code == 0, run.err
+    assert run.out == "" and run.err == f"wrote {path}: 3 series, 11 figures\n"
+    return Chart(path)
+
+
+def test_chart_labels_and_footnote_match_the_data(arrests_svg: Chart) -> None:
+    texts = arrests_svg.texts
+    assert "People arrested for terrorism" in texts
+    assert [t for t in texts if t in ("Morocco", "Algeria", "Tunisia")] == ["Morocco", "Algeria", "Tunisia"]
+    assert "open marker: a lower bound (at least, more than)" in texts
+    footnote = " ".join(t for t in texts if t.startswith(("Sources", "refworld", "MA 2019")))
+    assert footnote.startswith("Sources: ecoi-2065420 (report), ")
+    assert "t-press-dz (press)" in footnote and "t-press-tn (press)" in footnote
+    # The relative figure of 2019 has no number: a gap on the chart, said in the footnote.
+    assert "MA 2019: roughly double the 2018 number (no number, not drawn) [ma-2019-arrests]" in footnote
+    assert list(arrests_svg.year_x()) == list(range(2016, 2024))
+
+
+def test_chart_markers_match_the_figures(arrests_svg: Chart) -> None:
+    # Morocco: 161 (reportedly), 186, 71 (reportedly) as given; 2020–2023 lower bounds.
+    years = arrests_svg.year_x()
+    counts = {gid: len(arrests_svg.markers(gid)) for gid in arrests_svg.groups if gid.startswith(("figures", "lower"))}
+    assert counts == {"figures-MA": 3, "lower-bounds-MA": 4, "figures-DZ": 1, "lower-bounds-DZ": 1, "figures-TN": 1}
+
+    def xs(gid: str) -> list[int]:
+        at = [float(use.get("x") or "nan") for use in arrests_svg.markers(gid)]
+        return [next(year for year, x in years.items() if abs(x - position) < 1) for position in at]
+
+    assert xs("figures-MA") == [2016, 2017, 2018]
+    assert xs("lower-bounds-MA") == [2020, 2021, 2022, 2023]
+    assert xs("lower-bounds-DZ") == [2021]
+    # A lower bound is an open marker; a figure as given is filled.
+    assert all("fill-opacity: 0" in (use.get("style") or "") for use in arrests_svg.markers("lower-bounds-MA"))
+    assert all("fill: #" in (use.get("style") or "") for use in arrests_svg.markers("figures-MA"))
+    # Higher figures sit higher: SVG y grows downwards. 186 (2017) above 161 (2016) above 71 (2018).
+    heights = [float(use.get("y") or "nan") for use in arrests_svg.markers("figures-MA")]
+    assert heights[1] < heights[0] < heights[2]
+
+
+def test_a_year_without_a_number_is_a_gap(arrests_svg: Chart) -> None:
+    (line,) = arrests_svg.groups["series-MA"].iter(f"{SVG}path")
+    # Two pieces, 2016–2018 and 2020–2023: the line is broken at 2019, not drawn to zero.
+    assert (line.get("d") or "").count("M") == 2
+
+
+def test_chart_png_and_arabic_labels(ctreport: Any, tmp_path: Path) -> None:
+    from arabic_reshaper import reshape
+    from bidi.algorithm import get_display
+
+    png = tmp_path / "arrests.png"
+    assert ctreport(["chart", "arrests", "MA", *NEIGHBOURS, "-o", str(png)]).code == 0
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    svg = tmp_path / "ar.svg"
+    run = ctreport(["chart", "arrests", "MA", "DZ", *NEIGHBOURS, "-o", str(svg), "--lang", "ar"])
+    assert run.code == 0, run.err
+    texts = Chart(svg).texts
+    # Shaped (joined letter forms) and in visual order, as matplotlib must be given them.
+    assert get_display(reshape("المغرب")) in texts and get_display(reshape("الجزائر")) in texts
+    assert "المغرب" not in texts
+    assert get_display(reshape("عدد الموقوفين في قضايا الإرهاب")) in texts
+
+
+def test_chart_of_every_country_with_the_figure(ctreport: Any, tmp_path: Path) -> None:
+    path = tmp_path / "incidents.svg"
+    run = ctreport(["chart", "incidents", "--since", "2020", "-o", str(path)])
+    assert run.code == 0, run.err
+    chart = Chart(path)
+    # Algeria 2021: the CRT's 0 and the index's 3, both drawn and the disagreement footnoted.
+    assert len(chart.markers("figures-DZ")) == 2
+    assert any("DZ 2021: sources disagree, every figure is drawn" in t for t in chart.texts)
+    assert "MA 2023: not confirmed by the source (no number, not drawn) [ma-2023-incidents]" in chart.texts
+
+
+def test_chart_without_the_extra_is_one_line_and_exit_2(
+    ctreport: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now fails
+    path = tmp_path / "arrests.svg"
+    run = ctreport(["chart", "arrests", "MA", "-o", str(path)])
+    assert run.code == 2 and run.out == ""
+    assert run.err == "ctreport: chart needs the charts extra: pip install 'ctreport[charts]'\n"
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["arrests", "-o", "chart.pdf"],
+            "cannot tell the chart format of 'chart.pdf'; end the file name in .svg or .png",
+        ),
+        (["arests"], "unknown figure 'arests' (did you mean 'arrests'?); valid: arrests, operations, cells, incidents"),
+        (["arrests", "Atlantis"], "unknown country 'Atlantis'"),
+    ],
+)
+def test_chart_usage_errors(ctreport: Any, tmp_path: Path, args: list[str], message: str) -> None:
+    run = ctreport(["chart", *args])
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("ctreport: ") and message in run.err and len(run.err.splitlines()) == 1
+
+
+def test_chart_with_nothing_to_draw(ctreport: Any, tmp_path: Path) -> None:
+    run = ctreport(["chart", "cells", "TN", "-o", str(tmp_path / "c.svg")])
+    assert run.code == 3 and run.err == "ctreport: no cells figures to draw\n"
+
+
+def test_other_commands_never_import_the_charts_extra(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    code = (
+        "import sys, runpy; sys.argv = ['ctreport', 'arrests', '--json', '--pivot']\n"
+        "try:\n    runpy.run_module('ct_report', run_name='__main__')\nexcept SystemExit: pass\n"
+    )
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in run.stderr.splitlines() if "|" in line}
+    assert "ct_report" in imported or "typer" in imported, run.stderr[-2000:]
+    assert not imported & {"matplotlib", "arabic_reshaper", "bidi", "numpy"}
+
+
+def test_a_named_country_without_figures_is_noted_not_drawn(ctreport: Any, tmp_path: Path) -> None:
+    path = tmp_path / "arrests.svg"
+    assert ctreport(["chart", "arrests", "MA", "MR", "-o", str(path)]).code == 0
+    chart = Chart(path)
+    assert "Mauritania" not in chart.texts and "MR: no figure recorded" in chart.texts
+    assert not [gid for gid in chart.groups if gid.endswith("-MR")]
