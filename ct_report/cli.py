@@ -14,23 +14,20 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
+from typing import Annotated, Any, NamedTuple, NoReturn
 
 import typer
 from typer.models import ParameterInfo
 
 from ct_report import __version__, complete
 from ct_report.errors import CtReportError, ExitCode, FactBaseError, NoMatchError, UsageError
-from ct_report.fields import Field, Row
+from ct_report.fields import Field, Line, Row
 from ct_report.kinds import BY_COMMAND, FIELDS
 from ct_report.load import DataSelection, load_base
 from ct_report.model import FactBase
 from ct_report.query import Filters, RowSet
 from ct_report.render import FORMATS, Options, Terminal
 from ct_report.text import printable
-
-if TYPE_CHECKING:
-    from ct_report.views import Line
 
 app = typer.Typer(
     name="ctreport",

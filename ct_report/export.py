@@ -208,6 +208,13 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
     db.executescript(SCHEMA + "\n".join(kind_table_sql(kind) for kind in EXPORTED))
     # Checked at commit, so rows can go in whatever order (a region before its parent).
     db.execute("PRAGMA defer_foreign_keys = ON")
+    _fill_places(db, base)
+    _fill_sources(db, base)
+    _fill_facts(db, base)
+
+
+def _fill_places(db: sqlite3.Connection, base: FactBase) -> None:
+    """Regions, countries and the bodies facts name."""
     regions = list(base.regions.values())
     db.executemany(
         "INSERT INTO regions VALUES (?, ?, ?, ?, ?, ?)",
@@ -225,6 +232,10 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
         "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(e.id, e.kind, e.name.en, e.name.ar, e.acronym, e.parent, e.country) for e in entities],
     )
+
+
+def _fill_sources(db: sqlite3.Connection, base: FactBase) -> None:
+    """The report editions and every source document, with its shipped text."""
     db.executemany(
         "INSERT INTO editions VALUES (?, ?, ?, ?, ?, ?)",
         [(e.id, e.title, e.covers, e.publisher, e.published, e.url) for e in base.editions.values()],
@@ -249,6 +260,10 @@ def _fill(db: sqlite3.Connection, base: FactBase) -> None:
             for s in sources
         ],
     )
+
+
+def _fill_facts(db: sqlite3.Connection, base: FactBase) -> None:
+    """Every fact, its sources and disagreements, each kind's own table, and the text index."""
     db.executemany(
         "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

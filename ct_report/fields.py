@@ -12,6 +12,9 @@ from typing import Any, NamedTuple
 Row = dict[str, Any]
 """One answer row: field name → JSON-ready value."""
 
+Line = str | tuple[str, str]
+"""A line of text output, or (line, part of it to highlight on a terminal)."""
+
 
 class Field(NamedTuple):
     name: str

@@ -13,13 +13,10 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
-from ct_report.fields import Field, Row
+from ct_report.fields import Field, Line, Row
 from ct_report.text import SURVIVES_JSON, clean, encode_row, terminal_safe
-
-if TYPE_CHECKING:
-    from ct_report.views import Line
 
 FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
 # Spreadsheets skip leading blanks before a formula, and some read the full-width signs too.

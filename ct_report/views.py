@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ct_report.fields import Field, Row
+from ct_report.fields import Field, Line, Row
 from ct_report.query import SUMMARY_SECTIONS
-
-Line = str | tuple[str, str]
-"""A line of text output, or (line, part of it to highlight on a terminal)."""
 
 
 def summary_lines(overviews: list[Row], lang: str) -> list[Line]:
