@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from ct_report.documents import Comparison
 from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.model import Fact, FactBase, Figure
@@ -180,7 +181,7 @@ def pivot(base: FactBase, filters: Filters, command: str) -> Pivot:
     rows: list[Row] = []
     values: dict[str, list[int | None]] = {}
     for code in sorted({f.country for f in in_scope}):
-        row: Row = country_fields(base, code)
+        row: Row = {**country_fields(base, code)}
         values[code] = []
         for year in years:
             figures = found.get((code, year), [])
@@ -384,7 +385,7 @@ class Timeline(TypedDict):
     country_name: str
     country_name_ar: str | None
     years: list[int]
-    steps: list[Row]
+    steps: list[Comparison]
     """`query.compare` of each pair of consecutive years, exactly as it answers."""
 
 

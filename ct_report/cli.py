@@ -12,7 +12,7 @@ import inspect
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple, NoReturn
 
@@ -408,7 +408,7 @@ def _facets(
 
 def _emit_document(
     common: Common,
-    documents: list[Row],
+    documents: Sequence[Mapping[str, Any]],
     lines: "list[Line]",
     rows: list[Row],
     row_fields: list[Field],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ct_report.documents import CountryFields
 from ct_report.fields import Row
 from ct_report.model import Event, Fact, FactBase, Figure
 
@@ -72,7 +73,7 @@ def partner_regions(base: FactBase, ident: str) -> set[str]:
     return region_ancestors(base, base.entities[ident].scope)
 
 
-def country_fields(base: FactBase, code: str) -> Row:
+def country_fields(base: FactBase, code: str) -> CountryFields:
     names = base.countries[code].name
     return {"country": code, "country_name": names.en, "country_name_ar": names.ar}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ct_report.documents import Context, FactRecord, SourceRecord
 from ct_report.errors import UsageError
 from ct_report.fields import Row
 from ct_report.kinds import BY_NAME, detail_value, named_in
@@ -24,7 +25,7 @@ def get_fact(base: FactBase, fact_id: str) -> Fact:
     return fact
 
 
-def context(text: str, passage: str) -> dict[str, str] | None:
+def context(text: str, passage: str) -> Context | None:
     """The sentence before and after `passage` in `text` (sentences end with . ! ? ؟ or a newline)."""
     start = text.find(passage)
     if start < 0:
@@ -44,7 +45,7 @@ def context(text: str, passage: str) -> dict[str, str] | None:
     }
 
 
-def source_record(source: Source) -> Row:
+def source_record(source: Source) -> SourceRecord:
     return {
         "id": source.id,
         "kind": source.kind,
@@ -59,11 +60,11 @@ def source_record(source: Source) -> Row:
     }
 
 
-def show(base: FactBase, fact_id: str) -> Row:
+def show(base: FactBase, fact_id: str) -> FactRecord:
     fact = get_fact(base, fact_id)
     source = base.sources[fact.source]
     text = base.texts.get(source.id)
-    record: Row = {
+    record: FactRecord = {
         "id": fact.id,
         "kind": fact.kind,
         "country": fact.country,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+from ct_report.documents import Change, Comparison, Measure, RelationChange, Summary, SummaryItem
 from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.kinds import BY_NAME, IN_MODEL_ORDER, KINDS, command_table
@@ -218,7 +219,7 @@ def partner_rows(
 SUMMARY_SECTIONS = [(kind.name, kind.title) for kind in KINDS]
 
 
-def summaries(base: FactBase, filters: Filters) -> list[Row]:
+def summaries(base: FactBase, filters: Filters) -> list[Summary]:
     """One overview per matching country-year: each section lists its facts briefly, with sources."""
     country = check_filters(base, filters)
     keys = sorted(
@@ -231,7 +232,7 @@ def summaries(base: FactBase, filters: Filters) -> list[Row]:
     by_key: dict[tuple[str, int, str], list[Fact]] = {key: [] for key in keys}
     for fact in base.facts:
         by_key.get((fact.country, fact.year, fact.edition), []).append(fact)
-    overviews = []
+    overviews: list[Summary] = []
     for (code, year, edition), facts in by_key.items():
         sections = {kind: [_summary_item(base, f) for f in facts if f.kind == kind] for kind, _ in SUMMARY_SECTIONS}
         used = sorted({f.source for f in facts} | {s for f in facts for s in f.corroborated_by})
@@ -256,8 +257,8 @@ def summaries(base: FactBase, filters: Filters) -> list[Row]:
     return overviews
 
 
-def _summary_item(base: FactBase, fact: Fact) -> Row:
-    item: Row = {
+def _summary_item(base: FactBase, fact: Fact) -> SummaryItem:
+    item: SummaryItem = {
         "id": fact.id,
         "statement": fact.statement,
         "statement_ar": fact.quote if base.sources[fact.source].language == "ar" else None,
@@ -316,36 +317,45 @@ def coverage_grid(rows: list[Row]) -> tuple[list[Row], list[Field]]:
 
 def figure_change(
     before: Figure | None, after: Figure | None, year_a: int | str = 0, year_b: int | str = 0, same: str = "no change"
-) -> Row:
+) -> Change:
     """The change between two figures, honest about qualifiers: 'at least 35' → 'at least 55'
     is not '+20 exactly'. `year_a` and `year_b` label the two sides (two years, or two
     countries); `same` is what two equal exact figures are called."""
-    row: Row = {"before": figure_text(before), "after": figure_text(after), "difference": None, "exact": False}
+    change: Change = {
+        "before": figure_text(before),
+        "after": figure_text(after),
+        "difference": None,
+        "exact": False,
+        "change": _figure_change_wording(before, after, year_a, year_b, same),
+    }
+    if before is not None and after is not None and before.value is not None and after.value is not None:
+        change["difference"] = after.value - before.value
+        change["exact"] = before.qualifier == after.qualifier == "exact"
+    return change
+
+
+def _figure_change_wording(
+    before: Figure | None, after: Figure | None, year_a: int | str, year_b: int | str, same: str
+) -> str:
     for figure, year in ((before, year_a), (after, year_b)):
         label = f" for {year}" if year else ""
         if figure is None:
-            row["change"] = f"not comparable: no figure is recorded{label}"
-            return row
+            return f"not comparable: no figure is recorded{label}"
         if figure.value is None:
-            row["change"] = f"not comparable: the source gives no number{label} ({figure.text})"
-            return row
+            return f"not comparable: the source gives no number{label} ({figure.text})"
     assert before is not None and after is not None and before.value is not None and after.value is not None
     difference = after.value - before.value
-    row["difference"] = difference
     if before.qualifier == after.qualifier == "exact":
-        row["exact"] = True
-        row["change"] = f"{difference:+,}" if difference else same
-    elif before.qualifier in LOWER_BOUNDS and after.qualifier in LOWER_BOUNDS:
-        row["change"] = f"{difference:+,} between lower bounds; the exact change is unknown"
-    else:
-        row["change"] = (
-            f"{difference:+,} between the figures as given ({before.qualifier} → {after.qualifier}); "
-            "the exact change is unknown"
-        )
-    return row
+        return f"{difference:+,}" if difference else same
+    if before.qualifier in LOWER_BOUNDS and after.qualifier in LOWER_BOUNDS:
+        return f"{difference:+,} between lower bounds; the exact change is unknown"
+    return (
+        f"{difference:+,} between the figures as given ({before.qualifier} → {after.qualifier}); "
+        "the exact change is unknown"
+    )
 
 
-def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> list[Row]:
+def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> list[Comparison]:
     """For each country covered in both years: what changed from year_a to year_b.
 
     Absence from the fact base is not absence from the report: a partner or membership is
@@ -363,7 +373,7 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
         {f.country for f in base.facts if f.year == year_a and (code is None or f.country == code)}
         & {f.country for f in base.facts if f.year == year_b}
     )
-    results = []
+    results: list[Comparison] = []
     for cc in countries:
         relations, notes = _relation_changes(base, cc, year_a, year_b)
         results.append(
@@ -414,9 +424,9 @@ def relations_of(facts: list[Fact]) -> dict[tuple[str, str], str]:
     return found
 
 
-def _measure_changes(base: FactBase, country: str, year_a: int, year_b: int) -> Row:
+def _measure_changes(base: FactBase, country: str, year_a: int, year_b: int) -> dict[str, Measure]:
     """Each figure the kinds declare for comparison that either year gives."""
-    measures: Row = {}
+    measures: dict[str, Measure] = {}
     for label, kind, name in COMPARED_FIGURES:
         (old, fact_a), (new, fact_b) = (
             first_figure(base, kind, name, country, year_a),
@@ -433,10 +443,10 @@ def _measure_changes(base: FactBase, country: str, year_a: int, year_b: int) -> 
     return measures
 
 
-def _relation_changes(base: FactBase, country: str, year_a: int, year_b: int) -> tuple[list[Row], list[str]]:
+def _relation_changes(base: FactBase, country: str, year_a: int, year_b: int) -> tuple[list[RelationChange], list[str]]:
     """Partners, memberships and groups named in one year and not the other, and a note for each
     kind one of the years records nothing of."""
-    relations: list[Row] = []
+    relations: list[RelationChange] = []
     notes: list[str] = []
     for kind, what in COMPARED_RELATIONS:
         old = relations_of(facts_of(base, kind, country, year_a))

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TextIO
 
 from ct_report.fields import Field, Line, Row
@@ -192,7 +192,7 @@ def add_bars(rows: list[Row], fields: Sequence[Field], name: str) -> list[Field]
 
 
 def render_document(
-    documents: list[Row], options: Options, term: Terminal, text_lines: Sequence[Line], single: bool
+    documents: Sequence[Mapping[str, Any]], options: Options, term: Terminal, text_lines: Sequence[Line], single: bool
 ) -> None:
     """Objects (summary, show, compare): JSON/YAML as data, every other format as text lines."""
     payload: Any = documents[0] if single and len(documents) == 1 else documents

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ct_report.documents import Comparison, FactRecord, Summary
 from ct_report.fields import Field, Line, Row
 from ct_report.query import SUMMARY_SECTIONS
 
 
-def summary_lines(overviews: list[Row], lang: str) -> list[Line]:
+def summary_lines(overviews: Sequence[Summary], lang: str) -> list[Line]:
     titles = dict(SUMMARY_SECTIONS)
     lines: list[Line] = []
     for overview in overviews:
@@ -46,7 +47,7 @@ SUMMARY_ROW_FIELDS = [
 ]
 
 
-def summary_rows(overviews: list[Row], lang: str) -> list[Row]:
+def summary_rows(overviews: Sequence[Summary], lang: str) -> list[Row]:
     titles = dict(SUMMARY_SECTIONS)
     return [
         {
@@ -64,7 +65,7 @@ def summary_rows(overviews: list[Row], lang: str) -> list[Row]:
     ]
 
 
-def compare_lines(results: list[Row], lang: str) -> list[Line]:
+def compare_lines(results: Sequence[Comparison], lang: str) -> list[Line]:
     lines: list[Line] = []
     for result in results:
         name = (result["country_name_ar"] if lang == "ar" else None) or result["country_name"]
@@ -95,7 +96,7 @@ COMPARE_ROW_FIELDS = [
 ]
 
 
-def compare_rows(results: list[Row]) -> list[Row]:
+def compare_rows(results: Sequence[Comparison]) -> list[Row]:
     rows: list[Row] = []
     for result in results:
         common = {"country": result["country"], "year_a": result["year_a"], "year_b": result["year_b"]}
@@ -124,7 +125,7 @@ def compare_rows(results: list[Row]) -> list[Row]:
     return rows
 
 
-def show_lines(record: Row, lang: str) -> list[Line]:
+def show_lines(record: FactRecord, lang: str) -> list[Line]:
     source = record["source"]
     statement = (record["statement_ar"] if lang == "ar" else None) or record["statement"]
     country = (record["country_name_ar"] if lang == "ar" else None) or record["country_name"]
@@ -154,7 +155,7 @@ def show_lines(record: Row, lang: str) -> list[Line]:
         lines.append("In context")
         if record["context"]["before"]:
             lines.append(f"  {record['context']['before']}")
-        lines.append((f"  {record['context']['sentence']}", record["quote"]))
+        lines.append((f"  {record['context']['sentence']}", record["quote"] or ""))
         if record["context"]["after"]:
             lines.append(f"  {record['context']['after']}")
     if record["file"]:
@@ -173,7 +174,7 @@ def show_lines(record: Row, lang: str) -> list[Line]:
 SHOW_ROW_FIELDS = [Field("field", "Name of the field"), Field("value", "Its value")]
 
 
-def show_rows(record: Row) -> list[Row]:
+def show_rows(record: Mapping[str, Any]) -> list[Row]:
     """The fact as field/value pairs: nested values (source, context) flattened with dots."""
     rows: list[Row] = []
 
