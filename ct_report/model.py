@@ -412,6 +412,8 @@ class FactBase:
         self.years = years
         """Every year some fact covers, ascending."""
         self._by_kind = facts_by_kind
+        self._all: tuple[Fact, ...] | None = None
+        self._by_id: dict[str, Fact] | None = None
         self.compiled = compiled or {}
         """Rows by list command, when the base comes from the compiled cache."""
         self.memo: dict[str, Any] = {}
@@ -454,14 +456,16 @@ class FactBase:
 
     @property
     def facts(self) -> tuple[Fact, ...]:
-        """Every fact: grouped by kind (in FACT_KINDS order), in file order within a kind."""
-        return tuple(fact for kind in FACT_KINDS for fact in self.of_kind(kind))
+        """Every fact: grouped by kind (in FACT_KINDS order), in file order within a kind.
+        Worked out once: commands that walk the base per country-year read it many times."""
+        if self._all is None:
+            self._all = tuple(fact for kind in FACT_KINDS for fact in self.of_kind(kind))
+        return self._all
 
     def fact(self, fact_id: str) -> Fact | None:
-        for fact in self.facts:
-            if fact.id == fact_id:
-                return fact
-        return None
+        if self._by_id is None:
+            self._by_id = {fact.id: fact for fact in self.facts}
+        return self._by_id.get(fact_id)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FactBase):
