@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn, get_args
 
 import typer
 from typer.models import ParameterInfo
@@ -22,7 +22,7 @@ from typer.models import ParameterInfo
 from ct_report import __version__, complete
 from ct_report.errors import CtReportError, ExitCode, FactBaseError, NoMatchError, UsageError
 from ct_report.load import DataSelection, load_base
-from ct_report.model import FactBase
+from ct_report.model import RELATIONS, EntityKind, FactBase
 from ct_report.query import FIELDS, Field, Filters, Row, RowSet
 from ct_report.render import FORMATS, Options, Terminal
 
@@ -41,8 +41,8 @@ app = typer.Typer(
 class Common(NamedTuple):
     """The options shared by commands; a command without an option sees its default."""
 
-    country: str | None = None
-    year: int | None = None
+    country: list[str] | None = None
+    year: list[str] | None = None
     since: int | None = None
     until: int | None = None
     format: str | None = None
@@ -52,6 +52,8 @@ class Common(NamedTuple):
     add: list[Path] | None = None
     no_cache: bool = False
     no_color: bool = False
+    no_pager: bool = False
+    wide: bool = False
     lang: str = "en"
     debug: bool = False
     fields: str | None = None
@@ -62,10 +64,26 @@ class Common(NamedTuple):
     csv_formulas: bool = False
 
     def filters(self) -> Filters:
-        return Filters(country=self.country, year=self.year, since=self.since, until=self.until)
+        country = tuple(self.country) if self.country else None
+        return Filters(country=country, year=_years(self.year), since=self.since, until=self.until)
 
     def selection(self) -> DataSelection:
         return DataSelection.choose(self.data, self.add, use_cache=not self.no_cache)
+
+    def terminal(self) -> Terminal:
+        return Terminal.detect(self.no_color, no_pager=self.no_pager)
+
+
+def _years(values: list[str] | None) -> tuple[int, ...] | None:
+    """--year 2019,2021 and --year 2019 --year 2021 alike."""
+    if not values:
+        return None
+    years = []
+    for part in (p.strip() for value in values for p in value.split(",")):
+        if not part.isdigit():
+            raise UsageError(f"--year takes years such as 2021 or 2019,2021, not '{part}'")
+        years.append(int(part))
+    return tuple(years)
 
 
 def _option(
@@ -109,29 +127,37 @@ DATA_OPTIONS = [
         False,
         "--no-color",
         panel=OUTPUT,
-        help="No colour, even on a terminal (NO_COLOR and TERM=dumb work too).",
+        help="No colour, even on a terminal (a non-empty NO_COLOR and TERM=dumb work too).",
+    ),
+    _option(
+        "no_pager",
+        bool,
+        False,
+        "--no-pager",
+        panel=OUTPUT,
+        help="Print long output straight to the terminal instead of through the pager ($PAGER, else less -FRX).",
     ),
     _option("debug", bool, False, "--debug", hidden=True, help="Show a traceback for unexpected errors."),
 ]
 FILTER_OPTIONS = [
     _option(
         "country",
-        str | None,
+        list[str] | None,
         None,
         "--country",
         "-c",
         panel=FILTERS,
-        help="Country: MA, MAR, Morocco or المغرب.",
+        help="Country (MA, MAR, Morocco or المغرب) or region (northern-africa, maghreb); several: MA,DZ or -c MA -c DZ.",
         autocompletion=complete.countries,
     ),
     _option(
         "year",
-        int | None,
+        list[str] | None,
         None,
         "--year",
         "-y",
         panel=FILTERS,
-        help="Year of the events.",
+        help="Year of the events; several: 2019,2021 or -y 2019 -y 2021.",
         autocompletion=complete.years,
     ),
     _option(
@@ -208,6 +234,14 @@ LIST_OPTIONS = [
         help="Sort rows by this field; prefix with - for descending (e.g. --sort -year).",
     ),
     _option("limit", int | None, None, "--limit", panel=OUTPUT, min=0, help="At most this many rows."),
+    _option(
+        "wide",
+        bool,
+        False,
+        "--wide",
+        panel=OUTPUT,
+        help="Terminal table: keep addresses (URLs) and whole values instead of fitting the width.",
+    ),
     _option("count_only", bool, False, "--count", panel=OUTPUT, help="Print only the number of matching rows."),
     _option(
         "csv_formulas",
@@ -227,18 +261,43 @@ def command(name: str, options: list[inspect.Parameter]) -> Callable[[Callable[.
     shared options (declared once above, parsed into `Common`)."""
 
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
-        own = [p for p in inspect.signature(func).parameters.values() if p.name != "common"]
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(func).parameters.values()
+            if p.name != "common"
+        ]
 
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> None:
             common = Common(**{p.name: kwargs.pop(p.name) for p in options})
             _run(common, lambda: func(common=common, **kwargs))
 
-        wrapper.__signature__ = inspect.Signature(own + options)  # type: ignore[attr-defined]
+        # Help lists options in declaration order: filters, then output, then the fact base.
+        ordered = sorted(options + own, key=_panel_rank)
+        wrapper.__signature__ = inspect.Signature(ordered)  # type: ignore[attr-defined]
         del wrapper.__wrapped__  # Typer must read the new signature, not the original's
-        return app.command(name)(wrapper)
+        return app.command(name, short_help=_first_sentence(func.__doc__ or ""))(wrapper)
 
     return decorate
+
+
+PANEL_ORDER = (None, FILTERS, OUTPUT, DATA)
+
+
+def _panel_rank(parameter: inspect.Parameter) -> int:
+    for meta in getattr(parameter.annotation, "__metadata__", ()):
+        if isinstance(meta, ParameterInfo):
+            panel = meta.rich_help_panel
+            return PANEL_ORDER.index(panel) if panel in PANEL_ORDER else len(PANEL_ORDER)
+    return 0
+
+
+def _first_sentence(doc: str) -> str:
+    """The command list shows each command's first sentence whole (Click would cut it at 45
+    characters with '...')."""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[: end + 1]
 
 
 def _run(common: Common, action: Callable[[], None]) -> None:
@@ -283,6 +342,9 @@ def _silence_stdout() -> None:
 
 
 def _output(common: Common, term: Terminal, title: str = "", footer: str = "") -> Options:
+    from ct_report.i18n import translate
+
+    _refuse_contradictions(common)
     fmt = "json" if common.json else (common.format if common.format is not None else term.default_format())
     if fmt not in FORMATS:
         from ct_report.text import suggest
@@ -290,7 +352,24 @@ def _output(common: Common, term: Terminal, title: str = "", footer: str = "") -
         raise UsageError(f"unknown format '{fmt}'{suggest(fmt, FORMATS)}; valid: {', '.join(FORMATS)}")
     if common.lang not in ("en", "ar"):
         raise UsageError(f"unknown language '{common.lang}'; valid: en, ar")
-    return Options(fmt, header=common.header, csv_formulas=common.csv_formulas, title=title, footer=footer)
+    return Options(
+        fmt,
+        header=common.header,
+        csv_formulas=common.csv_formulas,
+        title=translate(title, common.lang),
+        footer=translate(footer, common.lang),
+        wide=common.wide,
+        explicit=common.fields is not None,
+        lang=common.lang,
+    )
+
+
+def _refuse_contradictions(common: Common) -> None:
+    """Options that ask for two different things are an error, not a silent choice."""
+    if common.json and common.format not in (None, "json"):
+        raise UsageError(f"--json and --format {common.format} ask for two formats; give one of them")
+    if common.count_only and common.fields is not None:
+        raise UsageError("--count prints only a number, so --fields has nothing to show; drop one of them")
 
 
 def _choose_fields(available: list[Field], command_name: str, common: Common, fmt: str) -> list[Field]:
@@ -309,12 +388,14 @@ def _choose_fields(available: list[Field], command_name: str, common: Common, fm
     return chosen
 
 
-def _footer(base: FactBase, rows: list[Row]) -> str:
+def _footer(base: FactBase, rows: list[Row], lang: str) -> str:
+    from ct_report.i18n import translate, value
+
     sources = sorted({row["source"] for row in rows if "source" in row})
     if not sources:
         return ""
-    named = ", ".join(f"{s} ({base.sources[s].kind})" for s in sources)
-    return f"Source: {named}. `ctreport show ID` gives a fact's passage."
+    named = ", ".join(f"{s} ({value(base.sources[s].kind, lang)})" for s in sources)
+    return translate("Source: {sources}. `ctreport show ID` gives a fact's passage.", lang, sources=named)
 
 
 def _emit_rows(
@@ -334,11 +415,11 @@ def _emit_rows(
     from ct_report.render import add_bars, render_rows, write, write_encoded_rows
 
     answer = answer if isinstance(answer, RowSet) else RowSet(answer)
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     available = available if available is not None else FIELDS[command_name]
     options = _output(common, term, title=title, footer=footer)
     if sources_of is not None and options.format in ("table", "markdown"):
-        options = options._replace(footer=_footer(sources_of, answer.keys))
+        options = options._replace(footer=_footer(sources_of, answer.keys, common.lang))
     fields = _choose_fields(available, command_name, common, options.format)
     if not answer:
         _nothing_matched(common, term)
@@ -374,7 +455,7 @@ def _emit_document(
     table and plain give the text `lines`; csv and markdown give the same answer as `rows`."""
     from ct_report.render import render_document, render_rows
 
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     options = _output(common, term)
     if not documents:
         _nothing_matched(common, term)
@@ -403,7 +484,22 @@ def _base(common: Common) -> FactBase:
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"ctreport {__version__}")
+        typer.echo(_edition_range())
         raise typer.Exit()
+
+
+def _edition_range() -> str:
+    """'fact base: editions crt-2016 to crt-2023 (events of 2016–2023), latest published 2023-02-27'."""
+    from ct_report.query import edition_range
+
+    try:
+        base = load_base(DataSelection.choose())
+    except CtReportError as error:
+        return f"fact base: not usable ({error.message})"
+    try:
+        return f"fact base: {edition_range(base)}"
+    finally:
+        base.release()
 
 
 @app.callback()
@@ -414,8 +510,28 @@ def main_options(
 ) -> None:
     """Facts from the US State Department's Country Reports on Terrorism, each with its source.
 
-    Exit codes: 0 success; 1 invalid or missing fact base; 2 usage error (unknown option,
-    region, country, year, field or format); 3 nothing matched with --fail-empty.
+    \b
+    Examples:
+      ctreport summary -c MA -y 2021       what the 2021 report says of Morocco
+      ctreport arrests -c maghreb          arrests across the Maghreb, year by year
+      ctreport partners -c MA -r europe    Morocco's European partners
+      ctreport compare 2020 2021 -c MA     what changed from one year to the next
+      ctreport search GCTF                 every fact that mentions the GCTF
+      ctreport show ma-2021-arrests        a fact with its source passage
+
+    Every list command takes --country and --year (several values: MA,DZ), --format
+    (table, plain, csv, json, ndjson, markdown, yaml) and --fields; `ctreport fields
+    COMMAND` lists the fields. Arabic: --lang ar.
+
+    \b
+    Exit codes:
+      0    success
+      1    invalid or missing fact base, or output that cannot be written
+      2    usage error: unknown or contradictory options, unknown region, country,
+           year, field or format
+      3    nothing matched, with --fail-empty
+      70   internal error: a bug in ctreport (--debug shows the traceback)
+      130  interrupted (Ctrl-C)
     """
 
 
@@ -456,7 +572,7 @@ def coverage(common: Common) -> None:
 
     base = _base(common)
     rows = coverage_rows(base, common.filters())
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     if _output(common, term).format == "table" and term.is_tty and common.fields is None and common.sort is None:
         from ct_report.query import arrange, localise
 
@@ -471,8 +587,8 @@ def coverage(common: Common) -> None:
 @command("compare", DATA_OPTIONS + [FILTER_OPTIONS[0]] + FORMAT_OPTIONS + LANG_OPTIONS + EMPTY_OPTIONS)
 def compare(
     common: Common,
-    year_a: Annotated[int, typer.Argument(metavar="YEAR_A", help="The earlier year.", autocompletion=complete.years)],
-    year_b: Annotated[int, typer.Argument(metavar="YEAR_B", help="The later year.", autocompletion=complete.years)],
+    year_a: Annotated[int, typer.Argument(metavar="YEAR_A", help="One year.", autocompletion=complete.years)],
+    year_b: Annotated[int, typer.Argument(metavar="YEAR_B", help="The other year.", autocompletion=complete.years)],
 ) -> None:
     """What changed between two years: arrests, operations, incidents, partners and memberships.
 
@@ -480,12 +596,20 @@ def compare(
     +20 between lower bounds, not as exactly 20 more. A partner or membership recorded for one
     year only is reported as such; absence from the fact base is not absence from the report.
 
+    The earlier year comes first whatever the order given (a note says so when swapped).
+
     Example: ctreport compare 2020 2021 --country MA
+
+    Example: ctreport compare 2020 2021 --format csv
     """
     from ct_report.query import compare as compare_years
     from ct_report.views import COMPARE_ROW_FIELDS, compare_lines, compare_rows
 
-    results = compare_years(_base(common), year_a, year_b, common.country)
+    if year_a > year_b:
+        typer.echo(f"ctreport: note: comparing {year_b} with {year_a}, the earlier year first", err=True)
+        year_a, year_b = year_b, year_a
+    country = tuple(common.country) if common.country else None
+    results = compare_years(_base(common), year_a, year_b, country)
     lines = compare_lines(results, common.lang)
     _emit_document(common, results, lines, compare_rows(results), COMPARE_ROW_FIELDS, single=False)
 
@@ -508,7 +632,7 @@ def partners(
         typer.Option(
             "--kind",
             "-k",
-            help="country, forum, partnership, exercise, coalition, ...",
+            help=f"Kind of partner: country, {', '.join(k for k in get_args(EntityKind) if k not in ('terrorist-group', 'fiu'))}.",
             rich_help_panel=FILTERS,
             autocompletion=complete.partner_kinds,
         ),
@@ -517,7 +641,7 @@ def partners(
         str | None,
         typer.Option(
             "--relation",
-            help="strong-cooperation, co-chair, member, host, designation, tension, ...",
+            help=f"Relation: {', '.join(RELATIONS)}.",
             rich_help_panel=FILTERS,
             autocompletion=complete.relations,
         ),
@@ -736,7 +860,7 @@ def validate(
 
     selection = DataSelection((*paths, *(common.add or [])), use_cache=False) if paths else common.selection()
     report = check(selection)
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     options = _output(common, term, title="Problems")
     if options.format == "plain" or (options.format == "table" and not report.problems):
         # The form editors and CI annotate from: file:line:column: message.
@@ -764,7 +888,7 @@ def schema(common: Common) -> None:
     from ct_report.render import write
     from ct_report.schema import json_schema
 
-    write(Terminal.detect(), json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
+    write(Terminal.detect(no_pager=True), json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
 def _only_invoked_command(argv: list[str]) -> None:
@@ -800,8 +924,9 @@ def main() -> None:
     except ClickException as error:
         names = {info.name for info in app.registered_commands}
         where = f" {sys.argv[1]}" if len(sys.argv) > 1 and sys.argv[1] in names else ""
+        hint = _flags_for_arguments(error.format_message(), where.strip())
         print(
-            f"ctreport: {error.format_message().rstrip('.')}; see ctreport{where} --help",
+            f"ctreport: {error.format_message().rstrip('.')}; {hint or f'see ctreport{where} --help'}",
             file=sys.stderr,
         )
         code = error.exit_code
@@ -817,6 +942,26 @@ def main() -> None:
 
         code = ExitCode.OK if isinstance(sys.stdout, PacifyFlushWrapper) else exit.code
     _exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _flags_for_arguments(message: str, command_name: str) -> str:
+    """For `ctreport summary MA 2021`: 'did you mean ctreport summary --country MA --year 2021?'."""
+    import re
+
+    found = re.search(r"unexpected extra arguments? \((.*)\)", message)
+    info = next((i for i in app.registered_commands if i.name == command_name), None)
+    if found is None or info is None or info.callback is None:
+        return ""
+    takes = set(inspect.signature(info.callback).parameters)
+    flags = []
+    for word in found.group(1).split():
+        if word.isdigit() and len(word) == 4 and "year" in takes:
+            flags.append(f"--year {word}")
+        elif "country" in takes and not word.isdigit():
+            flags.append(f"--country {word}")
+        else:
+            return ""
+    return f"did you mean ctreport {command_name} {' '.join(flags)}?"
 
 
 def _exit(code: int) -> NoReturn:
