@@ -539,7 +539,11 @@ def main_options(
 def arrests(common: Common) -> None:
     """Arrests by country and year: people arrested, operations, cells and plot targets.
 
-    Example: ctreport arrests --country MA --json
+    Example: ctreport arrests --country MA
+
+    Example: ctreport arrests -c MA,DZ -y 2020,2021 --json
+
+    Example: ctreport arrests -c northern-africa --sort -arrested_value
     """
     from ct_report.query import arrest_rows
 
@@ -553,6 +557,8 @@ def incidents(common: Common) -> None:
     """Terrorist incidents by country and year: the count and, where the source gives them, each incident.
 
     Example: ctreport incidents --country TN
+
+    Example: ctreport incidents --since 2019 --until 2021 --format csv
     """
     from ct_report.query import incident_rows
 
@@ -566,7 +572,11 @@ def coverage(common: Common) -> None:
     """Which countries and years the fact base covers, and from which kinds of source.
 
     On a terminal, a country × year grid; --fields, --sort or another format give one row per
-    country-year. Example: ctreport coverage --json
+    country-year.
+
+    Example: ctreport coverage
+
+    Example: ctreport coverage --country MA --json
     """
     from ct_report.query import coverage_grid, coverage_rows
 
@@ -649,7 +659,11 @@ def partners(
 ) -> None:
     """Cooperation partners: countries, organisations, forums and exercises, with the relation.
 
-    Example: ctreport partners --region europe
+    Example: ctreport partners --country MA --year 2021
+
+    Example: ctreport partners --region europe --relation strong-cooperation
+
+    Example: ctreport partners --kind forum --fields year,partner_name,relation
     """
     from ct_report.query import partner_rows
 
@@ -661,6 +675,8 @@ def partners(
 @command("financing", ROWS)
 def financing(common: Common) -> None:
     """Bodies against terrorist financing and who holds the membership (the state or its FIU).
+
+    Example: ctreport financing --country MA
 
     Example: ctreport financing --json | jq -r '.[].acronym'
     """
@@ -676,6 +692,8 @@ def groups(common: Common) -> None:
     """Terrorist groups the report names for each country and year, with what it says of them.
 
     Example: ctreport groups --country DZ --year 2019
+
+    Example: ctreport groups --country maghreb --fields country,year,acronym
     """
     from ct_report.query import group_rows
 
@@ -689,6 +707,10 @@ def summary(common: Common) -> None:
     """Overview of each country-year: strategy, threat, incidents, arrests, partners, financing, CVE.
 
     Example: ctreport summary --country Morocco --year 2021
+
+    Example: ctreport summary -c MA -y 2021 --lang ar
+
+    Example: ctreport summary -c MA --json
     """
     from ct_report.query import summaries
     from ct_report.views import SUMMARY_ROW_FIELDS, summary_lines, summary_rows
@@ -711,6 +733,8 @@ def show(
     """A fact in full: statement, the verbatim source passage in its context, and the source.
 
     Example: ctreport show ma-2021-arrests
+
+    Example: ctreport show ma-2021-arrests --lang ar
     """
     from ct_report.provenance import show as show_fact
     from ct_report.views import SHOW_ROW_FIELDS, show_lines, show_rows
@@ -723,7 +747,9 @@ def show(
 def sources(common: Common) -> None:
     """The source documents: kind, language, date, address and how many facts each supports.
 
-    Example: ctreport sources --fields id,kind,facts
+    Example: ctreport sources
+
+    Example: ctreport sources --fields id,kind,url --wide
     """
     from ct_report.provenance import source_rows
 
@@ -737,7 +763,11 @@ def search(
     """Full-text search over statements, names, acronyms, aliases, quotes and incidents, best match first.
 
     Case, accents and Arabic spelling variants are folded: 'oulemas' finds 'Oulémas', 'الارهاب'
-    finds 'الإرهاب'. Example: ctreport search GCTF
+    finds 'الإرهاب'.
+
+    Example: ctreport search GCTF
+
+    Example: ctreport search 'Barcelona attacks' --json
     """
     from ct_report.provenance import search as search_facts
 
@@ -763,6 +793,8 @@ def cite(
     ] = "plain",
 ) -> None:
     """A citation of the source of a fact, ready to paste (--json for scripts).
+
+    Example: ctreport cite ma-2021-arrests
 
     Example: ctreport cite ma-2021-arrests --style bibtex
     """
@@ -795,6 +827,8 @@ def fields(
     """List the fields a command can print, for --fields and --sort, with a description of each.
 
     Example: ctreport fields partners
+
+    Example: ctreport fields arrests --format json
     """
     if command_name not in FIELDS:
         from ct_report.text import suggest
@@ -815,6 +849,8 @@ def export(
     ],
 ) -> None:
     """Write the whole fact base to SQLite: a table per fact kind, sources, foreign keys, full-text indexes.
+
+    Example: ctreport export ctreport.db
 
     Example: ctreport export ctreport.db && sqlite3 ctreport.db "SELECT id FROM facts_fts WHERE facts_fts MATCH 'GCTF'"
     """
@@ -854,6 +890,8 @@ def validate(
     when clean, 1 when not.
 
     Example: ctreport validate --add my-notes/
+
+    Example: ctreport validate my-base/ --format json
     """
     from ct_report.load import check
     from ct_report.render import render_rows, write
@@ -882,6 +920,8 @@ def schema(common: Common) -> None:
     """Print the JSON Schema of a fact-base file (the bundled YAML files point editors at it).
 
     Example: ctreport schema > factbase.schema.json
+
+    Example: ctreport schema | jq '.properties | keys'
     """
     import json
 
@@ -948,7 +988,7 @@ def _flags_for_arguments(message: str, command_name: str) -> str:
     """For `ctreport summary MA 2021`: 'did you mean ctreport summary --country MA --year 2021?'."""
     import re
 
-    found = re.search(r"unexpected extra arguments? \((.*)\)", message)
+    found = re.search(r"unexpected extra argument(?:s|\(s\))? \((.*)\)", message)
     info = next((i for i in app.registered_commands if i.name == command_name), None)
     if found is None or info is None or info.callback is None:
         return ""

@@ -193,7 +193,20 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
         [(doc, str(path)) for doc, path, _ in read.documents], texts, read.positions, read.unresolved
     )
     files = [path for path, _ in listing.files] + text_files
+    base.memo["file_labels"] = {str(path): file_label(path, root) for path, root in listing.files}
     return Report(base, files, len(listing.files), listing.problems + read.problems + cross_problems)
+
+
+def file_label(path: Path, root: Path) -> str:
+    """How rows name a fact-base file: relative to its root, after the root's name, or
+    'bundled' for the base that ships with ctreport: 'bundled:facts/2021/MA.yaml',
+    'my-notes:2021.yaml'. Problems keep the full path, for editors."""
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+    name = "bundled" if root == bundled_data_dir() else (root.name or str(root))
+    return f"{name}:{relative}"
 
 
 def _ignore(message: str) -> None:

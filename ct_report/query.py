@@ -44,7 +44,11 @@ _SOURCE_FIELDS = [
     Field("source_kind", "'report' (the chapter), 'government' (official figures) or 'press' (an article)"),
     Field("source_title", "Title of the source document", in_table=False),
     Field("source_url", "Address of the source document", in_table=False),
-    Field("source_file", "The fact-base file the source is defined in: bundled, or added by you", in_table=False),
+    Field(
+        "source_file",
+        "The fact-base file the source is defined in, after its root: bundled:facts/2021/MA.yaml, or mine:notes.yaml",
+        in_table=False,
+    ),
     Field("edition", "Report edition, e.g. crt-2021", in_table=False),
     Field("id", "Fact id: `ctreport show ID` gives the fact in full"),
 ]
@@ -457,7 +461,9 @@ def _source_part(base: FactBase, source_id: str) -> Row:
             "source_kind": source.kind,
             "source_title": source.title,
             "source_url": source.url,
-            "source_file": source.origin.file if source.origin else None,
+            "source_file": base.memo.get("file_labels", {}).get(source.origin.file, source.origin.file)
+            if source.origin
+            else None,
         }
     return parts[source_id]
 

@@ -230,6 +230,6 @@ def test_rows_name_the_file_their_source_comes_from(ctreport: Any, tiny: Path, t
     rows = ctreport(
         ["partners", "--add", str(extension), "-c", "MA", "--relation", "cooperation", "-y", "2021", "--json"]
     ).json()
-    assert [r["source_file"] for r in rows] == [str(extension)]
+    assert [r["source_file"] for r in rows] == [f"{tmp_path.name}:mine.yaml"]
     bundled = ctreport(["partners", "-c", "MA", "-y", "2021", "--relation", "tension", "--json"]).json()
-    assert bundled[0]["source_file"].endswith("2021/MA.yaml")
+    assert bundled[0]["source_file"] == "base:facts/2021/MA.yaml"
