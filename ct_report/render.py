@@ -400,6 +400,8 @@ FIT_ORDER = (
 only draws another column (the bar), then what the title or footer already says in part."""
 GAP = 2
 """Characters between two columns."""
+COMFORTABLE_WIDTH = 20
+"""A column of prose this wide reads well; optional columns give way to reach it."""
 
 
 def _is_url(value: str) -> bool:
@@ -506,14 +508,21 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
     # Box-drawing characters only on a terminal; an explicit --format table when piped gets ASCII.
     table_box = box.SIMPLE_HEAD if term.is_tty else box.ASCII2
     minimum = [_min_width(f, headers[i], [row[i] for row in cells]) for i, f in enumerate(fields)]
+    # Optional columns give way until every column of prose has a comfortable width: a
+    # table of fewer, readable columns beats one of many columns a word wide.
+    comfortable = [
+        m if f.name in CODE_FIELDS else max(m, min(COMFORTABLE_WIDTH, max(len(r[i]) for r in cells) if cells else m))
+        for i, (f, m) in enumerate(zip(fields, minimum, strict=True))
+    ]
     left_out = []
-    while sum(minimum) + GAP * (len(fields) - 1) > width and not options.explicit:
+    while sum(comfortable) + GAP * (len(fields) - 1) > width and not options.explicit:
         drop = next((i for name in FIT_ORDER for i, f in enumerate(fields) if f.name == name), None)
         if drop is None:
             break
         left_out.append(fields[drop].name)
         keep = [i for i in range(len(fields)) if i != drop]
-        fields, headers, minimum = [fields[i] for i in keep], [headers[i] for i in keep], [minimum[i] for i in keep]
+        fields, headers = [fields[i] for i in keep], [headers[i] for i in keep]
+        minimum, comfortable = [minimum[i] for i in keep], [comfortable[i] for i in keep]
         cells = [[row[i] for i in keep] for row in cells]
     notes = [_disputes(rows, options.lang)] if "conflicts_with" in left_out else []
     if [name for name in left_out if name not in ("trend", "conflicts_with")]:

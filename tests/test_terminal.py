@@ -90,8 +90,9 @@ def test_urls_leave_the_table_unless_wide(ctreport: Any) -> None:
 
 
 def test_long_values_are_shortened_in_the_terminal_only(ctreport: Any) -> None:
-    out = in_pty(["partners", "-c", "MA", "-y", "2021"], 80)
+    out = in_pty(["partners", "-c", "MA", "-y", "2021", "--fields", "id,partner_name,statement"], 80)
     assert "…" in out
+    assert "…" not in in_pty(["partners", "-c", "MA", "-y", "2021", "--fields", "id,statement", "--wide"], 80)
     rows = ctreport(["partners", "-c", "MA", "-y", "2021", "--json"]).json()
     assert not any("…" in str(value) for row in rows for value in row.values())
     assert "…" not in ctreport(["partners", "-c", "MA", "-y", "2021"]).out
