@@ -170,12 +170,12 @@ def pivot(base: FactBase, filters: Filters, command: str) -> Pivot:
     missing figure shows as such rather than disappearing."""
     kind, name = PIVOT_FIGURES[command]
     country = check_filters(base, filters)
-    in_scope = [f for f in base.facts if (country is None or f.country == country) and filters.years_match(f.year)]
+    in_scope = [f for f in base.facts if (country is None or f.country in country) and filters.years_match(f.year)]
     years = sorted({f.year for f in in_scope})
     found: dict[tuple[str, int], list[tuple[Figure, Fact]]] = {}
     for fact in in_order(base, kind):
         figure = getattr(fact, name)
-        if figure is not None and (country is None or fact.country == country) and filters.years_match(fact.year):
+        if figure is not None and (country is None or fact.country in country) and filters.years_match(fact.year):
             found.setdefault((fact.country, fact.year), []).append((figure, fact))
     kinds: set[str] = set()
     rows: list[Row] = []
@@ -394,7 +394,7 @@ def timeline(base: FactBase, filters: Filters) -> list[Timeline]:
     country = check_filters(base, filters)
     years_of: dict[str, set[int]] = {}
     for fact in base.facts:
-        if (country is None or fact.country == country) and filters.years_match(fact.year):
+        if (country is None or fact.country in country) and filters.years_match(fact.year):
             years_of.setdefault(fact.country, set()).add(fact.year)
     timelines: list[Timeline] = []
     for code in sorted(years_of):

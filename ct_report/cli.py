@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple, NoReturn
+from typing import Annotated, Any, NamedTuple, NoReturn, get_args
 
 import typer
 from typer.models import ParameterInfo
@@ -24,7 +24,7 @@ from ct_report.errors import CtReportError, ExitCode, FactBaseError, NoMatchErro
 from ct_report.fields import Field, Line, Row
 from ct_report.kinds import BY_COMMAND, FIELDS
 from ct_report.load import DataSelection, load_base
-from ct_report.model import FactBase
+from ct_report.model import RELATIONS, EntityKind, FactBase
 from ct_report.query import Filters, RowSet
 from ct_report.render import FORMATS, Options, Terminal
 from ct_report.text import printable
@@ -41,8 +41,8 @@ app = typer.Typer(
 class Common(NamedTuple):
     """The options shared by commands; a command without an option sees its default."""
 
-    country: str | None = None
-    year: int | None = None
+    country: list[str] | None = None
+    year: list[str] | None = None
     since: int | None = None
     until: int | None = None
     format: str | None = None
@@ -52,6 +52,8 @@ class Common(NamedTuple):
     add: list[Path] | None = None
     no_cache: bool = False
     no_color: bool = False
+    no_pager: bool = False
+    wide: bool = False
     lang: str = "en"
     debug: bool = False
     fields: str | None = None
@@ -65,10 +67,26 @@ class Common(NamedTuple):
     by: str | None = None
 
     def filters(self) -> Filters:
-        return Filters(country=self.country, year=self.year, since=self.since, until=self.until)
+        country = tuple(self.country) if self.country else None
+        return Filters(country=country, year=_years(self.year), since=self.since, until=self.until)
 
     def selection(self) -> DataSelection:
         return DataSelection.choose(self.data, self.add, use_cache=not self.no_cache)
+
+    def terminal(self) -> Terminal:
+        return Terminal.detect(self.no_color, no_pager=self.no_pager)
+
+
+def _years(values: list[str] | None) -> tuple[int, ...] | None:
+    """--year 2019,2021 and --year 2019 --year 2021 alike."""
+    if not values:
+        return None
+    years = []
+    for part in (p.strip() for value in values for p in value.split(",")):
+        if not part.isdigit():
+            raise UsageError(f"--year takes years such as 2021 or 2019,2021, not '{part}'")
+        years.append(int(part))
+    return tuple(years)
 
 
 def _option(
@@ -112,29 +130,37 @@ DATA_OPTIONS = [
         False,
         "--no-color",
         panel=OUTPUT,
-        help="No colour, even on a terminal (NO_COLOR and TERM=dumb work too).",
+        help="No colour, even on a terminal (a non-empty NO_COLOR and TERM=dumb work too).",
+    ),
+    _option(
+        "no_pager",
+        bool,
+        False,
+        "--no-pager",
+        panel=OUTPUT,
+        help="Print long output straight to the terminal instead of through the pager ($PAGER, else less -FRX).",
     ),
     _option("debug", bool, False, "--debug", hidden=True, help="Show a traceback for unexpected errors."),
 ]
 FILTER_OPTIONS = [
     _option(
         "country",
-        str | None,
+        list[str] | None,
         None,
         "--country",
         "-c",
         panel=FILTERS,
-        help="Country: MA, MAR, Morocco or المغرب.",
+        help="Country (MA, MAR, Morocco or المغرب) or region (northern-africa, maghreb); several: MA,DZ or -c MA -c DZ.",
         autocompletion=complete.countries,
     ),
     _option(
         "year",
-        int | None,
+        list[str] | None,
         None,
         "--year",
         "-y",
         panel=FILTERS,
-        help="Year of the events.",
+        help="Year of the events; several: 2019,2021 or -y 2019 -y 2021.",
         autocompletion=complete.years,
     ),
     _option(
@@ -211,6 +237,14 @@ LIST_OPTIONS = [
         help="Sort rows by this field; prefix with - for descending (e.g. --sort -year).",
     ),
     _option("limit", int | None, None, "--limit", panel=OUTPUT, min=0, help="At most this many rows."),
+    _option(
+        "wide",
+        bool,
+        False,
+        "--wide",
+        panel=OUTPUT,
+        help="Terminal table: keep addresses (URLs) and whole values instead of fitting the width.",
+    ),
     _option("count_only", bool, False, "--count", panel=OUTPUT, help="Print only the number of matching rows."),
     _option(
         "by",
@@ -239,7 +273,11 @@ def command(name: str, options: list[inspect.Parameter]) -> Callable[[Callable[.
     shared options (declared once above, parsed into `Common`)."""
 
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
-        own = [p for p in inspect.signature(func).parameters.values() if p.name != "common"]
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(func).parameters.values()
+            if p.name != "common"
+        ]
 
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> None:
@@ -247,11 +285,32 @@ def command(name: str, options: list[inspect.Parameter]) -> Callable[[Callable[.
                 common = Common(**{p.name: kwargs.pop(p.name) for p in options}, resources=resources)
                 _run(common, lambda: func(common=common, **kwargs))
 
-        wrapper.__signature__ = inspect.Signature(own + options)  # type: ignore[attr-defined]
+        # Help lists options in declaration order: filters, then output, then the fact base.
+        ordered = sorted(options + own, key=_panel_rank)
+        wrapper.__signature__ = inspect.Signature(ordered)  # type: ignore[attr-defined]
         del wrapper.__wrapped__  # Typer must read the new signature, not the original's
-        return app.command(name)(wrapper)
+        return app.command(name, short_help=_first_sentence(func.__doc__ or ""))(wrapper)
 
     return decorate
+
+
+PANEL_ORDER = (None, FILTERS, OUTPUT, DATA)
+
+
+def _panel_rank(parameter: inspect.Parameter) -> int:
+    for meta in getattr(parameter.annotation, "__metadata__", ()):
+        if isinstance(meta, ParameterInfo):
+            panel = meta.rich_help_panel
+            return PANEL_ORDER.index(panel) if panel in PANEL_ORDER else len(PANEL_ORDER)
+    return 0
+
+
+def _first_sentence(doc: str) -> str:
+    """The command list shows each command's first sentence whole (Click would cut it at 45
+    characters with '...')."""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[: end + 1]
 
 
 def _run(common: Common, action: Callable[[], None]) -> None:
@@ -300,6 +359,9 @@ def _silence_stdout() -> None:
 
 
 def _output(common: Common, term: Terminal, title: str = "", footer: str = "") -> Options:
+    from ct_report.i18n import translate
+
+    _refuse_contradictions(common)
     fmt = "json" if common.json else (common.format if common.format is not None else term.default_format())
     if fmt not in FORMATS:
         from ct_report.text import suggest
@@ -307,7 +369,24 @@ def _output(common: Common, term: Terminal, title: str = "", footer: str = "") -
         raise UsageError(f"unknown format '{fmt}'{suggest(fmt, FORMATS)}; valid: {', '.join(FORMATS)}")
     if common.lang not in ("en", "ar"):
         raise UsageError(f"unknown language '{common.lang}'; valid: en, ar")
-    return Options(fmt, header=common.header, csv_formulas=common.csv_formulas, title=title, footer=footer)
+    return Options(
+        fmt,
+        header=common.header,
+        csv_formulas=common.csv_formulas,
+        title=translate(title, common.lang),
+        footer=translate(footer, common.lang),
+        wide=common.wide,
+        explicit=common.fields is not None,
+        lang=common.lang,
+    )
+
+
+def _refuse_contradictions(common: Common) -> None:
+    """Options that ask for two different things are an error, not a silent choice."""
+    if common.json and common.format not in (None, "json"):
+        raise UsageError(f"--json and --format {common.format} ask for two formats; give one of them")
+    if common.count_only and common.fields is not None:
+        raise UsageError("--count prints only a number, so --fields has nothing to show; drop one of them")
 
 
 def _choose_fields(available: list[Field], command_name: str, common: Common, fmt: str) -> list[Field]:
@@ -328,12 +407,14 @@ def _choose_fields(available: list[Field], command_name: str, common: Common, fm
     return chosen
 
 
-def _footer(base: FactBase, rows: list[Row]) -> str:
+def _footer(base: FactBase, rows: list[Row], lang: str) -> str:
+    from ct_report.i18n import translate, value
+
     sources = sorted({row["source"] for row in rows if "source" in row})
     if not sources:
         return ""
-    named = ", ".join(f"{s} ({base.sources[s].kind})" for s in sources)
-    return f"Source: {named}. `ctreport show ID` gives a fact's passage."
+    named = ", ".join(f"{s} ({value(base.sources[s].kind, lang)})" for s in sources)
+    return translate("Source: {sources}. `ctreport show ID` gives a fact's passage.", lang, sources=named)
 
 
 def _emit_rows(
@@ -355,11 +436,11 @@ def _emit_rows(
     from ct_report.render import add_bars, render_rows, write, write_encoded_rows
 
     answer = answer if isinstance(answer, RowSet) else RowSet(answer)
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     available = available if available is not None else FIELDS[command_name]
     options = _output(common, term, title=title, footer=footer)
     if sources_of is not None and options.format in ("table", "markdown"):
-        options = options._replace(footer=_footer(sources_of, answer.keys))
+        options = options._replace(footer=_footer(sources_of, answer.keys, common.lang))
     if common.by is not None:
         answer, available = _facets(common, answer, available, options.format, sources_of)
         options, bars, sparks = options._replace(title=f"{title}: group counts by {common.by}"), None, None
@@ -418,7 +499,7 @@ def _emit_document(
     table and plain give the text `lines`; csv and markdown give the same answer as `rows`."""
     from ct_report.render import render_document, render_rows
 
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     options = _output(common, term)
     if not documents:
         _nothing_matched(common, term)
@@ -456,7 +537,22 @@ def _base(common: Common) -> FactBase:
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"ctreport {__version__}")
+        typer.echo(_edition_range())
         raise typer.Exit()
+
+
+def _edition_range() -> str:
+    """'fact base: editions crt-2016 to crt-2023 (events of 2016–2023), latest published 2023-02-27'."""
+    from ct_report.query import edition_range
+
+    try:
+        base = load_base(DataSelection.choose())
+    except CtReportError as error:
+        return f"fact base: not usable ({error.message})"
+    try:
+        return f"fact base: {edition_range(base)}"
+    finally:
+        base.release()
 
 
 @app.callback()
@@ -467,8 +563,28 @@ def main_options(
 ) -> None:
     """Facts from the US State Department's Country Reports on Terrorism, each with its source.
 
-    Exit codes: 0 success; 1 invalid or missing fact base; 2 usage error (unknown option,
-    region, country, year, field or format); 3 nothing matched with --fail-empty.
+    \b
+    Examples:
+      ctreport summary -c MA -y 2021       what the 2021 report says of Morocco
+      ctreport arrests -c maghreb          arrests across the Maghreb, year by year
+      ctreport partners -c MA -r europe    Morocco's European partners
+      ctreport compare 2020 2021 -c MA     what changed from one year to the next
+      ctreport search GCTF                 every fact that mentions the GCTF
+      ctreport show ma-2021-arrests        a fact with its source passage
+
+    Every list command takes --country and --year (several values: MA,DZ), --format
+    (table, plain, csv, json, ndjson, markdown, yaml) and --fields; `ctreport fields
+    COMMAND` lists the fields. Arabic: --lang ar.
+
+    \b
+    Exit codes:
+      0    success
+      1    invalid or missing fact base, or output that cannot be written
+      2    usage error: unknown or contradictory options, unknown region, country,
+           year, field or format
+      3    nothing matched, with --fail-empty
+      70   internal error: a bug in ctreport (--debug shows the traceback)
+      130  interrupted (Ctrl-C)
     """
 
 
@@ -486,7 +602,11 @@ PivotOption = Annotated[
 def arrests(common: Common, pivot: PivotOption = False) -> None:
     """Arrests by country and year: people arrested, operations, cells and plot targets.
 
-    Example: ctreport arrests --country MA --json
+    Example: ctreport arrests --country MA
+
+    Example: ctreport arrests -c MA,DZ -y 2020,2021 --json
+
+    Example: ctreport arrests -c northern-africa --sort -arrested_value
     """
     if pivot:
         _emit_pivot("arrests", common, _base(common), "People arrested for terrorism")
@@ -499,6 +619,8 @@ def incidents(common: Common, pivot: PivotOption = False) -> None:
     """Terrorist incidents by country and year: the count and, where the source gives them, each incident.
 
     Example: ctreport incidents --country TN
+
+    Example: ctreport incidents --since 2019 --until 2021 --format csv
     """
     if pivot:
         _emit_pivot("incidents", common, _base(common), "Terrorist incidents")
@@ -536,13 +658,17 @@ def coverage(common: Common) -> None:
     """Which countries and years the fact base covers, and from which kinds of source.
 
     On a terminal, a country × year grid; --fields, --sort or another format give one row per
-    country-year. Example: ctreport coverage --json
+    country-year.
+
+    Example: ctreport coverage
+
+    Example: ctreport coverage --country MA --json
     """
     from ct_report.query import coverage_grid, coverage_rows
 
     base = _base(common)
     rows = coverage_rows(base, common.filters())
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     grid = common.fields is None and common.sort is None and common.by is None
     if _output(common, term).format == "table" and term.is_tty and grid:
         from ct_report.query import arrange, localise
@@ -561,7 +687,7 @@ def compare(
     items: Annotated[
         list[str],
         typer.Argument(
-            metavar="YEAR_A YEAR_B | COUNTRY...",
+            metavar="YEAR_A YEAR_B | COUNTRIES",
             help="Two years (what changed); or, with --year, two or more countries (side by side).",
         ),
     ],
@@ -574,7 +700,13 @@ def compare(
     year (or country) only is reported as such; absence from the fact base is not absence from
     the report.
 
-    Example: ctreport compare 2020 2021 --country MA; ctreport compare --year 2021 MA DZ
+    The earlier year comes first whatever the order given (a note says so when swapped).
+
+    Example: ctreport compare 2020 2021 --country MA
+
+    Example: ctreport compare --year 2021 MA DZ
+
+    Example: ctreport compare 2020 2021 --format csv
     """
     from ct_report.query import compare as compare_years
     from ct_report.views import COMPARE_ROW_FIELDS, compare_lines, compare_rows
@@ -583,7 +715,11 @@ def compare(
         _compare_countries(common, items)
         return
     year_a, year_b = _two_years(items)
-    results = compare_years(_base(common), year_a, year_b, common.country)
+    if year_a > year_b:
+        typer.echo(f"ctreport: note: comparing {year_b} with {year_a}, the earlier year first", err=True)
+        year_a, year_b = year_b, year_a
+    country = tuple(common.country) if common.country else None
+    results = compare_years(_base(common), year_a, year_b, country)
     lines = compare_lines(results, common.lang)
     _emit_document(common, results, lines, compare_rows(results), COMPARE_ROW_FIELDS, single=False)
 
@@ -603,13 +739,13 @@ def _compare_countries(common: Common, items: list[str]) -> None:
     from ct_report.analysis import compare_countries
     from ct_report.views import country_comparison_fields, country_comparison_lines, country_comparison_rows
 
-    assert common.year is not None
-    if common.country is not None or any(item.isdigit() for item in items):
+    years = _years(common.year) or ()
+    if len(years) != 1 or common.country is not None or any(item.isdigit() for item in items):
         raise UsageError(
-            f"with --year, compare takes the countries as arguments (ctreport compare --year {common.year} MA DZ); "
-            "without it, two years"
+            "with --year, compare takes one year and the countries as arguments "
+            "(ctreport compare --year 2021 MA DZ); without it, two years"
         )
-    comparison = compare_countries(_base(common), common.year, items)
+    comparison = compare_countries(_base(common), years[0], items)
     lines = country_comparison_lines(comparison, common.lang)
     rows = country_comparison_rows(comparison)
     fields = country_comparison_fields(comparison)
@@ -626,6 +762,8 @@ def timeline(common: Common) -> None:
     the same honesty about qualifiers and about kinds of fact a year does not record.
 
     Example: ctreport timeline --country MA --since 2019
+
+    Example: ctreport timeline --country DZ --format csv
     """
     from ct_report.analysis import timeline as build_timeline
     from ct_report.views import COMPARE_ROW_FIELDS, timeline_lines, timeline_rows
@@ -645,7 +783,7 @@ def chart(
     countries: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[COUNTRY]...", help="Countries, one series each (default: every country with the figure)."
+            metavar="[COUNTRIES]", help="Countries, one series each (default: every country with the figure)."
         ),
     ] = None,
     output: Annotated[
@@ -662,12 +800,14 @@ def chart(
     extra: pip install 'ctreport[charts]'. Countries may also be given as --country MA,DZ,TN.
 
     Example: ctreport chart arrests MA DZ TN --output arrests.svg
+
+    Example: ctreport chart incidents --country TN --output incidents.png --lang ar
     """
     from ct_report.analysis import chart_data
     from ct_report.chart import check_path, draw
 
     check_path(output)
-    named = [c for text in [*(countries or []), common.country or ""] for c in text.split(",") if c.strip()]
+    named = [c for text in [*(countries or []), *(common.country or [])] for c in text.split(",") if c.strip()]
     filters = common.filters()._replace(country=None)
     data = chart_data(_base(common), figure, named, filters)
     if not data.series:
@@ -695,7 +835,7 @@ def partners(
         typer.Option(
             "--kind",
             "-k",
-            help="country, forum, partnership, exercise, coalition, ...",
+            help=f"Kind of partner: country, {', '.join(k for k in get_args(EntityKind) if k not in ('terrorist-group', 'fiu'))}.",
             rich_help_panel=FILTERS,
             autocompletion=complete.partner_kinds,
         ),
@@ -704,7 +844,7 @@ def partners(
         str | None,
         typer.Option(
             "--relation",
-            help="strong-cooperation, co-chair, member, host, designation, tension, ...",
+            help=f"Relation: {', '.join(RELATIONS)}.",
             rich_help_panel=FILTERS,
             autocompletion=complete.relations,
         ),
@@ -712,7 +852,11 @@ def partners(
 ) -> None:
     """Cooperation partners: countries, organisations, forums and exercises, with the relation.
 
-    Example: ctreport partners --region europe
+    Example: ctreport partners --country MA --year 2021
+
+    Example: ctreport partners --region europe --relation strong-cooperation
+
+    Example: ctreport partners --kind forum --fields year,partner_name,relation
     """
     from ct_report.query import partner_rows
 
@@ -725,6 +869,8 @@ def partners(
 def financing(common: Common) -> None:
     """Bodies against terrorist financing and who holds the membership (the state or its FIU).
 
+    Example: ctreport financing --country MA
+
     Example: ctreport financing --json | jq -r '.[].acronym'
     """
     _list_command(common, "financing")
@@ -735,6 +881,8 @@ def groups(common: Common) -> None:
     """Terrorist groups the report names for each country and year, with what it says of them.
 
     Example: ctreport groups --country DZ --year 2019
+
+    Example: ctreport groups --country maghreb --fields country,year,acronym
     """
     _list_command(common, "groups")
 
@@ -744,6 +892,10 @@ def summary(common: Common) -> None:
     """Overview of each country-year: strategy, threat, incidents, arrests, partners, financing, CVE.
 
     Example: ctreport summary --country Morocco --year 2021
+
+    Example: ctreport summary -c MA -y 2021 --lang ar
+
+    Example: ctreport summary -c MA --json
     """
     from ct_report.query import summaries
     from ct_report.views import SUMMARY_ROW_FIELDS, summary_lines, summary_rows
@@ -766,6 +918,8 @@ def show(
     """A fact in full: statement, the verbatim source passage in its context, and the source.
 
     Example: ctreport show ma-2021-arrests
+
+    Example: ctreport show ma-2021-arrests --lang ar
     """
     from ct_report.provenance import show as show_fact
     from ct_report.views import SHOW_ROW_FIELDS, show_lines, show_rows
@@ -778,7 +932,9 @@ def show(
 def sources(common: Common) -> None:
     """The source documents: kind, language, date, address and how many facts each supports.
 
-    Example: ctreport sources --fields id,kind,facts
+    Example: ctreport sources
+
+    Example: ctreport sources --fields id,kind,url --wide
     """
     from ct_report.provenance import source_rows
 
@@ -792,7 +948,11 @@ def search(
     """Full-text search over statements, names, acronyms, aliases, quotes and incidents, best match first.
 
     Case, accents and Arabic spelling variants are folded: 'oulemas' finds 'Oulémas', 'الارهاب'
-    finds 'الإرهاب'. Example: ctreport search GCTF
+    finds 'الإرهاب'.
+
+    Example: ctreport search GCTF
+
+    Example: ctreport search 'Barcelona attacks' --json
     """
     from ct_report.provenance import search as search_facts
 
@@ -818,6 +978,8 @@ def cite(
     ] = "plain",
 ) -> None:
     """A citation of the source of a fact, ready to paste (--json for scripts).
+
+    Example: ctreport cite ma-2021-arrests
 
     Example: ctreport cite ma-2021-arrests --style bibtex
     """
@@ -850,6 +1012,8 @@ def fields(
     """List the fields a command can print, for --fields and --sort, with a description of each.
 
     Example: ctreport fields partners
+
+    Example: ctreport fields arrests --format json
     """
     if command_name not in FIELDS:
         from ct_report.text import suggest
@@ -873,6 +1037,8 @@ def export(
     ] = False,
 ) -> None:
     """Write the whole fact base to SQLite: a table per fact kind, sources, foreign keys, full-text indexes.
+
+    Example: ctreport export ctreport.db
 
     Example: ctreport export ctreport.db && sqlite3 ctreport.db "SELECT id FROM facts_fts WHERE facts_fts MATCH 'GCTF'"
     """
@@ -907,13 +1073,15 @@ def validate(
     when clean, 1 when not.
 
     Example: ctreport validate --add my-notes/
+
+    Example: ctreport validate my-base/ --format json
     """
     from ct_report.load import check
     from ct_report.render import render_rows, write
 
     selection = DataSelection((*paths, *(common.add or [])), use_cache=False) if paths else common.selection()
     report = check(selection)
-    term = Terminal.detect(common.no_color)
+    term = common.terminal()
     options = _output(common, term, title="Problems")
     if options.format == "plain" or (options.format == "table" and not report.problems):
         # The form editors and CI annotate from: file:line:column: message.
@@ -935,13 +1103,15 @@ def schema(common: Common) -> None:
     """Print the JSON Schema of a fact-base file (the bundled YAML files point editors at it).
 
     Example: ctreport schema > factbase.schema.json
+
+    Example: ctreport schema | jq '.properties | keys'
     """
     import json
 
     from ct_report.render import write
     from ct_report.schema import json_schema
 
-    write(Terminal.detect(), json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
+    write(Terminal.detect(no_pager=True), json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
 def _only_invoked_command(argv: list[str]) -> None:
@@ -977,8 +1147,9 @@ def main() -> None:
     except ClickException as error:
         names = {info.name for info in app.registered_commands}
         where = f" {sys.argv[1]}" if len(sys.argv) > 1 and sys.argv[1] in names else ""
+        hint = _flags_for_arguments(error.format_message(), where.strip())
         print(
-            f"ctreport: {printable(error.format_message().rstrip('.'))}; see ctreport{where} --help",
+            f"ctreport: {printable(error.format_message().rstrip('.'))}; {hint or f'see ctreport{where} --help'}",
             file=sys.stderr,
         )
         code = error.exit_code
@@ -998,6 +1169,26 @@ def main() -> None:
 
         code = ExitCode.OK if isinstance(sys.stdout, PacifyFlushWrapper) else exit.code
     _exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _flags_for_arguments(message: str, command_name: str) -> str:
+    """For `ctreport summary MA 2021`: 'did you mean ctreport summary --country MA --year 2021?'."""
+    import re
+
+    found = re.search(r"unexpected extra argument(?:s|\(s\))? \((.*)\)", message)
+    info = next((i for i in app.registered_commands if i.name == command_name), None)
+    if found is None or info is None or info.callback is None:
+        return ""
+    takes = set(inspect.signature(info.callback).parameters)
+    flags = []
+    for word in found.group(1).split():
+        if word.isdigit() and len(word) == 4 and "year" in takes:
+            flags.append(f"--year {word}")
+        elif "country" in takes and not word.isdigit():
+            flags.append(f"--country {word}")
+        else:
+            return ""
+    return f"did you mean ctreport {command_name} {' '.join(flags)}?"
 
 
 def _exit(code: int) -> NoReturn:

@@ -43,7 +43,11 @@ SOURCE_FIELDS = (
     Field("source_kind", "'report' (the chapter), 'government' (official figures) or 'press' (an article)"),
     Field("source_title", "Title of the source document", in_table=False),
     Field("source_url", "Address of the source document", in_table=False),
-    Field("source_file", "The fact-base file the source is defined in: bundled, or added by you", in_table=False),
+    Field(
+        "source_file",
+        "The fact-base file the source is defined in, after its root: bundled:facts/2021/MA.yaml, or mine:notes.yaml",
+        in_table=False,
+    ),
     Field("edition", "Report edition, e.g. crt-2021", in_table=False),
     Field("id", "Fact id: `ctreport show ID` gives the fact in full"),
 )
@@ -77,7 +81,7 @@ SOURCES_FIELDS = (
     Field("id", "Source id"),
     Field("kind", "'report', 'government' or 'press'"),
     Field("title", "Title, or a description when the document has none"),
-    Field("publisher", "Publisher or outlet"),
+    Field("publisher", "Publisher or outlet", in_table=False),
     Field("language", "ISO 639-1 language code", in_table=False),
     Field("date", "Publication date", in_table=False),
     Field("edition", "Report edition the source is about", in_table=False),

@@ -225,7 +225,7 @@ def read_documents(files: list[tuple[Path, Path]], budget: list[int] | None = No
             problems.extend(found)
             unresolved = None
             continue
-        converter = Converter(name)
+        converter = Converter(name, file_label(path, root))
         document = converter.to_document(root_node)
         # In the order they appear in the file, whichever step found them.
         problems.extend(sorted(found + converter.problems, key=lambda p: (p.line, p.column)))
@@ -288,6 +288,18 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     return Report(
         base, files, len(listing.files), listing.problems + read.problems + cross_problems, read.read + text_files
     )
+
+
+def file_label(path: Path, root: Path) -> str:
+    """How rows name a fact-base file: relative to its root, after the root's name, or
+    'bundled' for the base that ships with ctreport: 'bundled:facts/2021/MA.yaml',
+    'my-notes:2021.yaml'. Problems keep the full path, for editors."""
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+    name = "bundled" if root == bundled_data_dir() else (root.name or str(root))
+    return f"{name}:{relative}"
 
 
 def _ignore(message: str) -> None:

@@ -168,6 +168,9 @@ class Origin(Record):
     file: str
     line: int
     column: int
+    label: str | None = _opt(
+        "The file named after its fact-base root, as rows show it: 'bundled:facts/2021/MA.yaml'", default=None
+    )
 
 
 class Names(Record):

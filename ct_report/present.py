@@ -134,6 +134,6 @@ class RowMaker:
                 "source_kind": source.kind,
                 "source_title": source.title,
                 "source_url": source.url,
-                "source_file": source.origin.file if source.origin else None,
+                "source_file": (source.origin.label or source.origin.file) if source.origin else None,
             }
         return self._sources[source_id]

@@ -16,23 +16,33 @@ from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.kinds import BY_NAME, IN_MODEL_ORDER, KINDS, command_table
 from ct_report.model import RELATIONS, Fact, FactBase, Figure
-from ct_report.present import LOWER_BOUNDS, country_fields, display_name, figure_text
+from ct_report.present import LOWER_BOUNDS, country_fields, display_name, figure_text, region_ancestors
 from ct_report.text import fold, slug, suggest
 
 RowTest = Callable[[Row], bool]
 
 
 class Filters(NamedTuple):
-    """Filters shared by every command; None means 'any'."""
+    """Filters shared by every command; None means 'any'. `country` and `year` may each be one
+    value or several (any of them matches); a country value may also name a region."""
 
-    country: str | None = None
-    year: int | None = None
+    country: str | tuple[str, ...] | None = None
+    year: int | tuple[int, ...] | None = None
     since: int | None = None
     until: int | None = None
 
+    @property
+    def years(self) -> tuple[int, ...] | None:
+        return (self.year,) if isinstance(self.year, int) else self.year
+
+    @property
+    def countries(self) -> tuple[str, ...] | None:
+        return (self.country,) if isinstance(self.country, str) else self.country
+
     def years_match(self, year: int) -> bool:
+        years = self.years
         return (
-            (self.year is None or year == self.year)
+            (years is None or year in years)
             and (self.since is None or year >= self.since)
             and (self.until is None or year <= self.until)
         )
@@ -42,6 +52,13 @@ def resolve_country(base: FactBase, text: str) -> str:
     """Accept an alpha-2 or alpha-3 code, an English or Arabic name or an alias."""
     if not text.strip():
         raise UsageError("empty --country; give a code or name, e.g. MA or Morocco")
+    code = _find_country(base, text)
+    if code is None:
+        raise UsageError(f"unknown country '{text}'{suggest(text, _country_names(base))}; {_known_countries(base)}")
+    return code
+
+
+def _find_country(base: FactBase, text: str) -> str | None:
     wanted = fold(text.strip())
     for country in base.countries.values():
         names = [country.code, country.alpha3, country.name.en, *country.aliases]
@@ -49,8 +66,54 @@ def resolve_country(base: FactBase, text: str) -> str:
             names.append(country.name.ar)
         if wanted in (fold(name) for name in names):
             return country.code
-    known = sorted(c.name.en for c in base.countries.values())
-    raise UsageError(f"unknown country '{text}'{suggest(text, known)}; known: {', '.join(known)}")
+    return None
+
+
+def _country_names(base: FactBase) -> list[str]:
+    return sorted(c.name.en for c in base.countries.values())
+
+
+def _known_countries(base: FactBase) -> str:
+    """The countries reported on first (what a user most likely meant), then the others the
+    fact base knows as partners."""
+    covered = {f.country for f in base.facts}
+    first = sorted(f"{base.countries[c].name.en} ({c})" for c in covered if c in base.countries)
+    others = sorted(c.name.en for c in base.countries.values() if c.code not in covered)
+    text = f"countries reported on: {', '.join(first) or 'none'}"
+    return f"{text}; also known as partners: {', '.join(others)}" if others else text
+
+
+def resolve_countries(base: FactBase, values: Iterable[str]) -> frozenset[str]:
+    """Country codes for values that each name a country (as `resolve_country`) or a region
+    (every country in it, e.g. 'northern-africa', 'maghreb'); a value may hold several,
+    separated by commas."""
+    codes: set[str] = set()
+    for text in (part for value in values for part in value.split(",")):
+        if not text.strip():
+            raise UsageError("empty --country; give a code, name or region, e.g. MA, Morocco or northern-africa")
+        code = _find_country(base, text)
+        if code is not None:
+            codes.add(code)
+            continue
+        try:
+            regions = resolve_region(base, text)
+        except UsageError:
+            names = _country_names(base)
+            raise UsageError(
+                f"unknown country '{text}'{suggest(text, names)}; {_known_countries(base)}; or give a region"
+            ) from None
+        codes |= countries_in(base, regions)
+    return frozenset(codes)
+
+
+def countries_in(base: FactBase, region_ids: set[str]) -> set[str]:
+    """Codes of the countries inside any of the regions: by their own regions and the regions'
+    parents."""
+    return {
+        country.code
+        for country in base.countries.values()
+        if not region_ancestors(base, country.regions).isdisjoint(region_ids)
+    }
 
 
 def resolve_region(base: FactBase, text: str) -> set[str]:
@@ -74,6 +137,17 @@ def resolve_region(base: FactBase, text: str) -> set[str]:
     return matches
 
 
+def edition_range(base: FactBase) -> str:
+    """The editions a base holds and the latest release date among them."""
+    editions = sorted(base.editions.values(), key=lambda e: e.covers)
+    if not editions:
+        return "no editions"
+    first, last = editions[0], editions[-1]
+    text = f"editions {first.id} to {last.id} (events of {first.covers}–{last.covers})"
+    published = max((e.published for e in editions if e.published), default=None)
+    return f"{text}, latest published {published}" if published else text
+
+
 def arrange(rows: list[Row], fields: list[Field], sort: str | None, limit: int | None) -> list[Row]:
     """Rows sorted by a field ('-field' for descending; empty values last) and cut to `limit`."""
     if sort is not None:
@@ -88,11 +162,12 @@ def arrange(rows: list[Row], fields: list[Field], sort: str | None, limit: int |
     return rows if limit is None else rows[:limit]
 
 
-def check_year(base: FactBase, year: int | None) -> None:
+def check_year(base: FactBase, year: int | tuple[int, ...] | None) -> None:
     years = base.years
-    if year is not None and year not in years:
-        covered = f"{years[0]}–{years[-1]}" if years else "none"
-        raise UsageError(f"no facts for year {year}; years covered: {covered}")
+    for one in (year,) if isinstance(year, int) else year or ():
+        if one not in years:
+            covered = f"{years[0]}–{years[-1]}" if years else "none"
+            raise UsageError(f"no facts for year {one}; years covered: {covered}")
 
 
 def check_choice(value: str, choices: Iterable[str], what: str) -> None:
@@ -101,12 +176,17 @@ def check_choice(value: str, choices: Iterable[str], what: str) -> None:
         raise UsageError(f"unknown {what} '{value}'{suggest(value, options)}; valid: {', '.join(options)}")
 
 
-def check_filters(base: FactBase, filters: Filters) -> str | None:
-    """Validate the shared filters; return the country code asked for, if any."""
+def check_filters(base: FactBase, filters: Filters) -> frozenset[str] | None:
+    """Validate the shared filters; return the country codes asked for, if any."""
     check_year(base, filters.year)
-    if filters.since is not None and filters.until is not None and filters.since > filters.until:
-        raise UsageError(f"--since {filters.since} is after --until {filters.until}; swap them")
-    return resolve_country(base, filters.country) if filters.country is not None else None
+    since, until = filters.since, filters.until
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {since} is after --until {until}; swap them")
+    for year in filters.years or ():
+        if (since is not None and year < since) or (until is not None and year > until):
+            raise UsageError(f"year {year} is outside --since/--until ({since or '…'}–{until or '…'}); drop one")
+    countries = filters.countries
+    return resolve_countries(base, countries) if countries is not None else None
 
 
 def in_order(base: FactBase, kind: str) -> list[Fact]:
@@ -119,7 +199,7 @@ def row_filter(base: FactBase, filters: Filters) -> RowTest | None:
     country = check_filters(base, filters)
     if country is None and filters.year is None and filters.since is None and filters.until is None:
         return None
-    return lambda row: (country is None or row["country"] == country) and filters.years_match(row["year"])
+    return lambda row: (country is None or row["country"] in country) and filters.years_match(row["year"])
 
 
 class RowSet:
@@ -175,12 +255,28 @@ def answer(base: FactBase, command: str, keep: RowTest | None) -> RowSet:
 LOCALISED = ("country_name", "partner_name", "body_name", "member_name", "group_name", "statement")
 
 
+ENUMERATED = ("relation", "partner_kind", "source_kind", "holder", "kind")
+"""Fields whose values come from a fixed list, which `i18n` translates."""
+
+
 def localise(rows: list[Row], lang: str) -> list[Row]:
     """Rows whose names and statements are in `lang`, for tables; each `X_ar` field replaces `X`
-    where it has a value. JSON keeps both fields instead."""
+    where it has a value, an English statement left in Arabic output is marked as English, and
+    enumerated values are translated. JSON keeps both fields instead."""
     if lang == "en":
         return rows
-    return [{**row, **{k: row[f"{k}_ar"] for k in LOCALISED if row.get(f"{k}_ar")}} for row in rows]
+    from ct_report.i18n import in_english, value
+
+    localised = []
+    for row in rows:
+        new = {**row, **{k: row[f"{k}_ar"] for k in LOCALISED if row.get(f"{k}_ar")}}
+        if new.get("statement") and not row.get("statement_ar"):
+            new["statement"] = in_english(new["statement"], lang)
+        for key in ENUMERATED:
+            if isinstance(new.get(key), str):
+                new[key] = value(new[key], lang)
+        localised.append(new)
+    return localised
 
 
 def list_rows(base: FactBase, command: str, filters: Filters) -> RowSet:
@@ -226,7 +322,7 @@ def summaries(base: FactBase, filters: Filters) -> list[Summary]:
         {
             (f.country, f.year, f.edition)
             for f in base.facts
-            if (country is None or f.country == country) and filters.years_match(f.year)
+            if (country is None or f.country in country) and filters.years_match(f.year)
         }
     )
     by_key: dict[tuple[str, int, str], list[Fact]] = {key: [] for key in keys}
@@ -281,7 +377,7 @@ def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
         groups.setdefault((fact.country, fact.year), []).append(fact)
     rows = []
     for (code, year), facts in sorted(groups.items()):
-        if (country is not None and code != country) or not filters.years_match(year):
+        if (country is not None and code not in country) or not filters.years_match(year):
             continue
         used = {f.source for f in facts} | {s for f in facts for s in f.corroborated_by}
         kinds = [base.sources[s].kind for s in used]
@@ -355,7 +451,7 @@ def _figure_change_wording(
     )
 
 
-def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> list[Comparison]:
+def compare(base: FactBase, year_a: int, year_b: int, country: str | tuple[str, ...] | None) -> list[Comparison]:
     """For each country covered in both years: what changed from year_a to year_b.
 
     Absence from the fact base is not absence from the report: a partner or membership is
@@ -365,12 +461,12 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | None) -> li
     if year_a == year_b:
         raise UsageError(f"compare needs two different years, e.g. ctreport compare {year_a - 1} {year_a}")
     if year_a > year_b:
-        raise UsageError(f"give the earlier year first: ctreport compare {year_b} {year_a}")
+        raise UsageError(f"give the earlier year first: {year_b} {year_a}")
     check_year(base, year_a)
     check_year(base, year_b)
-    code = resolve_country(base, country) if country is not None else None
+    codes = resolve_countries(base, (country,) if isinstance(country, str) else country) if country else None
     countries = sorted(
-        {f.country for f in base.facts if f.year == year_a and (code is None or f.country == code)}
+        {f.country for f in base.facts if f.year == year_a and (codes is None or f.country in codes)}
         & {f.country for f in base.facts if f.year == year_b}
     )
     results: list[Comparison] = []

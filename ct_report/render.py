@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TextIO
 
 from ct_report.fields import Field, Line, Row
-from ct_report.text import SURVIVES_JSON, clean, encode_row, terminal_safe
+from ct_report.i18n import label, translate
+from ct_report.text import SURVIVES_JSON, clean, encode_row, isolate_ltr, terminal_safe
 
 FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
 # Spreadsheets skip leading blanks before a formula, and some read the full-width signs too.
@@ -34,14 +35,22 @@ class Terminal(NamedTuple):
     stderr: TextIO
     is_tty: bool
     color: bool
+    columns: int | None = None
+    """A width to lay out for instead of the terminal's (tests)."""
+    pager: str | None = None
+    """The pager command for output longer than the screen: only on a terminal, and not with --no-pager."""
 
     @classmethod
-    def detect(cls, no_color: bool = False) -> Terminal:
+    def detect(cls, no_color: bool = False, no_pager: bool = True) -> Terminal:
         if sys.stdout is None:  # started with stdout closed (`>&-`)
             raise OSError(errno.EBADF, "stdout is closed")
         is_tty = sys.stdout.isatty()
-        color = is_tty and not no_color and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-        return cls(sys.stdout, sys.stderr, is_tty, color)
+        # https://no-color.org: set *and not empty* disables colour.
+        color = is_tty and not no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        pager = None
+        if is_tty and not no_pager and sys.stdin is not None and sys.stdin.isatty():
+            pager = os.environ.get("CTREPORT_PAGER", os.environ.get("PAGER", "less -FRX")).strip() or None
+        return cls(sys.stdout, sys.stderr, is_tty, color, pager=pager)
 
     def default_format(self) -> str:
         return "table" if self.is_tty else "plain"
@@ -64,6 +73,12 @@ class Options(NamedTuple):
     """Leave cells that a spreadsheet would run as a formula untouched (default: neutralise)."""
     title: str = ""
     footer: str = ""
+    wide: bool = False
+    """Terminal table: keep URLs and whole values (no ellipsis)."""
+    explicit: bool = False
+    """The fields were asked for by name (--fields): a terminal table keeps every one that has a value."""
+    lang: str = "en"
+    """Language of headings and labels; 'ar' also isolates left-to-right runs in terminal and plain text."""
 
 
 def cell_text(value: Any, list_separator: str = "; ") -> str:
@@ -146,8 +161,42 @@ def write(term: Terminal, text: str) -> None:
             file=term.stderr,
         )
         text = text.encode(encoding, errors="replace").decode(encoding, errors="replace")
+    if term.pager and _longer_than_screen(text) and _page(term, text):
+        return
     term.stdout.write(text)
     term.stdout.flush()
+
+
+def _longer_than_screen(text: str) -> bool:
+    import shutil
+
+    return text.count("\n") >= shutil.get_terminal_size((80, 24)).lines
+
+
+def _page(term: Terminal, text: str) -> bool:
+    """Show `text` through the pager, as git does (`less -FRX` unless PAGER says otherwise);
+    False, having shown nothing, when the pager cannot be started."""
+    import shlex
+    import subprocess
+
+    assert term.pager is not None
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    term.stdout.flush()
+    try:
+        pager = subprocess.Popen(shlex.split(term.pager), stdin=subprocess.PIPE, env=env)
+    except (OSError, ValueError):
+        return False
+    assert pager.stdin is not None
+    encoding = getattr(term.stdout, "encoding", None) or "utf-8"
+    try:
+        pager.stdin.write(text.encode(encoding, errors="replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager early: not an error
+        pass
+    pager.wait()
+    return True
 
 
 def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term: Terminal) -> None:
@@ -167,6 +216,8 @@ def render_rows(rows: list[Row], fields: Sequence[Field], options: Options, term
     elif fmt == "plain":
         lines = ["\t".join(names)] if options.header else []
         lines += ["\t".join(_one_line(r.get(n)) for n in names) for r in rows]
+        if options.lang == "ar":
+            lines = [isolate_ltr(line) for line in lines]
         write(term, "".join(line + "\n" for line in lines))
     elif fmt == "markdown":
         write(term, _markdown(rows, names, options))
@@ -209,16 +260,28 @@ def render_document(
         texts = []
         for item in text_lines:
             line, highlight = (item, "") if isinstance(item, str) else item
-            text = Text(terminal_safe(line))
+            line, highlight = terminal_safe(line), terminal_safe(highlight)
+            start = line.find(highlight) if highlight else -1
+            if start >= 0 and not term.color:
+                # Without colour the passage is still told apart: between marks, not by a style.
+                end = start + len(highlight)
+                line = f"{line[:start]}{MARK_START}{highlight}{MARK_END}{line[end:]}"
+            text = Text(line)
             if term.color and line and not line.startswith((" ", "•")):
                 text.stylize("bold")
-            start = text.plain.find(terminal_safe(highlight)) if highlight else -1
-            if start >= 0:
-                text.stylize("reverse" if term.color else "underline", start, start + len(terminal_safe(highlight)))
+            if start >= 0 and term.color:
+                text.stylize("reverse", start, start + len(highlight))
             texts.append(text)
-        _print_rich(term, texts)
+        _print_rich(term, texts, rtl=options.lang == "ar")
     else:
-        write(term, "".join(terminal_safe(item if isinstance(item, str) else item[0]) + "\n" for item in text_lines))
+        lines = [terminal_safe(item if isinstance(item, str) else item[0]) for item in text_lines]
+        if options.lang == "ar":
+            lines = [isolate_ltr(line) for line in lines]
+        write(term, "".join(line + "\n" for line in lines))
+
+
+MARK_START, MARK_END = ">>", "<<"
+"""Around the highlighted passage of `show` on a terminal without colour."""
 
 
 def _yaml(payload: Any) -> str:
@@ -273,9 +336,11 @@ def _width(term: Terminal) -> int:
     return min(columns, MAX_WIDTH) if columns > 0 else 80
 
 
-def _print_rich(term: Terminal, renderables: Sequence[Any]) -> None:
+def _print_rich(term: Terminal, renderables: Sequence[Any], rtl: bool = False) -> None:
     """Render with Rich into text, then write it like every other format: so an unencodable
-    character degrades with a warning, and a closed pipe is handled in one place."""
+    character degrades with a warning, and a closed pipe is handled in one place. With `rtl`,
+    each line is marked right-to-left and its left-to-right runs isolated, after Rich has laid
+    it out (Rich would count the invisible marks as characters)."""
     import io
 
     from rich.console import Console
@@ -283,7 +348,7 @@ def _print_rich(term: Terminal, renderables: Sequence[Any]) -> None:
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=_width(term),
+        width=term.columns or _width(term),
         force_terminal=term.is_tty,
         no_color=not term.color,
         color_system="standard" if term.color else None,
@@ -293,67 +358,303 @@ def _print_rich(term: Terminal, renderables: Sequence[Any]) -> None:
     )
     for renderable in renderables:
         console.print(renderable)
-    write(term, buffer.getvalue())
+    text = buffer.getvalue()
+    if rtl:
+        text = "".join(RLM + isolate_ltr(line) for line in text.splitlines(keepends=True))
+    write(term, text)
 
 
-def _is_arabic(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in text)
+RLM = "\u200f"
+"""RIGHT-TO-LEFT MARK: starts every line of Arabic output, so that a bidi-aware terminal reads
+the line right to left even when it begins with an id or a number."""
 
 
-def _table_overhead(columns: int) -> int:
-    """Characters a SIMPLE_HEAD/ASCII2 table adds beyond its cells: a space each side of every
-    cell, a separator between cells and an edge on each side."""
-    return 2 * columns + (columns - 1) + 2
+CODE_FIELDS = frozenset(
+    {
+        "id",
+        "ids",
+        "source",
+        "conflicts_with",
+        "comparison_id",
+        "edition",
+        "partner",
+        "body",
+        "member",
+        "group",
+        "trend",
+        "name",
+    }
+)
+"""Fields holding ids and codes: a terminal table never breaks them inside a word, so that one
+can be copied whole (e.g. into `ctreport show ID`)."""
+MAX_CELL_LINES = 3
+"""Lines of a cell in a terminal table before the rest gives way to an ellipsis (not with --wide)."""
+PROSE_MIN_WIDTH = 12
+"""The narrowest a column of prose gets; a longer word folds rather than widen it."""
+FIT_ORDER = (
+    "trend",
+    "source_kind",
+    "partner_kind",
+    "matched_in",
+    "score",
+    "publisher",
+    "kind",
+    "detail",
+    "conflicts_with",
+)
+"""Default columns that give way, in this order, when a terminal table is too wide: first what
+only draws another column (the bar), then what the title or footer already says in part."""
+GAP = 2
+"""Characters between two columns."""
+COMFORTABLE_WIDTH = 20
+"""A column of prose this wide reads well; optional columns give way to reach it."""
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+class TableLayout(NamedTuple):
+    """What a terminal table shows: its columns, its title with the values every row shares,
+    and a footer note on what was left out."""
+
+    fields: list[Field]
+    title: str
+    notes: list[str]
+
+
+def table_layout(rows: list[Row], fields: Sequence[Field], options: Options) -> TableLayout:
+    """Columns for a terminal table: empty columns go (they say nothing); a value every row
+    shares goes into the title once ("Morocco, 2021"); URLs, which cannot wrap, go unless
+    --wide or asked for by name. JSON, CSV and plain keep every field."""
+    kept = [f for f in fields if any(cell_text(r.get(f.name)) for r in rows)] if rows else list(fields)
+    shared: list[str] = []
+    if len(rows) > 1:
+        constant = [f for f in kept if len({cell_text(r.get(f.name), ", ") for r in rows}) == 1]
+        if len(constant) < len(kept):
+            for f in constant:
+                said = _shared_value(rows[0], f, options.lang)
+                if said not in shared:
+                    shared.append(said)
+            kept = [f for f in kept if f not in constant]
+    notes = []
+    if not options.wide and not options.explicit:
+        urls = [f for f in kept if any(_is_url(cell_text(r.get(f.name))) for r in rows)]
+        if urls:
+            kept = [f for f in kept if f not in urls]
+            names = ", ".join(f.name for f in urls)
+            notes.append(
+                translate("Addresses ({names}) are left out to fit: --wide shows them.", options.lang, names=names)
+            )
+    title = options.title
+    if shared:
+        title = f"{title}: {', '.join(shared)}" if title else ", ".join(shared)
+    return TableLayout(kept, title, notes)
+
+
+def _shared_value(row: Row, field: Field, lang: str) -> str:
+    """How the title says a value every row shares: a country by its name, a year as it is,
+    anything else as 'label value'."""
+    value = cell_text(row.get(field.name), ", ")
+    if field.name == "country" and row.get("country_name"):
+        return cell_text(row["country_name"])
+    if field.name in ("year", "country_name") or field.name.endswith("_name"):
+        return value
+    return f"{label(field.name, lang)} {value}"
+
+
+def _min_width(field: Field, header: str, values: list[str]) -> int:
+    """The narrowest a column can be without breaking what must stay whole: an id or code
+    (never broken), or a word of prose up to PROSE_MIN_WIDTH (longer ones fold). A header
+    may break after '_' (`_header_lines`)."""
+    header_width = max(len(part) for part in _header_lines(header, 0).splitlines())
+    if field.name in CODE_FIELDS:
+        return max([header_width, *(len(word) for value in values for word in value.split())])
+    words = [len(word) for value in values for word in re.split(r"(?<=-)|\s+", value) if word]
+    return max(min(max(words, default=1), PROSE_MIN_WIDTH), header_width)
+
+
+def _header_lines(header: str, width: int) -> str:
+    """A header too long for its column broken after each '_' ('source_' / 'kind')."""
+    if len(header) <= width:
+        return header
+    return "\n".join(part + "_" for part in header.split("_"))[:-1]
+
+
+def _wrap_cell(value: str, width: int, code: bool, shorten: bool) -> str:
+    """The cell broken into lines of `width` (between words; prose also after a hyphen), and
+    past MAX_CELL_LINES shortened with an ellipsis unless `shorten` is off (--wide)."""
+    import textwrap
+
+    lines: list[str] = []
+    for paragraph in value.splitlines() or [""]:
+        lines += textwrap.wrap(
+            paragraph, width, break_on_hyphens=not code, break_long_words=not code, drop_whitespace=True
+        ) or [""]
+    if shorten and len(lines) > MAX_CELL_LINES:
+        lines = lines[:MAX_CELL_LINES]
+        last = lines[-1]
+        lines[-1] = (last[: width - 1].rstrip() if len(last) >= width else last) + "…"
+    return "\n".join(lines)
 
 
 def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Terminal) -> None:
+    from rich.text import Text
+
+    width = term.columns or _width(term)
+    layout = table_layout(rows, fields, options)
+    fields = layout.fields
+    headers = [label(f.name, options.lang) for f in fields]
+    cells = [[_capped(terminal_safe(cell_text(r.get(f.name), ", "))) for f in fields] for r in rows]
+    title = Text(terminal_safe(layout.title), style="bold" if term.color else "")
+    caption = Text(terminal_safe(" ".join([options.footer, *layout.notes]).strip()), style="dim" if term.color else "")
+    caption.justify = "left"
+    minimum = [_min_width(f, headers[i], [row[i] for row in cells]) for i, f in enumerate(fields)]
+    # Optional columns give way until every column of prose has a comfortable width: a
+    # table of fewer, readable columns beats one of many columns a word wide.
+    comfortable = [
+        m if f.name in CODE_FIELDS else max(m, min(COMFORTABLE_WIDTH, max(len(r[i]) for r in cells) if cells else m))
+        for i, (f, m) in enumerate(zip(fields, minimum, strict=True))
+    ]
+    left_out: list[str] = []
+    if not options.explicit:
+        fields, headers, minimum, cells, left_out = _leave_out(fields, headers, minimum, comfortable, cells, width)
+    notes = [_disputes(rows, options.lang)] if "conflicts_with" in left_out else []
+    if [name for name in left_out if name not in ("trend", "conflicts_with")]:
+        names = ", ".join(n for n in left_out if n not in ("trend", "conflicts_with"))
+        notes.append(translate("Left out to fit: {names} (--wide or --fields shows them).", options.lang, names=names))
+    for note in filter(None, notes):
+        caption.append(" " + note if caption.plain else note)
+    # Two spaces between columns, or one when that is what it takes to avoid blocks.
+    gap = next((g for g in (GAP, 1) if sum(minimum) + g * (len(fields) - 1) <= width), 0)
+    if not gap:
+        _blocks(rows, fields, headers, cells, title, caption, options, term)
+        return
+    table = _rich_table(fields, headers, cells, minimum, gap, width, title, caption, options, term)
+    _print_rich(term, [table], rtl=options.lang == "ar")
+
+
+def _rich_table(
+    fields: Sequence[Field],
+    headers: list[str],
+    cells: list[list[str]],
+    minimum: list[int],
+    gap: int,
+    width: int,
+    title: Any,
+    caption: Any,
+    options: Options,
+    term: Terminal,
+) -> Any:
+    """The table itself, once its columns and the gap between them are chosen."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    width = _width(term)
-    if rows:
-        # A column empty in every row says nothing on a screen (plain and JSON keep it).
-        fields = [f for f in fields if any(cell_text(r.get(f.name)) for r in rows)]
-    cells = [[_capped(cell_text(r.get(f.name), ", ")) for f in fields] for r in rows]
-    # Wide enough for the longest word, so cells wrap between words rather than inside them.
-    min_widths = [
-        max([len(f.name), *(len(word) for row in cells for word in row[i].split())]) for i, f in enumerate(fields)
-    ]
-    title = Text(terminal_safe(options.title), style="bold" if term.color else "")
-    caption = Text(terminal_safe(options.footer), style="dim" if term.color else "")
     # Box-drawing characters only on a terminal; an explicit --format table when piped gets ASCII.
     table_box = box.SIMPLE_HEAD if term.is_tty else box.ASCII2
-    if sum(min_widths) + _table_overhead(len(fields)) > width:
-        # Too narrow for one row per line without cutting words: one block per row instead.
-        blocks: list[Any] = [title]
-        for row_cells in cells:
-            record = Table(box=table_box, show_header=False, show_edge=False)
-            record.add_column(style="bold" if term.color else "", no_wrap=True)
-            record.add_column(overflow="fold")
-            for f, value in zip(fields, row_cells, strict=True):
-                record.add_row(Text(f.name), Text(value or "—", overflow="fold"))
-            blocks.append(record)
-        _print_rich(term, [*blocks, caption])
-        return
+    natural = [
+        max([len(headers[i]), *(len(line) for row in cells for line in row[i].splitlines())])
+        for i in range(len(fields))
+    ]
+    widths = _fit_widths(minimum, natural, width - gap * (len(fields) - 1))
     table = Table(
         title=title,
         caption=caption,
         box=table_box,
         show_header=options.header,
         header_style="bold" if term.color else "",
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, gap - 1, 0, 0),
+        title_justify="left",
+        caption_justify="left",
     )
-    widths = _fit_widths(
-        min_widths,
-        [max([len(f.name), *(len(row[i]) for row in cells)]) for i, f in enumerate(fields)],
-        width - _table_overhead(len(fields)),
-    )
-    for i, f in enumerate(fields):
-        arabic = any(_is_arabic(row[i]) for row in cells)
-        table.add_column(Text(f.name), overflow="fold", justify="right" if arabic else "left", width=widths[i])
+    for i in range(len(fields)):
+        table.add_column(Text(_header_lines(headers[i], widths[i])), overflow="fold", width=widths[i])
     for row_cells in cells:
-        table.add_row(*(Text(value or "—", overflow="fold") for value in row_cells))
-    _print_rich(term, [table])
+        table.add_row(
+            *(
+                Text(_wrap_cell(value, widths[i], fields[i].name in CODE_FIELDS, not options.wide) or _empty(value))
+                for i, value in enumerate(row_cells)
+            )
+        )
+    return table
+
+
+def _leave_out(
+    fields: Sequence[Field],
+    headers: list[str],
+    minimum: list[int],
+    comfortable: list[int],
+    cells: list[list[str]],
+    width: int,
+) -> tuple[list[Field], list[str], list[int], list[list[str]], list[str]]:
+    """Optional columns left out, in `FIT_ORDER`, until every column has a comfortable width;
+    what is kept, and the names left out."""
+    fields = list(fields)
+    left_out = []
+    while sum(comfortable) + GAP * (len(fields) - 1) > width:
+        drop = next((i for name in FIT_ORDER for i, f in enumerate(fields) if f.name == name), None)
+        if drop is None:
+            break
+        left_out.append(fields[drop].name)
+        keep = [i for i in range(len(fields)) if i != drop]
+        fields, headers = [fields[i] for i in keep], [headers[i] for i in keep]
+        minimum, comfortable = [minimum[i] for i in keep], [comfortable[i] for i in keep]
+        cells = [[row[i] for i in keep] for row in cells]
+    return fields, headers, minimum, cells, left_out
+
+
+def _disputes(rows: list[Row], lang: str) -> str:
+    """'Disputed: a and b.' for the conflicts_with column when it gives way."""
+    pairs = sorted(
+        {
+            tuple(sorted((row["id"], other)))
+            for row in rows
+            if row.get("id")
+            for other in row.get("conflicts_with") or []
+        }
+    )
+    return translate("Disputed: {pairs}.", lang, pairs="; ".join(" ↔ ".join(pair) for pair in pairs)) if pairs else ""
+
+
+def _blocks(
+    rows: list[Row],
+    fields: Sequence[Field],
+    headers: list[str],
+    cells: list[list[str]],
+    title: Any,
+    caption: Any,
+    options: Options,
+    term: Terminal,
+) -> None:
+    """The last resort when even the narrowest columns do not fit: one block of label and
+    value per row, with a rule between blocks."""
+    from rich import box
+    from rich.rule import Rule
+    from rich.table import Table
+    from rich.text import Text
+
+    blocks: list[Any] = [title]
+    for index, row_cells in enumerate(cells):
+        if index:
+            blocks.append(Rule(style="dim" if term.color else "", characters="─" if term.is_tty else "-"))
+        record = Table(
+            box=box.SIMPLE_HEAD, show_header=False, show_edge=False, pad_edge=False, padding=(0, GAP - 1, 0, 0)
+        )
+        record.add_column(style="bold" if term.color else "", no_wrap=True)
+        record.add_column(overflow="fold")
+        for header, value in zip(headers, row_cells, strict=True):
+            record.add_row(Text(header), Text(value or "—", overflow="fold"))
+        blocks.append(record)
+    _print_rich(term, [*blocks, caption], rtl=options.lang == "ar")
+
+
+def _empty(value: str) -> str:
+    """How a table shows a cell with nothing to wrap: '—' for no value, blank for a value that is
+    deliberately blank (a space: e.g. the sparkline of a country's later rows)."""
+    return " " if value and value.isspace() else "—"
 
 
 def _capped(text: str) -> str:

@@ -56,6 +56,26 @@ def terminal_safe(text: str) -> str:
     return re.sub(_CONTROL, "", re.sub(_ANSI, "", text))
 
 
+FSI, PDI = "\u2068", "\u2069"
+# A left-to-right run: from a Latin letter or digit (or the bracket before one) through anything
+# but Arabic, a tab, a line end or two spaces running (the gap between two table columns).
+_LTR_RUN = r"\(?[A-Za-z0-9\u00c0-\u024f](?:[^\s\u0590-\u08ff\ufb50-\ufdff\ufe70-\ufefc]| (?=[^\s\u0590-\u08ff\ufb50-\ufdff\ufe70-\ufefc]))*"
+
+
+def isolate_ltr(text: str) -> str:
+    """Each left-to-right run (an id, a code, a number with its unit, a URL, English words)
+    wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE, so that a bidi-aware terminal
+    keeps it whole and in its place within Arabic text. Only for text already made
+    `terminal_safe`, which removes any isolate the data itself brought."""
+
+    def wrap(match: re.Match[str]) -> str:
+        run = match.group(0)
+        core = run.rstrip(".,:;!?( ")  # punctuation and an opening bracket belong to the text around
+        return FSI + core + PDI + run[len(core) :]
+
+    return re.sub(_LTR_RUN, wrap, text)
+
+
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice closest to `word` (case aside), if one is close enough to be a likely typo."""
     import difflib

@@ -131,8 +131,10 @@ class _Read(NamedTuple):
 class Converter:
     """Turns nodes of one file into model objects, collecting problems instead of raising."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, label: str | None = None) -> None:
         self.file = file
+        self.label = label
+        """How rows name the file (`load.file_label`)."""
         self.problems: list[Problem] = []
         self.dropped: set[str] = set()
         """Ids of objects written but refused; references to them are not reported again."""
@@ -272,7 +274,7 @@ class Converter:
             return None
         values = read.values
         if _has_field(cls, "origin"):
-            values["origin"] = model.Origin(self.file, node.line, node.column)
+            values["origin"] = model.Origin(self.file, node.line, node.column, self.label)
         if _has_field(cls, "written_at"):
             values["written_at"] = read.where
         return cls(**values)

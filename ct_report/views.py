@@ -8,30 +8,41 @@ from typing import Any
 
 from ct_report.documents import Comparison, FactRecord, Summary
 from ct_report.fields import Field, Line, Row
+from ct_report.i18n import edition_title, in_english, translate
+from ct_report.i18n import value as enum_value
 from ct_report.query import SUMMARY_SECTIONS
+
+
+def _statement(item: Mapping[str, Any], lang: str) -> str:
+    """The statement in `lang`: the Arabic passage where there is one, else the English
+    statement, marked as English in Arabic output."""
+    arabic = item.get("statement_ar") if lang == "ar" else None
+    return arabic or in_english(item["statement"], lang)
 
 
 def summary_lines(overviews: Sequence[Summary], lang: str) -> list[Line]:
     titles = dict(SUMMARY_SECTIONS)
+    note, disputed = translate("note", lang), translate("disputed by", lang)
     lines: list[Line] = []
     for overview in overviews:
         name = (overview["country_name_ar"] if lang == "ar" else None) or overview["country_name"]
-        lines.append(f"{name} ({overview['country']}), {overview['year']}: {overview['edition_title']}")
+        edition = edition_title(overview["edition_title"], lang)
+        lines.append(f"{name} ({overview['country']}), {overview['year']}: {edition}")
         for kind, items in overview["sections"].items():
             if not items:
                 continue
-            lines.append(f"  {titles[kind]}")
+            lines.append(f"  {translate(titles[kind], lang)}")
             for item in items:
-                statement = (item["statement_ar"] if lang == "ar" else None) or item["statement"]
-                lines.append(f"  • {statement} [{item['id']}; {item['source']}, {item['source_kind']}]")
+                where = f"{item['id']}; {item['source']}, {enum_value(item['source_kind'], lang)}"
+                lines.append(f"  • {_statement(item, lang)} [{where}]")
                 if item.get("note"):
-                    lines.append(f"    note: {item['note']}")
+                    lines.append(f"    {note}: {item['note']}")
                 if item.get("conflicts_with"):
-                    lines.append(f"    disputed by: {', '.join(item['conflicts_with'])}")
-        lines.append("  Sources")
+                    lines.append(f"    {disputed}: {', '.join(item['conflicts_with'])}")
+        lines.append(f"  {translate('Sources', lang)}")
         for source in overview["sources"]:
             url = f" <{source['url']}>" if source["url"] else ""
-            lines.append(f"  • {source['id']} ({source['kind']}): {source['title']}{url}")
+            lines.append(f"  • {source['id']} ({enum_value(source['kind'], lang)}): {source['title']}{url}")
         lines.append("")
     return lines[:-1]
 
@@ -53,8 +64,8 @@ def summary_rows(overviews: Sequence[Summary], lang: str) -> list[Row]:
         {
             "country": overview["country"],
             "year": overview["year"],
-            "section": titles[kind],
-            "statement": (item["statement_ar"] if lang == "ar" else None) or item["statement"],
+            "section": translate(titles[kind], lang),
+            "statement": _statement(item, lang),
             "source": item["source"],
             "source_kind": item["source_kind"],
             "id": item["id"],
@@ -77,9 +88,9 @@ def compare_lines(results: Sequence[Comparison], lang: str) -> list[Line]:
                 lines.append(f"    disputed by: {', '.join(measure['disputed'])}")
         for item in result["relations"]:
             partner = (item["name_ar"] if lang == "ar" else None) or item["name"]
-            lines.append(f"  {partner}: {item['relation']}: {item['change']} [{item['id']}]")
+            lines.append(f"  {partner}: {enum_value(item['relation'], lang)}: {item['change']} [{item['id']}]")
         for note in result["notes"]:
-            lines.append(f"  note: {note}")
+            lines.append(f"  {translate('note', lang)}: {note}")
         lines.append("")
     return lines[:-1]
 
@@ -127,10 +138,11 @@ def compare_rows(results: Sequence[Comparison]) -> list[Row]:
 
 def show_lines(record: FactRecord, lang: str) -> list[Line]:
     source = record["source"]
-    statement = (record["statement_ar"] if lang == "ar" else None) or record["statement"]
+    statement = _statement(record, lang)
     country = (record["country_name_ar"] if lang == "ar" else None) or record["country_name"]
+    kind = enum_value(record["kind"], lang)
     lines: list[Line] = [
-        f"{record['id']} ({record['kind']}): {country} ({record['country']}), {record['year']}, {record['edition']}",
+        f"{record['id']} ({kind}): {country} ({record['country']}), {record['year']}, {record['edition']}",
         f"  {statement}",
     ]
     for name, value in record["details"].items():
@@ -143,27 +155,30 @@ def show_lines(record: FactRecord, lang: str) -> list[Line]:
         else:
             lines.append(f"  {name}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     if record["note"]:
-        lines.append(f"  note: {record['note']}")
+        lines.append(f"  {translate('note', lang)}: {record['note']}")
     if record["conflicts_with"]:
-        lines.append(f"  disputed by: {', '.join(record['conflicts_with'])}")
+        lines.append(f"  {translate('disputed by', lang)}: {', '.join(record['conflicts_with'])}")
     if record["section"] or record["key_phrase"]:
         phrase = f'"{record["key_phrase"]}"' if record["key_phrase"] else ""
-        lines.append("Where in the source: " + ", at ".join(p for p in (record["section"], phrase) if p))
+        where = translate("Where in the source", lang)
+        lines.append(f"{where}: " + ", at ".join(p for p in (record["section"], phrase) if p))
     if record["quote"]:
-        lines += [f"Passage ({source['language'] or 'original language'})", f"  {record['quote']}"]
+        language = source["language"] or "original language"
+        lines += [f"{translate('Passage', lang)} ({language})", f"  {record['quote']}"]
     if record["context"]:
-        lines.append("In context")
+        lines.append(translate("In context", lang))
         if record["context"]["before"]:
             lines.append(f"  {record['context']['before']}")
         lines.append((f"  {record['context']['sentence']}", record["quote"] or ""))
         if record["context"]["after"]:
             lines.append(f"  {record['context']['after']}")
     if record["file"]:
-        lines.append(f"Read from {record['file']}")
-    lines.append("Source")
+        lines.append(f"{translate('Read from', lang)} {record['file']}")
+    lines.append(translate("Source", lang))
     for item in [source, *record["corroborated_by"]]:
         facts = ", ".join(str(item[k]) for k in ("publisher", "date", "language") if item[k])
-        lines.append(f"  {item['id']} ({item['kind']}): {item['title']}" + (f"; {facts}" if facts else ""))
+        kind = enum_value(item["kind"], lang)
+        lines.append(f"  {item['id']} ({kind}): {item['title']}" + (f"; {facts}" if facts else ""))
         if item["url"]:
             lines.append(f"    {item['url']}")
         if item["note"]:

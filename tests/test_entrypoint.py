@@ -88,11 +88,11 @@ def test_table_on_an_ascii_stdout_degrades_instead_of_crashing() -> None:
 
 
 def test_click_usage_errors_are_one_line() -> None:
-    result = run("arrests", "--year", "abc")
+    result = run("arrests", "--since", "abc")
     assert result.returncode == 2 and result.stdout == ""
     assert (
         result.stderr
-        == "ctreport: Invalid value for '--year' / '-y': 'abc' is not a valid int; see ctreport arrests --help\n"
+        == "ctreport: Invalid value for '--since': 'abc' is not a valid int; see ctreport arrests --help\n"
     )
 
 

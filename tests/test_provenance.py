@@ -146,8 +146,8 @@ def test_search_finds_incident_descriptions_and_shows_disagreement(ctreport: Any
 
 def test_lang_ar_in_summary_and_show(ctreport: Any) -> None:
     summary = ctreport(["summary", "-c", "MA", "-y", "2021", "--lang", "ar"]).out
-    assert summary.startswith("المغرب (MA), 2021")
-    assert "اعتقلت السلطات الأمنية المغربية ما لا يقل عن 55 شخصًا" in summary
+    assert summary.startswith("المغرب \u2068(MA), 2021\u2069: التقارير القطرية عن الإرهاب \u20682021\u2069")
+    assert "اعتقلت السلطات الأمنية المغربية ما لا يقل عن \u206855\u2069 شخصًا" in summary
     shown = ctreport(["show", "ma-2021-arrests", "--lang", "ar"]).out.splitlines()[1]
     assert shown.strip().startswith("اعتقلت")
 
@@ -159,7 +159,7 @@ def test_search_says_it_matched_an_incident_description(ctreport: Any) -> None:
 
 def test_show_header_in_arabic(ctreport: Any) -> None:
     assert ctreport(["show", "ma-2021-arrests", "--lang", "ar"]).out.startswith(
-        "ma-2021-arrests (arrests): المغرب (MA)"
+        "\u2068ma-2021-arrests\u2069 (اعتقالات): المغرب \u2068(MA), 2021, crt-2021\u2069"
     )
 
 

@@ -210,7 +210,9 @@ def test_resolve_country_by_code_alpha3_name_arabic_name_or_alias(base: FactBase
 def test_resolve_country_refuses_an_unknown_or_empty_name(base: FactBase) -> None:
     with pytest.raises(UsageError) as error:
         resolve_country(base, "Marocco")
-    assert error.value.message.startswith("unknown country 'Marocco' (did you mean 'Morocco'?); known: Algeria, ")
+    assert error.value.message.startswith(
+        "unknown country 'Marocco' (did you mean 'Morocco'?); countries reported on: Algeria (DZ), "
+    )
     with pytest.raises(UsageError):
         resolve_country(base, "  ")
 

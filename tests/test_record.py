@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -155,10 +156,11 @@ def test_summary_for_every_covered_country_year(ctreport: Any, key: tuple[str, i
     assert overview["sources"]
 
 
-def test_compare_needs_the_earlier_year_first(ctreport: Any) -> None:
-    run = ctreport(["compare", "2021", "2020"])
-    assert run.code == 2 and run.out == ""
-    assert "give the earlier year first: ctreport compare 2020 2021" in run.err
+def test_compare_swaps_years_given_later_first_and_says_so(ctreport: Any) -> None:
+    run = ctreport(["compare", "2021", "2020", "-c", "MA", "--json"])
+    assert run.code == 0, run.err
+    assert [(r["year_a"], r["year_b"]) for r in json.loads(run.out)] == [(2020, 2021)]
+    assert run.err == "ctreport: note: comparing 2020 with 2021, the earlier year first\n"
 
 
 def test_compare_in_tabular_formats(ctreport: Any) -> None:
@@ -170,9 +172,10 @@ def test_compare_in_tabular_formats(ctreport: Any) -> None:
 
 
 def test_compare_and_coverage_speak_arabic_names(ctreport: Any) -> None:
-    assert ctreport(["compare", "2020", "2021", "-c", "MA", "--lang", "ar"]).out.startswith("المغرب (MA): 2020 → 2021")
+    out = ctreport(["compare", "2020", "2021", "-c", "MA", "--lang", "ar"]).out
+    assert out.startswith("المغرب \u2068(MA): 2020 → 2021\u2069")
     rows = ctreport(["coverage", "-c", "MA", "-y", "2021", "--lang", "ar", "--fields", "country_name,year"]).out
-    assert rows.splitlines()[1] == "المغرب\t2021"
+    assert rows.splitlines()[1] == "المغرب\t\u20682021\u2069"
 
 
 def test_compare_same_year_hint(ctreport: Any) -> None:

@@ -439,7 +439,8 @@ def test_a_huge_cell_renders_quickly_and_is_cut_on_a_table() -> None:
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=10)
     assert run.returncode == 0, run.stderr
     words, ellipses = map(int, run.stdout.split())
-    assert words == 400 and ellipses == 1
+    # The terminal shows the start of the cell (a few lines, at most 2,000 characters) and '…'.
+    assert 0 < words <= 400 and ellipses == 1
 
 
 # --- 8. validation gaps -----------------------------------------------------------------------
