@@ -104,3 +104,21 @@ SEARCH_FIELDS = (
     Field("source", "Source id", in_table=False),
     Field("source_kind", "'report' or 'press'"),
 )
+
+CITATION_FIELDS = (
+    Field("id", "Fact id"),
+    Field("source", "Source id"),
+    Field("style", "plain, apa or bibtex"),
+    Field("citation", "The citation"),
+)
+FIELD_FIELDS = (
+    Field("name", "Field name, for --fields and --sort"),
+    Field("description", "What the field holds"),
+    Field("in_table", "Shown in the terminal table without --fields"),
+)
+PROBLEM_FIELDS = (
+    Field("file", "The file"),
+    Field("line", "Line, from 1"),
+    Field("column", "Column, from 1"),
+    Field("message", "What is wrong and how to fix it"),
+)

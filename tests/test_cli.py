@@ -171,7 +171,8 @@ def _raise(error: BaseException) -> None:
 def test_a_commands_own_exit_code_is_kept_not_called_internal() -> None:
     import typer
 
-    from ct_report.cli import Common, _run
+    from ct_report.options import Common
+    from ct_report.output import run_command as _run
 
     with pytest.raises(typer.Exit) as raised:
         _run(Common(), lambda: _raise(typer.Exit(3)))
@@ -181,7 +182,8 @@ def test_a_commands_own_exit_code_is_kept_not_called_internal() -> None:
 def test_what_a_command_opened_is_closed_when_it_ends() -> None:
     import contextlib
 
-    from ct_report.cli import Common, _run
+    from ct_report.options import Common
+    from ct_report.output import run_command as _run
 
     closed: list[str] = []
     with contextlib.ExitStack() as resources:

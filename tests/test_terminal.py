@@ -185,11 +185,12 @@ def test_top_level_help_teaches(ctreport: Any) -> None:
     out = ctreport(["--help"]).out
     flat = " ".join(out.split())
     for command in _commands():
-        from ct_report.cli import _first_sentence, app
+        from ct_report.cli import app
+        from ct_report.typer_glue import first_sentence
 
         info = next(i for i in app.registered_commands if i.name == command)
         assert info.callback is not None
-        assert _first_sentence(info.callback.__doc__ or "") in flat, command
+        assert first_sentence(info.callback.__doc__ or "") in flat, command
     assert not _cut(out)
     assert "ctreport summary -c MA -y 2021" in out
     assert re.search(r"^\s+70\s+internal error", out, re.M) and re.search(r"^\s+130\s+interrupted", out, re.M)
