@@ -48,9 +48,15 @@ class CtReportError(Exception):
 
 
 class UsageError(CtReportError):
-    """A value given on the command line is not valid."""
+    """A value given to the library is not valid. The message speaks of the value ("unknown
+    country 'XX'"); `value_of` names what the value was given for ('country', 'region',
+    'years'), so that the command line can name its own option."""
 
     exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, value_of: str | None = None) -> None:
+        super().__init__(message)
+        self.value_of = value_of
 
 
 class NoMatchError(CtReportError):

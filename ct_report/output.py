@@ -329,7 +329,7 @@ def run_command(common: Common, action: Callable[[], None]) -> None:
         raise typer.Exit(error.exit_code) from None
     except CtReportError as error:
         # Messages quote file names and arguments: escaped, they cannot drive the terminal.
-        typer.echo(f"ctreport: {printable(error.message)}", err=True)
+        typer.echo(f"ctreport: {_option_named(error)}{printable(error.message)}", err=True)
         raise typer.Exit(error.exit_code) from None
     except BrokenPipeError:
         silence_stdout()
@@ -348,6 +348,16 @@ def run_command(common: Common, action: Callable[[], None]) -> None:
             err=True,
         )
         raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+OPTIONS_FOR = {"country": "--country", "region": "--region", "years": "--year/--since/--until"}
+"""The options that give the values the library names in its usage errors."""
+
+
+def _option_named(error: CtReportError) -> str:
+    """'--country: ' before a library error about a country; the library knows no flags."""
+    value_of = getattr(error, "value_of", None)
+    return f"{OPTIONS_FOR[value_of]}: " if value_of in OPTIONS_FOR else ""
 
 
 def show_version(value: bool) -> None:

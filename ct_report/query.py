@@ -51,7 +51,7 @@ class Filters(NamedTuple):
 def resolve_country(base: FactBase, text: str) -> str:
     """Accept an alpha-2 or alpha-3 code, an English or Arabic name or an alias."""
     if not text.strip():
-        raise UsageError("empty --country; give a code or name, e.g. MA or Morocco")
+        raise UsageError("empty country; give a code or name, e.g. MA or Morocco", value_of="country")
     code = _find_country(base, text)
     if code is None:
         raise UsageError(f"unknown country '{text}'{suggest(text, _country_names(base))}; {_known_countries(base)}")
@@ -90,7 +90,9 @@ def resolve_countries(base: FactBase, values: Iterable[str]) -> frozenset[str]:
     codes: set[str] = set()
     for text in (part for value in values for part in value.split(",")):
         if not text.strip():
-            raise UsageError("empty --country; give a code, name or region, e.g. MA, Morocco or northern-africa")
+            raise UsageError(
+                "empty country; give a code, name or region, e.g. MA, Morocco or northern-africa", value_of="country"
+            )
         code = _find_country(base, text)
         if code is not None:
             codes.add(code)
@@ -122,7 +124,7 @@ def resolve_region(base: FactBase, text: str) -> set[str]:
     'europe' matches both the CRT chapter and the M49 region; 'crt:europe' only the first.
     """
     if not text.strip():
-        raise UsageError("empty --region; give a region, e.g. europe or mena")
+        raise UsageError("empty region; give a region, e.g. europe or mena", value_of="region")
     wanted = slug(text)
     matches = set()
     for region in base.regions.values():
@@ -181,10 +183,12 @@ def check_filters(base: FactBase, filters: Filters) -> frozenset[str] | None:
     check_year(base, filters.year)
     since, until = filters.since, filters.until
     if since is not None and until is not None and since > until:
-        raise UsageError(f"--since {since} is after --until {until}; swap them")
+        raise UsageError(f"the first year, {since}, is after the last, {until}; swap them", value_of="years")
     for year in filters.years or ():
         if (since is not None and year < since) or (until is not None and year > until):
-            raise UsageError(f"year {year} is outside --since/--until ({since or '…'}–{until or '…'}); drop one")
+            raise UsageError(
+                f"year {year} is outside the years from {since or '…'} to {until or '…'}; drop one", value_of="years"
+            )
     countries = filters.countries
     return resolve_countries(base, countries) if countries is not None else None
 

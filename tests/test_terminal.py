@@ -144,8 +144,14 @@ def test_unknown_country_lists_covered_countries_first(ctreport: Any) -> None:
     [
         (["arrests", "--json", "-f", "csv"], "--json and --format csv ask for two formats"),
         (["arrests", "--count", "--fields", "id"], "--count prints only a number"),
-        (["arrests", "--since", "2022", "--until", "2020"], "--since 2022 is after --until 2020"),
-        (["arrests", "-y", "2019", "--since", "2020"], "year 2019 is outside --since/--until"),
+        (
+            ["arrests", "--since", "2022", "--until", "2020"],
+            "--year/--since/--until: the first year, 2022, is after the last, 2020",
+        ),
+        (
+            ["arrests", "-y", "2019", "--since", "2020"],
+            "--year/--since/--until: year 2019 is outside the years from 2020",
+        ),
         (["arrests", "-y", "2019,abc"], "--year takes years such as 2021 or 2019,2021, not 'abc'"),
         (["summary", "MA", "2021"], "did you mean ctreport summary --country MA --year 2021?"),
     ],
