@@ -17,7 +17,7 @@ from ct_report.documents import Comparison
 from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.model import Fact, FactBase, Figure
-from ct_report.present import country_fields, display_name, figure_text
+from ct_report.present import country_fields, display_name, figure_text, speaks_for_report
 from ct_report.query import (
     COMPARED_FIGURES,
     COMPARED_RELATIONS,
@@ -147,6 +147,10 @@ CELL_NOTES = {
     "relative": "~2× 2018: no number, only a comparison with another year, as the source words it",
     "disputed": "a / b: sources disagree; every figure is kept",
     "none": f"{NO_FIGURE}: no figure recorded (not zero)",
+    "national": (
+        "figures from other sources than the report (national authorities' counts, other indexes) "
+        "are left out; the list command gives them"
+    ),
 }
 
 
@@ -173,10 +177,19 @@ def pivot(base: FactBase, filters: Filters, command: str) -> Pivot:
     in_scope = [f for f in base.facts if (country is None or f.country in country) and filters.years_match(f.year)]
     years = sorted({f.year for f in in_scope})
     found: dict[tuple[str, int], list[tuple[Figure, Fact]]] = {}
+    national = False
     for fact in in_order(base, kind):
         figure = getattr(fact, name)
-        if figure is not None and (country is None or fact.country in country) and filters.years_match(fact.year):
-            found.setdefault((fact.country, fact.year), []).append((figure, fact))
+        if (
+            figure is None
+            or (country is not None and fact.country not in country)
+            or not filters.years_match(fact.year)
+        ):
+            continue
+        if not speaks_for_report(base, fact):
+            national = True
+            continue
+        found.setdefault((fact.country, fact.year), []).append((figure, fact))
     kinds: set[str] = set()
     rows: list[Row] = []
     values: dict[str, list[int | None]] = {}
@@ -200,7 +213,7 @@ def pivot(base: FactBase, filters: Filters, command: str) -> Pivot:
         "years": years,
         "rows": rows,
         "values": values,
-        "notes": [text for key, text in CELL_NOTES.items() if key in kinds],
+        "notes": [text for key, text in CELL_NOTES.items() if key in kinds | ({"national"} if national else set())],
         "ids": [fact.id for fact in used],
         "sources": sorted({fact.source for fact in used}),
     }
@@ -472,13 +485,14 @@ def chart_data(base: FactBase, figure: str, countries: list[str], filters: Filte
     kind, name, title, title_ar = CHART_FIGURES[figure]
     check_filters(base, filters)
     codes = list(dict.fromkeys(resolve_country(base, text) for text in countries))
-    facts = [
+    given_facts = [
         f
         for f in in_order(base, kind)
         if getattr(f, name) is not None and (not codes or f.country in codes) and filters.years_match(f.year)
     ]
+    facts = [f for f in given_facts if speaks_for_report(base, f)]
     series: list[Series] = []
-    notes: list[str] = []
+    notes: list[str] = [CELL_NOTES["national"]] if len(facts) < len(given_facts) else []
     for code in codes or sorted({f.country for f in facts}):
         points = []
         for fact in (f for f in facts if f.country == code):

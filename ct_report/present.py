@@ -41,6 +41,16 @@ def figure_row(name: str, figure: Figure | None) -> Row:
     }
 
 
+def speaks_for_report(base: FactBase, fact: Fact) -> bool:
+    """Whether a fact gives the report's own word: its source is the chapter, or an article
+    about it (press that `summarises` a chapter or is about a report `edition`). A national
+    authority's own count, or an article about one, is kept apart from the report's figures in
+    pivots, comparisons and charts: it is a different source, not a later reading of the same."""
+    source = base.sources[fact.source]
+    about_report = source.summarises is not None or source.edition is not None
+    return source.kind == "report" or (source.kind == "press" and about_report)
+
+
 def display_name(base: FactBase, ident: str, lang: str = "en") -> str:
     """A country's or entity's name in `lang` (English when there is no Arabic name)."""
     if ident in base.countries:

@@ -16,7 +16,14 @@ from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.kinds import BY_NAME, IN_MODEL_ORDER, KINDS, command_table
 from ct_report.model import RELATIONS, Fact, FactBase, Figure
-from ct_report.present import LOWER_BOUNDS, country_fields, display_name, figure_text, region_ancestors
+from ct_report.present import (
+    LOWER_BOUNDS,
+    country_fields,
+    display_name,
+    figure_text,
+    region_ancestors,
+    speaks_for_report,
+)
 from ct_report.text import fold, slug, suggest
 
 RowTest = Callable[[Row], bool]
@@ -505,13 +512,21 @@ def facts_of(base: FactBase, kind: str, country: str, year: int) -> list[Fact]:
 
 
 def first_figure(base: FactBase, kind: str, name: str, country: str, year: int) -> tuple[Figure | None, Fact | None]:
-    """The first figure `name` a country-year records, with its fact (disagreeing facts follow
-    it in file order and are listed through `conflicts_with`)."""
+    """The first figure `name` the report gives for a country-year (`present.speaks_for_report`),
+    with its fact; disagreeing facts follow it in file order and are listed through
+    `conflicts_with`, and national authorities' own counts are not taken for the report's."""
     for fact in facts_of(base, kind, country, year):
         figure = getattr(fact, name)
-        if figure is not None:
+        if figure is not None and speaks_for_report(base, fact):
             return figure, fact
     return None, None
+
+
+def disputed_by(base: FactBase, facts: Iterable[Fact], name: str) -> list[str]:
+    """The facts that disagree with these and give the same figure `name` (a fact giving only
+    cells does not dispute a number of arrests)."""
+    others = {other for fact in facts for other in fact.conflicts_with}
+    return sorted(other for other in others if (found := base.fact(other)) and getattr(found, name) is not None)
 
 
 def relations_of(facts: list[Fact]) -> dict[tuple[str, str], str]:
@@ -538,7 +553,7 @@ def _measure_changes(base: FactBase, country: str, year_a: int, year_b: int) -> 
         measures[label] = {
             **figure_change(old, new, year_a, year_b),
             "ids": [f.id for f in facts],
-            "disputed": sorted({c for f in facts for c in f.conflicts_with}),
+            "disputed": disputed_by(base, facts, name),
         }
     return measures
 

@@ -210,8 +210,8 @@ def test_incidents_pivot_keeps_disagreement_and_zero(ctreport: Any) -> None:
     run = ctreport(["incidents", "--pivot", "--since", "2020", "--format", "csv"])
     assert list(csv.reader(io.StringIO(run.raw))) == [
         ["country", "country_name", "country_name_ar", "2020", "2021", "2022", "2023"],
-        # Algeria: the CRT's 0 and the Global Terrorism Index's 3, both kept.
-        ["DZ", "Algeria", "الجزائر", "—", "0 / 3", "—", "—"],
+        # Algeria: the CRT's 0; the Global Terrorism Index's 3 is another source, left out and said so.
+        ["DZ", "Algeria", "الجزائر", "—", "0", "—", "—"],
         # 0 where the source says none; '?' where it does not confirm a figure; never 0 for a gap.
         ["MA", "Morocco", "المغرب", "0", "0", "0", "?"],
         ["MR", "Mauritania", "موريتانيا", "—", "0", "—", "—"],
@@ -219,8 +219,9 @@ def test_incidents_pivot_keeps_disagreement_and_zero(ctreport: Any) -> None:
     ]
     assert run.err.splitlines() == [
         "ctreport: note: ?: not confirmed by the source",
-        "ctreport: note: a / b: sources disagree; every figure is kept",
         "ctreport: note: —: no figure recorded (not zero)",
+        "ctreport: note: figures from other sources than the report (national authorities' counts, other indexes) "
+        "are left out; the list command gives them",
     ]
 
 

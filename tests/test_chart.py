@@ -111,9 +111,9 @@ def test_chart_of_every_country_with_the_figure(ctreport: Any, tmp_path: Path) -
     run = ctreport(["chart", "incidents", "--since", "2020", "-o", str(path)])
     assert run.code == 0, run.err
     chart = Chart(path)
-    # Algeria 2021: the CRT's 0 and the index's 3, both drawn and the disagreement footnoted.
-    assert len(chart.markers("figures-DZ")) == 2
-    assert any("DZ 2021: sources disagree, every figure is drawn" in t for t in chart.texts)
+    # Algeria 2021: the CRT's 0 is drawn; the index's 3 is another source, left out and footnoted.
+    assert len(chart.markers("figures-DZ")) == 1
+    assert any("figures from other sources than the report" in t for t in chart.texts)
     assert "MA 2023: not confirmed by the source (no number, not drawn) [ma-2023-incidents]" in chart.texts
 
 

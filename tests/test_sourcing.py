@@ -181,3 +181,20 @@ def test_a_group_fact_needs_its_group(ctreport: Any, tmp_path: Path) -> None:
 def test_json_stays_json_with_new_fields(ctreport: Any) -> None:
     run = ctreport(["groups", "--format", "ndjson"])
     assert [json.loads(line)["id"] for line in run.out.splitlines()] == ["s-group-aqim"]
+
+
+def test_a_pivot_keeps_other_sources_figures_apart(ctreport: Any) -> None:
+    run = ctreport(["arrests", "--pivot", "--format", "csv"])
+    assert run.raw.splitlines()[1] == "DZ,Algeria,الجزائر,150*"
+    assert "ctreport: note: figures from other sources than the report" in run.err
+
+
+def test_only_facts_giving_the_same_figure_dispute_it() -> None:
+    from ct_report.load import DataSelection, load_base
+    from ct_report.query import disputed_by
+
+    base = load_base(DataSelection.choose())
+    reported = base.fact("s-arrests")
+    assert reported is not None
+    assert disputed_by(base, [reported], "arrested") == ["s-arrests-ministry"]
+    assert disputed_by(base, [reported], "cells") == []
