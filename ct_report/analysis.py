@@ -64,8 +64,9 @@ def facet_names(by: str, available: list[Field], regions_of: RegionsOf | None) -
             raise UsageError(f"empty field in '{by}'; give fields separated by commas, e.g. country,year")
         if name not in known:
             raise UsageError(f"unknown field '{name}' to group by{suggest(name, known)}; valid: {', '.join(known)}")
-        if known[name] not in chosen:
-            chosen.append(known[name])
+        if known[name] in chosen:
+            raise UsageError(f"field '{name}' is given twice to group by; give each field once")
+        chosen.append(known[name])
     return chosen
 
 

@@ -69,8 +69,12 @@ class FactBaseError(CtReportError):
     exit_code = ExitCode.INVALID_DATA
 
     def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{self.counted(problems)}; fix them, or check with `ctreport validate`")
+        self.problems = problems
+
+    @staticmethod
+    def counted(problems: list[Problem]) -> str:
+        """'3 problems in 2 files'."""
         files = len({p.file for p in problems})
         noun = "problem" if len(problems) == 1 else "problems"
-        where = "1 file" if files == 1 else f"{files} files"
-        super().__init__(f"{len(problems)} {noun} in {where}; fix them, or check with `ctreport validate`")
-        self.problems = problems
+        return f"{len(problems)} {noun} in {'1 file' if files == 1 else f'{files} files'}"

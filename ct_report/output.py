@@ -303,13 +303,18 @@ def emit_validation(common: Common, paths: list[Path] | None) -> None:
     else:
         render_rows([p._asdict() for p in report.problems], PROBLEM_FIELDS, options, term)
     if report.problems:
-        raise CtReportError(FactBaseError(report.problems).message)
+        raise CtReportError(FactBaseError.counted(report.problems))
     base = report.base
-    print(
-        f"ok: {report.yaml_files} files, {len(base.facts)} facts, {len(base.sources)} sources, "
-        f"{len(base.countries)} countries",
-        file=term.stderr,
-    )
+    counts = [(report.yaml_files, "file"), (len(base.facts), "fact"), (len(base.sources), "source")]
+    counts.append((len(base.countries), "country"))
+    print("ok: " + ", ".join(_plural(n, noun) for n, noun in counts), file=term.stderr)
+
+
+def _plural(count: int, noun: str) -> str:
+    """'1 file', '2 files', '2 countries'."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
 
 
 def run_command(common: Common, action: Callable[[], None]) -> None:

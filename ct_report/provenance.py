@@ -257,7 +257,7 @@ def _bibtex(base: FactBase, source: Source, fact: Fact, via: Source | None) -> s
     address = source.url or _edition_url(base, source)
     if address:
         lines.append(f"  url = {{{address}}},")
-    note = f"{source.kind}; ctreport fact {fact.id}"
+    note = f"{(via or source).kind}; ctreport fact {fact.id}"
     if fact.section:
         note = f"section '{fact.section}'; {note}"
     if via is not None:

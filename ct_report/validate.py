@@ -596,11 +596,25 @@ MAX_KEY_PHRASE_WORDS = 12
 """A key phrase locates a passage; it is not a copy of it (third-party sentences stay out)."""
 
 
+_FRONT_PAGE = re.compile(r"(index|default|home)(\.[a-z]+)?|[a-z]{2}(-[a-z]{2})?", re.IGNORECASE)
+"""A last path segment that still names the front page: index.php, /fr/, /en-us/."""
+
+
+_NOT_CONTENT = re.compile(r"(lang|language|locale|hl|utm_[a-z]+)=[^&]*", re.IGNORECASE)
+"""Query parameters that choose a language or track a click, and name no document."""
+
+
 def is_home_page(url: str) -> bool:
-    """'https://www.h24info.ma/' is an outlet, not a document: nothing after the host."""
-    rest = url.split("://", 1)[-1]
-    path = rest.split("/", 1)[1] if "/" in rest else ""
-    return not path.strip("/?#")
+    """'https://www.h24info.ma/', '…/?lang=fr', '…/fr/', '…/index.php#top': an outlet's front
+    page, not a document. A query naming content ('?p=248496') makes an address of it; one that
+    only picks a language does not, nor does a fragment."""
+    rest = url.split("://", 1)[-1].split("#", 1)[0]
+    after_host = rest.split("/", 1)[1] if "/" in rest else ""
+    path, _, query = after_host.partition("?")
+    if any(part and not _NOT_CONTENT.fullmatch(part) for part in query.split("&")):
+        return False
+    segments = [segment for segment in path.split("/") if segment]
+    return not segments or (len(segments) == 1 and _FRONT_PAGE.fullmatch(segments[0]) is not None)
 
 
 def _check_locator(check: BaseChecker, fact: model.Fact, file: str, source: model.Source | None) -> None:

@@ -424,3 +424,9 @@ def test_timeline_of_every_country(ctreport: Any) -> None:
     assert [(t["country"], len(t["steps"])) for t in timelines] == [("MA", 7), ("MR", 1)]
     single = ctreport(["timeline", "-c", "TN"])
     assert single.out == "Tunisia (TN): 2021\n  only 2021 has facts: nothing to compare\n"
+
+
+def test_a_field_given_twice_to_group_by_is_refused(ctreport: Any) -> None:
+    run = ctreport(["partners", "--by", "country,country"])
+    assert run.code == 2 and run.out == ""
+    assert run.err == "ctreport: field 'country' is given twice to group by; give each field once\n"

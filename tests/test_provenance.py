@@ -112,7 +112,7 @@ YABILADI_URL = "https://www.yabiladi.com/articles/details/137496"
             "bibtex",
             "@techreport{crt-2021-morocco,\n  title = {Country Reports on Terrorism 2021: Morocco},\n"
             f"  author = {{{{{REPORT_2021}}}}},\n  institution = {{{{{REPORT_2021}}}}},\n  year = {{2023}},\n"
-            f"  note = {{as reported by Yabiladi. {YABILADI}. n.d. {YABILADI_URL}; report; "
+            f"  note = {{as reported by Yabiladi. {YABILADI}. n.d. {YABILADI_URL}; press; "
             "ctreport fact ma-2021-targets-foreigners}\n}",
         ),
     ],

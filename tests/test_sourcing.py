@@ -161,7 +161,18 @@ def test_a_long_key_phrase_is_refused(ctreport: Any, tmp_path: Path) -> None:
     assert problems == ["key_phrase has 13 words; keep it to at most 12, enough to find the passage"]
 
 
-@pytest.mark.parametrize("url", ["https://www.h24info.ma/", "https://agora.ma", "http://example.org/?"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.h24info.ma/",
+        "https://agora.ma",
+        "http://example.org/?",
+        "https://www.yabiladi.com/?lang=fr",
+        "https://www.yabiladi.com/index.php",
+        "https://www.yabiladi.com/fr/",
+        "https://www.yabiladi.com/#x",
+    ],
+)
 def test_an_outlet_home_page_is_not_an_address(ctreport: Any, tmp_path: Path, url: str) -> None:
     source = f"sources:\n  - {{id: outlet, kind: press, title: An article, url: '{url}'}}\n"
     problems = _validate_one(ctreport, tmp_path, "  - {id: x-1, kind: threat, source: outlet, statement: T.}\n", source)
@@ -198,3 +209,19 @@ def test_only_facts_giving_the_same_figure_dispute_it() -> None:
     assert reported is not None
     assert disputed_by(base, [reported], "arrested") == ["s-arrests-ministry"]
     assert disputed_by(base, [reported], "cells") == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.yabiladi.com/articles/details/137496",
+        "https://example.org/fr/article-1",
+        "https://a.org/x",
+        "https://lj-bc.tv/?p=248496",
+        "https://www.example.org/index.php?id=12&lang=fr",
+    ],
+)
+def test_an_article_address_is_not_a_home_page(url: str) -> None:
+    from ct_report.validate import is_home_page
+
+    assert not is_home_page(url)
