@@ -96,3 +96,17 @@ def test_every_fact_id_resolves(ctreport: Any) -> None:
     for fact in base.facts:
         run = ctreport(["show", fact.id, "--json"])
         assert run.code == 0 and run.json()["id"] == fact.id, fact.id
+
+
+def test_the_documented_examples_are_what_the_bundled_base_answers() -> None:
+    """docs/examples.py reruns every example of the user documentation; stale output fails."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if shutil.which("ctreport", path=str(Path(sys.executable).parent)) is None or shutil.which("jq") is None:
+        pytest.skip("needs the installed ctreport script and jq")
+    script = Path(__file__).parent.parent / "docs" / "examples.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
