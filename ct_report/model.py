@@ -61,10 +61,10 @@ EntityKind = Literal[
     "terrorist-group",
     "fiu",
 ]
-RegionScheme = Literal["crt", "m49"]
+RegionScheme = Literal["crt", "m49", "group"]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-REGION_ID_PATTERN = r"^(crt|m49):[a-z0-9][a-z0-9-]*$"
+REGION_ID_PATTERN = r"^(crt|m49|group):[a-z0-9][a-z0-9-]*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 URL_PATTERN = r"^https?://\S+$"
@@ -185,7 +185,9 @@ class Region(Record):
     """A regional grouping: a CRT chapter region or a UN M49 region."""
 
     id: str = _doc("Scheme-prefixed id, e.g. 'm49:western-europe'", pattern=REGION_ID_PATTERN)
-    scheme: RegionScheme = _doc("'crt' (the report's own chapters) or 'm49' (UN regions)")
+    scheme: RegionScheme = _doc(
+        "'crt' (the report's own chapters), 'm49' (UN regions) or 'group' (a named group of countries, e.g. the Maghreb)"
+    )
     name: Names = _doc("Display names")
     code: str | None = _opt("M49 numeric code, as a quoted string", default=None)
     parent: str | None = _opt("Id of the enclosing region", default=None)
@@ -199,7 +201,7 @@ class Country(Record):
     code: str = _doc("ISO 3166-1 alpha-2 code", pattern=COUNTRY_PATTERN)
     alpha3: str = _doc("ISO 3166-1 alpha-3 code", pattern=r"^[A-Z]{3}$")
     name: Names = _doc("Display names")
-    regions: tuple[str, ...] = _doc("Leaf regions: one CRT chapter and one M49 sub-region")
+    regions: tuple[str, ...] = _doc("Leaf regions: one CRT chapter, one M49 sub-region, and any named groups")
     aliases: tuple[str, ...] = _opt("Other names accepted by --country", default=())
     written_at: dict[str, tuple[int, int]] | None = _written_at()
 

@@ -52,7 +52,7 @@ ones are right: a typo in a source's `note` must not make every fact citing it a
 _FORMS = {
     model.ID_PATTERN: ("an id of lowercase letters, digits and '-'", "ma-2021-arrests"),
     model.REGION_ID_PATTERN: (
-        "a region id: 'crt:' or 'm49:', then lowercase letters, digits and '-'",
+        "a region id: 'crt:', 'm49:' or 'group:', then lowercase letters, digits and '-'",
         "m49:northern-africa",
     ),
     model.COUNTRY_PATTERN: ("an ISO 3166-1 alpha-2 code (two capital letters)", "MA"),
