@@ -421,8 +421,6 @@ class FactBase:
         self._by_id: dict[str, Fact] | None = None
         self.compiled = compiled or {}
         """Rows by list command, when the base comes from the compiled cache."""
-        self.memo: dict[str, Any] = {}
-        """Values queries derive from the base and keep for as long as it lives."""
         self.release: Callable[[], Any] = lambda: None
         """Let go of what a lazily loaded base holds open (the cache file); call it once nothing
         more will be read from the base."""
