@@ -18,11 +18,16 @@ from ct_report.errors import CtReportError, UsageError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 CHART_SUFFIXES = (".svg", ".png")
 MISSING_EXTRA = "chart needs the charts extra: pip install 'ctreport[charts]'"
 LOWER_BOUND_LABEL = "open marker: a lower bound (at least, more than)"
 LOWER_BOUND_LABEL_AR = "علامة مفرغة: حد أدنى (على الأقل، أكثر من)"
+WIDTH, PLOT_HEIGHT = 9.0, 5.5
+"""Inches: the figure's width, and the height of everything above the footnote."""
+FOOTNOTE_POINTS, FOOTNOTE_COLUMNS = 7, 150
 
 
 def check_path(path: Path) -> str:
@@ -47,7 +52,7 @@ def draw(data: ChartData, path: Path, lang: str = "en") -> None:
     except ImportError:
         raise UsageError(MISSING_EXTRA) from None
     label = _shaper() if lang == "ar" else str
-    figure = Figure(figsize=(9, 5.5))
+    figure = Figure(figsize=(WIDTH, PLOT_HEIGHT))
     axes = figure.add_subplot()
     colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, series in enumerate(data.series):
@@ -68,13 +73,7 @@ def draw(data: ChartData, path: Path, lang: str = "en") -> None:
         axes.set_xlim(data.years[0] - 0.5, data.years[-1] + 0.5)
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", alpha=0.3)
-    footnote = "\n".join(
-        textwrap.fill(part, 150) for part in ["Sources: " + ", ".join(data.sources) + ".", *data.notes] if part
-    )
-    # Room at the bottom for the footnote: the plot is laid out above it.
-    bottom = 0.04 + 0.025 * footnote.count("\n")
-    figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
-    figure.text(0.01, 0.01, footnote, fontsize=7, va="bottom", gid="footnote")
+    _add_footnote(figure, data, ConstrainedLayoutEngine)
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ctreport"}):
         try:
             # No date in the file: the same data gives the same chart, byte for byte.
@@ -82,6 +81,22 @@ def draw(data: ChartData, path: Path, lang: str = "en") -> None:
             figure.savefig(path, format=fmt, metadata=metadata)
         except OSError as error:
             raise CtReportError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _add_footnote(figure: Figure, data: ChartData, engine: type[ConstrainedLayoutEngine]) -> None:
+    """The sources and what could not be drawn, under the plot. The figure grows by the
+    footnote's height, so the plot keeps its size however long the footnote is: a fixed share
+    of a fixed height left constrained layout no room once the notes ran to a few dozen lines
+    (UnsatisfiableConstraint)."""
+    parts = ["Sources: " + ", ".join(data.sources) + ".", *data.notes]
+    footnote = "\n".join(textwrap.fill(part, FOOTNOTE_COLUMNS) for part in parts if part)
+    text = figure.text(0.01, 0, footnote, fontsize=FOOTNOTE_POINTS, va="bottom", gid="footnote")
+    # Measured as set, in inches, with a margin of 4 points above and below.
+    height = text.get_window_extent().height / figure.dpi + 8 / 72
+    total = PLOT_HEIGHT + height
+    figure.set_size_inches(WIDTH, total)
+    text.set_y(4 / 72 / total)
+    figure.set_layout_engine(engine(rect=(0, height / total, 1, 1 - height / total)))
 
 
 def _draw_series(axes: Axes, series: Series, years: list[int], colour: str, name: str) -> None:

@@ -171,3 +171,37 @@ def test_a_named_country_without_figures_is_noted_not_drawn(ctreport: Any, tmp_p
     chart = Chart(path)
     assert "Mauritania" not in chart.texts and "MR: no figure recorded" in chart.texts
     assert not [gid for gid in chart.groups if gid.endswith("-MR")]
+
+
+def many_notes(series: int, notes: int) -> Any:
+    from ct_report.analysis import ChartData, Point, Series
+
+    return ChartData(
+        figure="arrests",
+        title="People arrested for terrorism",
+        title_ar="",
+        years=list(range(2016, 2024)),
+        series=[
+            Series(f"C{n}", f"Country {n}", None, [Point(2016 + y, n + y, "", "", f"c{n}-{y}", "s") for y in range(8)])
+            for n in range(series)
+        ],
+        sources=[f"source-{n} (press)" for n in range(60)],
+        notes=[f"C{n} 2019: a figure given only in words, at some length, " * 3 + f"[c{n}-2019]" for n in range(notes)],
+    )
+
+
+@pytest.mark.parametrize(("series", "notes"), [(3, 40), (30, 5)])
+def test_a_long_footnote_or_many_series_still_make_a_chart(tmp_path: Path, series: int, notes: int) -> None:
+    from ct_report.chart import draw
+
+    path = tmp_path / "long.svg"
+    draw(many_notes(series, notes), path)  # constrained layout gave up: UnsatisfiableConstraint
+    chart = Chart(path)
+    footnote = list(chart.groups["footnote"].iter(f"{SVG}text"))
+    lines = [float((t.get("transform") or "").split()[-1].rstrip(")")) for t in footnote]
+    # The whole footnote is on the page, below the years of the x axis.
+    assert min(lines) - 7 > max(
+        float(t.get("y") or "nan") for t in chart.groups["matplotlib.axis_1"].iter(f"{SVG}text")
+    )
+    assert max(lines) < float((chart.root.get("viewBox") or "").split()[-1])
+    assert sum("[c" in "".join(t.itertext()) for t in footnote) == notes
