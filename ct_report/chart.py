@@ -10,11 +10,13 @@ python-bidi come in the same extra.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ct_report import safefile
 from ct_report.analysis import ChartData, Series
-from ct_report.errors import CtReportError, UsageError
+from ct_report.errors import UsageError, writing
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,11 +41,47 @@ def check_path(path: Path) -> str:
     return path.suffix.lower()[1:]
 
 
-def draw(data: ChartData, path: Path, lang: str = "en") -> None:
-    """Write the chart: a line per country, broken where a year has no number; a filled marker
-    per figure, an open one for a lower bound; the sources and what could not be drawn in a
+def _is_svg(head: bytes) -> bool:
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return start.startswith((b"<?xml", b"<svg")) and b"<svg" in head
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+KINDS: dict[str, tuple[Callable[[bytes], bool], str]] = {
+    "svg": (_is_svg, "an SVG image"),
+    "png": (lambda head: head.startswith(PNG_MAGIC), "a PNG image"),
+}
+"""What an existing file must hold to be replaced without --force: a chart written before."""
+
+
+def check_destination(path: Path, force: bool = False) -> int | None:
+    """The permission bits to give the new file (None for a new file). UsageError for a name
+    that is not a chart's; WriteError for what must not be replaced (see
+    `safefile.check_destination`): an SVG or PNG image, as the suffix says, may be."""
+    holds_expected, expected = KINDS[check_path(path)]
+    with writing():
+        return safefile.check_destination(path, force, holds_expected, expected)
+
+
+def draw(data: ChartData, path: Path, lang: str = "en", force: bool = False) -> None:
+    """Write the chart, replacing `path` atomically (nothing there changes unless the chart is
+    complete): a line per country, broken where a year has no number; a filled marker per
+    figure, an open one for a lower bound; the sources and what could not be drawn in a
     footnote."""
+    mode = check_destination(path, force)
     fmt = check_path(path)
+    figure = _plot(data, lang)
+    import matplotlib
+
+    # No date in the file: the same data gives the same chart, byte for byte.
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ctreport"}), writing():
+        safefile.replace_atomically(
+            path, mode, lambda temporary: figure.savefig(temporary, format=fmt, metadata=metadata)
+        )
+
+
+def _plot(data: ChartData, lang: str) -> Figure:
     try:
         import matplotlib
         from matplotlib.figure import Figure
@@ -74,13 +112,7 @@ def draw(data: ChartData, path: Path, lang: str = "en") -> None:
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", alpha=0.3)
     _add_footnote(figure, data, ConstrainedLayoutEngine)
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ctreport"}):
-        try:
-            # No date in the file: the same data gives the same chart, byte for byte.
-            metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
-            figure.savefig(path, format=fmt, metadata=metadata)
-        except OSError as error:
-            raise CtReportError(f"cannot write {path}: {error.strerror or error}") from None
+    return figure
 
 
 def _add_footnote(figure: Figure, data: ChartData, engine: type[ConstrainedLayoutEngine]) -> None:

@@ -7,7 +7,6 @@ the library become one line on stderr in `_run`, nowhere else (Click's own usage
 """
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +25,7 @@ from ct_report.options import (
     LANG_OPTIONS,
     LIST_OPTIONS,
     ROWS,
+    ChartForceOption,
     CommandArgument,
     Common,
     CompareItems,
@@ -217,8 +217,9 @@ def timeline(common: Common) -> None:
 def chart(
     common: Common,
     figure: FigureArgument,
+    output: OutputOption,
     countries: CountriesArgument = None,
-    output: OutputOption = Path("chart.svg"),
+    force: ChartForceOption = False,
 ) -> None:
     """A chart of a figure for an article (SVG or PNG): a line per country, lower bounds as open markers.
 
@@ -230,7 +231,7 @@ def chart(
 
     Example: ctreport chart incidents --country TN --output incidents.png --lang ar
     """
-    emit_chart(common, lambda: _base(common), figure, countries or [], output)
+    emit_chart(common, lambda: _base(common), figure, countries or [], output, force)
 
 
 @command("partners", ROWS)

@@ -271,18 +271,20 @@ def emit_coverage(common: Common, base: FactBase) -> None:
     emit_rows("coverage", common, rows, "Coverage of the fact base", sources_of=base)
 
 
-def emit_chart(common: Common, load: Callable[[], FactBase], figure: str, countries: list[str], output: Path) -> None:
+def emit_chart(
+    common: Common, load: Callable[[], FactBase], figure: str, countries: list[str], output: Path, force: bool
+) -> None:
     """Draw a figure per country into `output`; the destination is checked before the base is
     loaded, so a refusal is quick."""
     from ct_report.analysis import chart_data
-    from ct_report.chart import check_path, draw
+    from ct_report.chart import check_destination, draw
 
-    check_path(output)
+    check_destination(output, force)
     named = [c for text in [*countries, *(common.country or [])] for c in text.split(",") if c.strip()]
     data = chart_data(load(), figure, named, common.filters()._replace(country=None))
     if not data.series:
         raise NoMatchError(f"no {figure} figures to draw")
-    draw(data, output, common.lang)
+    draw(data, output, common.lang, force)
     points = sum(len(s.points) for s in data.series)
     print(f"wrote {printable(str(output))}: {len(data.series)} series, {points} figures", file=sys.stderr)
 

@@ -3,6 +3,11 @@ one-line error when the charts extra is missing."""
 
 from __future__ import annotations
 
+import os
+import resource
+import signal
+import stat
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -135,8 +140,11 @@ def test_chart_without_the_extra_is_one_line_and_exit_2(
             ["arrests", "-o", "chart.pdf"],
             "cannot tell the chart format of 'chart.pdf'; end the file name in .svg or .png",
         ),
-        (["arests"], "unknown figure 'arests' (did you mean 'arrests'?); valid: arrests, operations, cells, incidents"),
-        (["arrests", "Atlantis"], "unknown country 'Atlantis'"),
+        (
+            ["arests", "-o", "c.svg"],
+            "unknown figure 'arests' (did you mean 'arrests'?); valid: arrests, operations, cells, incidents",
+        ),
+        (["arrests", "Atlantis", "-o", "c.svg"], "unknown country 'Atlantis'"),
     ],
 )
 def test_chart_usage_errors(ctreport: Any, tmp_path: Path, args: list[str], message: str) -> None:
@@ -151,9 +159,6 @@ def test_chart_with_nothing_to_draw(ctreport: Any, tmp_path: Path) -> None:
 
 
 def test_other_commands_never_import_the_charts_extra(tmp_path: Path) -> None:
-    import os
-    import subprocess
-
     code = (
         "import sys, runpy; sys.argv = ['ctreport', 'arrests', '--json', '--pivot']\n"
         "try:\n    runpy.run_module('ct_report', run_name='__main__')\nexcept SystemExit: pass\n"
@@ -205,3 +210,119 @@ def test_a_long_footnote_or_many_series_still_make_a_chart(tmp_path: Path, serie
     )
     assert max(lines) < float((chart.root.get("viewBox") or "").split()[-1])
     assert sum("[c" in "".join(t.itertext()) for t in footnote) == notes
+
+
+# --- the destination: chart -o has export's protections ---------------------------------
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """A folder for the chart alone (tmp_path also holds the cache)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def chart_process(
+    args: list[str], file_size: int | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own: a hang raises TimeoutExpired instead of hanging the suite."""
+
+    def limit() -> None:
+        if file_size is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write over the limit fails with EFBIG
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+
+    return subprocess.run(
+        [sys.executable, "-m", "ct_report", "chart", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+    )
+
+
+def test_chart_refuses_a_fifo_instead_of_hanging(out: Path) -> None:
+    fifo = out / "ff.svg"
+    os.mkfifo(fifo)
+    run = chart_process(["arrests", "MA", "-o", str(fifo)], timeout=30)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr == f"ctreport: {fifo} is a FIFO (named pipe), not a regular file; give the path of a file\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(out) == ["ff.svg"]
+
+
+def test_chart_refuses_a_symbolic_link(ctreport: Any, out: Path) -> None:
+    target = out / "target.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    link = out / "s.svg"
+    link.symlink_to(target)
+    run = ctreport(["chart", "arrests", "MA", "-o", str(link)])
+    assert run.code == 1 and run.out == ""
+    assert run.err == f"ctreport: {link} is a symbolic link; give the path of the file itself\n"
+    assert target.read_text(encoding="utf-8") == "keep me\n" and link.is_symlink()
+
+
+@pytest.mark.parametrize("name", ["notes.svg", "notes.png"])
+def test_chart_replaces_a_chart_but_not_another_file_unless_forced(ctreport: Any, out: Path, name: str) -> None:
+    notes = out / name
+    notes.write_text("<?xml version='1.0'?><notes>mine</notes>\n", encoding="utf-8")
+    run = ctreport(["chart", "arrests", "MA", "-o", str(notes)])
+    image = "an SVG image" if name.endswith(".svg") else "a PNG image"
+    assert run.code == 1 and run.out == ""
+    assert run.err == f"ctreport: {notes} exists and is not {image}; give another path, or --force to replace it\n"
+    assert notes.read_text(encoding="utf-8") == "<?xml version='1.0'?><notes>mine</notes>\n"
+    assert ctreport(["chart", "arrests", "MA", "-o", str(notes), "--force"]).code == 0
+    chart = notes.read_bytes()
+    assert chart.startswith(b"<?xml" if name.endswith(".svg") else b"\x89PNG\r\n\x1a\n")
+    # A chart written before is replaced without --force, keeping its permission bits.
+    notes.chmod(0o604)
+    again = ctreport(["chart", "arrests", "MA", "DZ", "-o", str(notes)])
+    assert again.code == 0, again.err
+    assert notes.read_bytes() != chart and stat.S_IMODE(notes.stat().st_mode) == 0o604
+    assert sorted(os.listdir(out)) == [name]
+
+
+def test_chart_on_a_full_disk_says_so_in_one_line_and_leaves_nothing(ctreport: Any, out: Path) -> None:
+    kept = out / "kept.svg"
+    assert ctreport(["chart", "cells", "MA", "-o", str(kept)]).code == 0
+    before = kept.read_bytes()
+    for destination in (out / "new.svg", out / "new.png", kept):
+        run = chart_process(["arrests", "MA", "DZ", "TN", "-o", str(destination)], file_size=4096)
+        assert run.returncode == 1 and run.stdout == ""
+        assert run.stderr == f"ctreport: cannot write {destination}: File too large; nothing was replaced\n"
+    assert kept.read_bytes() == before
+    assert os.listdir(out) == ["kept.svg"]
+
+
+def test_chart_stopped_by_a_signal_leaves_nothing_behind(out: Path) -> None:
+    # The signal arrives with half the chart written.
+    script = (
+        "import os, signal, sys\n"
+        "from matplotlib.figure import Figure\n"
+        "from ct_report import cli\n"
+        "def killed(self, path, **kwargs):\n"
+        "    open(path, 'w').write('<?xml half')\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "Figure.savefig = killed\n"
+        "sys.argv = ['ctreport', 'chart', 'arrests', 'MA', '-o', sys.argv[1]]\n"
+        "cli.main()\n"
+    )
+    destination = out / "stopped.svg"
+    run = subprocess.run([sys.executable, "-c", script, str(destination)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM, run.stderr
+    assert run.stderr == "ctreport: stopped by SIGTERM; nothing was written\n"
+    assert os.listdir(out) == []
+
+
+def test_chart_needs_an_output(tmp_path: Path) -> None:
+    # It used to write ./chart.svg, replacing whatever was there.
+    run = subprocess.run(
+        [sys.executable, "-m", "ct_report", "chart", "arrests", "MA"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == "ctreport: Missing option '--output' / '-o'; see ctreport chart --help\n"
+    assert os.listdir(tmp_path) == []
