@@ -213,7 +213,10 @@ def timeline(common: Common) -> None:
     emit_document(common, [dict(t) for t in timelines], lines, rows, COMPARE_ROW_FIELDS, single=False)
 
 
-@command("chart", [DATA_OPTIONS[i] for i in (0, 1, 2, 4)] + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + LANG_OPTIONS)
+@command(
+    "chart",
+    [DATA_OPTIONS[i] for i in (0, 1, 2, 4)] + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + LANG_OPTIONS + EMPTY_OPTIONS,
+)
 def chart(
     common: Common,
     figure: FigureArgument,

@@ -283,9 +283,14 @@ def emit_chart(
     named = [c for text in [*countries, *(common.country or [])] for c in text.split(",") if c.strip()]
     data = chart_data(load(), figure, named, common.filters()._replace(country=None))
     if not data.series:
-        raise NoMatchError(f"no {figure} figures to draw")
+        # As for an empty list: 0 (the reason on stderr), unless --fail-empty. No file is written.
+        nothing = f"nothing to draw: no {figure} figure with a number" + (f" for {', '.join(named)}" if named else "")
+        if common.fail_empty:
+            raise NoMatchError(nothing)
+        print(f"ctreport: {printable(nothing)}", file=sys.stderr)
+        return
     draw(data, output, common.lang, force)
-    points = sum(len(s.points) for s in data.series)
+    points = sum(p.value is not None for s in data.series for p in s.points)
     print(f"wrote {printable(str(output))}: {len(data.series)} series, {points} figures", file=sys.stderr)
 
 

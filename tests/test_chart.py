@@ -50,7 +50,8 @@ def arrests_svg(ctreport: Any, tmp_path: Path) -> Chart:
     path = tmp_path / "arrests.svg"
     run = ctreport(["chart", "arrests", "--country", "MA,DZ,TN", *NEIGHBOURS, "--output", str(path)])
     assert run.code == 0, run.err
-    assert run.out == "" and run.err == f"wrote {path}: 3 series, 11 figures\n"
+    # 11 figures, 10 drawn: Morocco's 2019 is given only in words.
+    assert run.out == "" and run.err == f"wrote {path}: 3 series, 10 figures\n"
     return Chart(path)
 
 
@@ -153,9 +154,61 @@ def test_chart_usage_errors(ctreport: Any, tmp_path: Path, args: list[str], mess
     assert run.err.startswith("ctreport: ") and message in run.err and len(run.err.splitlines()) == 1
 
 
-def test_chart_with_nothing_to_draw(ctreport: Any, tmp_path: Path) -> None:
-    run = ctreport(["chart", "cells", "TN", "-o", str(tmp_path / "c.svg")])
-    assert run.code == 3 and run.err == "ctreport: no cells figures to draw\n"
+IN_WORDS = """\
+sources:
+  - {id: t-press-ly, kind: press, title: A test article on Libya, note: A placeholder for tests; no address.}
+facts:
+  - {id: t-ly-2021-incidents-a, kind: incidents, source: t-press-ly, country: LY, year: 2021, edition: crt-2021,
+     count: {qualifier: unconfirmed, text: numerous attacks}, statement: Numerous attacks took place.}
+  - {id: t-ly-2021-incidents-b, kind: incidents, source: t-press-ly, country: LY, year: 2021, edition: crt-2021,
+     count: {qualifier: unconfirmed, text: a wave of attacks}, statement: A wave of attacks took place.}
+"""
+"""Libya's incidents, given only in words: nothing to draw."""
+
+
+@pytest.fixture
+def in_words(tmp_path: Path) -> list[str]:
+    path = tmp_path / "in-words.yaml"
+    path.write_text(IN_WORDS, encoding="utf-8")
+    return ["--add", str(path)]
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["cells", "TN"], "no cells figure with a number for TN"),  # no figure at all
+        (["incidents", "LY"], "no incidents figure with a number for LY"),  # figures in words only
+        (["arrests", "--since", "2030"], "no arrests figure with a number"),
+    ],
+)
+def test_chart_with_nothing_to_draw_says_so_and_exits_0(
+    ctreport: Any, tmp_path: Path, in_words: list[str], args: list[str], why: str
+) -> None:
+    # It exited 3 without --fail-empty, or drew an empty plot and said "1 series, 2 figures".
+    path = tmp_path / "c.svg"
+    run = ctreport(["chart", *args, *in_words, "-o", str(path)])
+    assert run.code == 0 and run.out == ""
+    assert run.err == f"ctreport: nothing to draw: {why}\n"
+    assert not path.exists()
+    failing = ctreport(["chart", *args, *in_words, "-o", str(path), "--fail-empty"])
+    assert failing.code == 3 and failing.out == ""
+    assert failing.err == f"ctreport: nothing to draw: {why}\n"
+    assert not path.exists()
+
+
+def test_a_country_with_figures_only_in_words_is_noted_not_counted(
+    ctreport: Any, tmp_path: Path, in_words: list[str]
+) -> None:
+    path = tmp_path / "c.svg"
+    run = ctreport(["chart", "incidents", "MA", "LY", *in_words, "-o", str(path)])
+    # Morocco: six figures, one of them not confirmed (no number): five drawn; Libya: none.
+    assert run.code == 0 and run.err == f"wrote {path}: 1 series, 5 figures\n"
+    chart = Chart(path)
+    assert "Libya" not in chart.texts and not [gid for gid in chart.groups if gid.endswith("-LY")]
+    notes = " ".join(chart.texts)
+    assert "LY 2021: numerous attacks (no number, not drawn) [t-ly-2021-incidents-a]" in notes
+    # Two figures in words are not a disagreement between figures drawn.
+    assert "LY 2021: sources disagree" not in notes
 
 
 def test_other_commands_never_import_the_charts_extra(tmp_path: Path) -> None:
