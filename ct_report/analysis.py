@@ -477,8 +477,9 @@ class ChartData:
 
 
 def chart_data(base: FactBase, figure: str, countries: list[str], filters: Filters) -> ChartData:
-    """A series per country (every country with the figure when `countries` is empty), over
-    the full span of years so that a year without a figure is a gap on the axis."""
+    """A series per country with a number to draw (every country with the figure when
+    `countries` is empty), over the full span of years so that a year without a figure is a
+    gap on the axis. No series at all when there is nothing to draw."""
     if figure not in CHART_FIGURES:
         raise UsageError(
             f"unknown figure '{figure}'{suggest(figure, CHART_FIGURES)}; valid: {', '.join(CHART_FIGURES)}"
@@ -502,13 +503,16 @@ def chart_data(base: FactBase, figure: str, countries: list[str], filters: Filte
             points.append(Point(fact.year, given.value, given.qualifier, worded, fact.id, fact.source))
             if given.value is None:
                 notes.append(f"{code} {fact.year}: {worded} (no number, not drawn) [{fact.id}]")
-        for year, same_year in itertools.groupby(points, key=lambda p: p.year):
+        drawn = [p for p in points if p.value is not None]
+        for year, same_year in itertools.groupby(drawn, key=lambda p: p.year):
             several = list(same_year)
             if len(several) > 1:
                 ids = ", ".join(p.id for p in several)
                 notes.append(f"{code} {year}: sources disagree, every figure is drawn [{ids}]")
         if not points:
             notes.append(f"{code}: no figure recorded")
+        if not drawn:
+            # Nothing to draw (each figure in words is noted above): no line, no legend entry.
             continue
         names = base.countries[code].name
         series.append(Series(code, names.en, names.ar, points))

@@ -10,19 +10,26 @@ python-bidi come in the same extra.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ct_report import safefile
 from ct_report.analysis import ChartData, Series
-from ct_report.errors import CtReportError, UsageError
+from ct_report.errors import UsageError, writing
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 CHART_SUFFIXES = (".svg", ".png")
 MISSING_EXTRA = "chart needs the charts extra: pip install 'ctreport[charts]'"
 LOWER_BOUND_LABEL = "open marker: a lower bound (at least, more than)"
 LOWER_BOUND_LABEL_AR = "علامة مفرغة: حد أدنى (على الأقل، أكثر من)"
+WIDTH, PLOT_HEIGHT = 9.0, 5.5
+"""Inches: the figure's width, and the height of everything above the footnote."""
+FOOTNOTE_POINTS, FOOTNOTE_COLUMNS = 7, 150
 
 
 def check_path(path: Path) -> str:
@@ -34,11 +41,47 @@ def check_path(path: Path) -> str:
     return path.suffix.lower()[1:]
 
 
-def draw(data: ChartData, path: Path, lang: str = "en") -> None:
-    """Write the chart: a line per country, broken where a year has no number; a filled marker
-    per figure, an open one for a lower bound; the sources and what could not be drawn in a
+def _is_svg(head: bytes) -> bool:
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return start.startswith((b"<?xml", b"<svg")) and b"<svg" in head
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+KINDS: dict[str, tuple[Callable[[bytes], bool], str]] = {
+    "svg": (_is_svg, "an SVG image"),
+    "png": (lambda head: head.startswith(PNG_MAGIC), "a PNG image"),
+}
+"""What an existing file must hold to be replaced without --force: a chart written before."""
+
+
+def check_destination(path: Path, force: bool = False) -> int | None:
+    """The permission bits to give the new file (None for a new file). UsageError for a name
+    that is not a chart's; WriteError for what must not be replaced (see
+    `safefile.check_destination`): an SVG or PNG image, as the suffix says, may be."""
+    holds_expected, expected = KINDS[check_path(path)]
+    with writing():
+        return safefile.check_destination(path, force, holds_expected, expected)
+
+
+def draw(data: ChartData, path: Path, lang: str = "en", force: bool = False) -> None:
+    """Write the chart, replacing `path` atomically (nothing there changes unless the chart is
+    complete): a line per country, broken where a year has no number; a filled marker per
+    figure, an open one for a lower bound; the sources and what could not be drawn in a
     footnote."""
+    mode = check_destination(path, force)
     fmt = check_path(path)
+    figure = _plot(data, lang)
+    import matplotlib
+
+    # No date in the file: the same data gives the same chart, byte for byte.
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ctreport"}), writing():
+        safefile.replace_atomically(
+            path, mode, lambda temporary: figure.savefig(temporary, format=fmt, metadata=metadata)
+        )
+
+
+def _plot(data: ChartData, lang: str) -> Figure:
     try:
         import matplotlib
         from matplotlib.figure import Figure
@@ -47,7 +90,7 @@ def draw(data: ChartData, path: Path, lang: str = "en") -> None:
     except ImportError:
         raise UsageError(MISSING_EXTRA) from None
     label = _shaper() if lang == "ar" else str
-    figure = Figure(figsize=(9, 5.5))
+    figure = Figure(figsize=(WIDTH, PLOT_HEIGHT))
     axes = figure.add_subplot()
     colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, series in enumerate(data.series):
@@ -68,20 +111,24 @@ def draw(data: ChartData, path: Path, lang: str = "en") -> None:
         axes.set_xlim(data.years[0] - 0.5, data.years[-1] + 0.5)
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", alpha=0.3)
-    footnote = "\n".join(
-        textwrap.fill(part, 150) for part in ["Sources: " + ", ".join(data.sources) + ".", *data.notes] if part
-    )
-    # Room at the bottom for the footnote: the plot is laid out above it.
-    bottom = 0.04 + 0.025 * footnote.count("\n")
-    figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
-    figure.text(0.01, 0.01, footnote, fontsize=7, va="bottom", gid="footnote")
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ctreport"}):
-        try:
-            # No date in the file: the same data gives the same chart, byte for byte.
-            metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
-            figure.savefig(path, format=fmt, metadata=metadata)
-        except OSError as error:
-            raise CtReportError(f"cannot write {path}: {error.strerror or error}") from None
+    _add_footnote(figure, data, ConstrainedLayoutEngine)
+    return figure
+
+
+def _add_footnote(figure: Figure, data: ChartData, engine: type[ConstrainedLayoutEngine]) -> None:
+    """The sources and what could not be drawn, under the plot. The figure grows by the
+    footnote's height, so the plot keeps its size however long the footnote is: a fixed share
+    of a fixed height left constrained layout no room once the notes ran to a few dozen lines
+    (UnsatisfiableConstraint)."""
+    parts = ["Sources: " + ", ".join(data.sources) + ".", *data.notes]
+    footnote = "\n".join(textwrap.fill(part, FOOTNOTE_COLUMNS) for part in parts if part)
+    text = figure.text(0.01, 0, footnote, fontsize=FOOTNOTE_POINTS, va="bottom", gid="footnote")
+    # Measured as set, in inches, with a margin of 4 points above and below.
+    height = text.get_window_extent().height / figure.dpi + 8 / 72
+    total = PLOT_HEIGHT + height
+    figure.set_size_inches(WIDTH, total)
+    text.set_y(4 / 72 / total)
+    figure.set_layout_engine(engine(rect=(0, height / total, 1, 1 - height / total)))
 
 
 def _draw_series(axes: Axes, series: Series, years: list[int], colour: str, name: str) -> None:

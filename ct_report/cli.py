@@ -7,7 +7,6 @@ the library become one line on stderr in `_run`, nowhere else (Click's own usage
 """
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +25,7 @@ from ct_report.options import (
     LANG_OPTIONS,
     LIST_OPTIONS,
     ROWS,
+    ChartForceOption,
     CommandArgument,
     Common,
     CompareItems,
@@ -213,12 +213,16 @@ def timeline(common: Common) -> None:
     emit_document(common, [dict(t) for t in timelines], lines, rows, COMPARE_ROW_FIELDS, single=False)
 
 
-@command("chart", [DATA_OPTIONS[i] for i in (0, 1, 2, 4)] + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + LANG_OPTIONS)
+@command(
+    "chart",
+    [DATA_OPTIONS[i] for i in (0, 1, 2, 4)] + [FILTER_OPTIONS[0], *FILTER_OPTIONS[2:]] + LANG_OPTIONS + EMPTY_OPTIONS,
+)
 def chart(
     common: Common,
     figure: FigureArgument,
+    output: OutputOption,
     countries: CountriesArgument = None,
-    output: OutputOption = Path("chart.svg"),
+    force: ChartForceOption = False,
 ) -> None:
     """A chart of a figure for an article (SVG or PNG): a line per country, lower bounds as open markers.
 
@@ -230,7 +234,7 @@ def chart(
 
     Example: ctreport chart incidents --country TN --output incidents.png --lang ar
     """
-    emit_chart(common, lambda: _base(common), figure, countries or [], output)
+    emit_chart(common, lambda: _base(common), figure, countries or [], output, force)
 
 
 @command("partners", ROWS)

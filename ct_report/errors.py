@@ -3,9 +3,13 @@ line (or one line per problem) on stderr; nothing else in the package exits."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
 from enum import IntEnum, unique
 from typing import NamedTuple
 
+from ct_report.safefile import Refused, Stopped
 from ct_report.text import printable
 
 
@@ -78,3 +82,26 @@ class FactBaseError(CtReportError):
         files = len({p.file for p in problems})
         noun = "problem" if len(problems) == 1 else "problems"
         return f"{len(problems)} {noun} in {'1 file' if files == 1 else f'{files} files'}"
+
+
+class WriteError(CtReportError):
+    """A file cannot be written where it was asked for; nothing there was changed."""
+
+
+class Terminated(CtReportError):
+    """SIGTERM or SIGHUP arrived while writing; the temporary files are gone."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}; nothing was written")
+        self.exit_code = 128 + signum
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """safefile's refusals and signals, as the library's errors."""
+    try:
+        yield
+    except Refused as error:
+        raise WriteError(error.message) from None
+    except Stopped as error:
+        raise Terminated(error.signum) from None

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
-import signal
 import sqlite3
-import stat
-import tempfile
 import typing
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
-from ct_report.errors import CtReportError
+from ct_report import safefile
+from ct_report.errors import writing
 from ct_report.kinds import IN_MODEL_ORDER, Kind
 from ct_report.model import Fact, FactBase, Figure
-from ct_report.safefile import Refused, open_regular
-from ct_report.safefile import kind as file_kind
 
 SCHEMA = """
 PRAGMA foreign_keys = ON;
@@ -96,112 +88,38 @@ TABLES = ("sources", "facts", *(kind.export_table or "" for kind in EXPORTED), "
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-_TEMPORARY_COMPANIONS = ("", "-journal", "-wal", "-shm")
-
-
-class ExportError(CtReportError):
-    """The database cannot be written where it was asked for; nothing there was changed."""
-
-
-class Terminated(CtReportError):
-    """SIGTERM or SIGHUP arrived while writing; the temporary files are gone."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"stopped by {signal.Signals(signum).name}; nothing was written")
-        self.exit_code = 128 + signum
+_TEMPORARY_COMPANIONS = ("-journal", "-wal", "-shm")
 
 
 def check_destination(destination: Path, force: bool = False) -> int | None:
-    """The permission bits to give the new file: those of the database it replaces, or None
-    for a new file. ExportError for what must not be replaced: anything but a regular file (a
-    device, FIFO, socket, folder or symbolic link), or a file that is not an SQLite database
-    unless `force` (an empty file holds nothing to lose)."""
-    try:
-        status = os.lstat(destination)
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise ExportError(f"cannot write {destination}: {error.strerror or error}") from None
-    if stat.S_ISLNK(status.st_mode):
-        raise ExportError(f"{destination} is a symbolic link; give the path of the file itself")
-    if not stat.S_ISREG(status.st_mode):
-        raise ExportError(
-            f"{destination} is {file_kind(status.st_mode)}, not a regular file; give the path of a database file"
+    """The permission bits to give the new file (None for a new file); WriteError for what
+    must not be replaced (see `safefile.check_destination`): an SQLite database may be."""
+    with writing():
+        return safefile.check_destination(
+            destination, force, lambda head: head.startswith(SQLITE_MAGIC), "an SQLite database"
         )
-    if not force and status.st_size > 0:
-        try:
-            fd, _ = open_regular(destination)
-            try:
-                magic = os.read(fd, len(SQLITE_MAGIC))
-            finally:
-                os.close(fd)
-        except (OSError, Refused) as error:
-            reason = error.message if isinstance(error, Refused) else error.strerror or str(error)
-            raise ExportError(f"cannot check what {destination} holds ({reason}); nothing was replaced") from None
-        if magic != SQLITE_MAGIC:
-            raise ExportError(
-                f"{destination} exists and is not an SQLite database; give another path, or --force to replace it"
-            )
-    return stat.S_IMODE(status.st_mode)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def _stopped_by_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise, as Ctrl-C does, so the temporary files are removed on the way
-    out; the previous handlers come back afterwards."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(signum)
-
-    wanted = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
-    try:
-        previous = {s: signal.signal(s, stop) for s in wanted}
-    except ValueError:  # not the main thread: leave signals alone
-        previous = {}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 def export_sqlite(base: FactBase, destination: Path, force: bool = False) -> dict[str, int]:
     """Write `base` to `destination`, replacing it atomically; return the row count of each
     table. Nothing at `destination` is changed unless the new database is complete."""
     mode = check_destination(destination, force)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with _stopped_by_signals():
-        handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name, suffix=".tmp")
+
+    def write(temporary: str) -> dict[str, int]:
+        connection = sqlite3.connect(temporary)
         try:
-            # mkstemp makes it 0600; a database replaced keeps its bits, a new one follows the umask.
-            os.fchmod(handle, mode if mode is not None else 0o666 & ~_umask())
-            os.close(handle)
-            connection = sqlite3.connect(temporary)
-            try:
-                _fill(connection, base)
-                counts = {
-                    table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
-                    for table in TABLES
-                }
-                connection.commit()
-            finally:
-                connection.close()
-            os.replace(temporary, destination)
-        except BaseException as error:
-            for suffix in _TEMPORARY_COMPANIONS:
-                Path(temporary + suffix).unlink(missing_ok=True)
-            if isinstance(error, (OSError, sqlite3.Error)):
-                # A full disk, a file-size limit, a read-only folder: the environment, said in one line.
-                reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-                raise ExportError(f"cannot write {destination}: {reason}; nothing was replaced") from None
-            raise
-    return counts
+            _fill(connection, base)
+            counts = {
+                table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+                for table in TABLES
+            }
+            connection.commit()
+        finally:
+            connection.close()
+        return counts
+
+    with writing():
+        return safefile.replace_atomically(destination, mode, write, _TEMPORARY_COMPANIONS, (sqlite3.Error,))
 
 
 def _fill(db: sqlite3.Connection, base: FactBase) -> None:

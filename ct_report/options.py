@@ -326,7 +326,15 @@ CountriesArgument = Annotated[
 ]
 OutputOption = Annotated[
     Path,
-    typer.Option("--output", "-o", metavar="PATH.svg|PATH.png", help="The file to write; its suffix picks the format."),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="PATH.svg|PATH.png",
+        help="The file to write, replaced atomically; its suffix picks the format.",
+    ),
+]
+ChartForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace the file even if it is not an SVG or PNG image (as its suffix says).")
 ]
 SearchText = Annotated[str, typer.Argument(metavar="TEXT", help="Words to find, in English or Arabic.")]
 CommandArgument = Annotated[

@@ -271,19 +271,26 @@ def emit_coverage(common: Common, base: FactBase) -> None:
     emit_rows("coverage", common, rows, "Coverage of the fact base", sources_of=base)
 
 
-def emit_chart(common: Common, load: Callable[[], FactBase], figure: str, countries: list[str], output: Path) -> None:
+def emit_chart(
+    common: Common, load: Callable[[], FactBase], figure: str, countries: list[str], output: Path, force: bool
+) -> None:
     """Draw a figure per country into `output`; the destination is checked before the base is
     loaded, so a refusal is quick."""
     from ct_report.analysis import chart_data
-    from ct_report.chart import check_path, draw
+    from ct_report.chart import check_destination, draw
 
-    check_path(output)
+    check_destination(output, force)
     named = [c for text in [*countries, *(common.country or [])] for c in text.split(",") if c.strip()]
     data = chart_data(load(), figure, named, common.filters()._replace(country=None))
     if not data.series:
-        raise NoMatchError(f"no {figure} figures to draw")
-    draw(data, output, common.lang)
-    points = sum(len(s.points) for s in data.series)
+        # As for an empty list: 0 (the reason on stderr), unless --fail-empty. No file is written.
+        nothing = f"nothing to draw: no {figure} figure with a number" + (f" for {', '.join(named)}" if named else "")
+        if common.fail_empty:
+            raise NoMatchError(nothing)
+        print(f"ctreport: {printable(nothing)}", file=sys.stderr)
+        return
+    draw(data, output, common.lang, force)
+    points = sum(p.value is not None for s in data.series for p in s.points)
     print(f"wrote {printable(str(output))}: {len(data.series)} series, {points} figures", file=sys.stderr)
 
 

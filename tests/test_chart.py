@@ -3,6 +3,11 @@ one-line error when the charts extra is missing."""
 
 from __future__ import annotations
 
+import os
+import resource
+import signal
+import stat
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -45,7 +50,8 @@ def arrests_svg(ctreport: Any, tmp_path: Path) -> Chart:
     path = tmp_path / "arrests.svg"
     run = ctreport(["chart", "arrests", "--country", "MA,DZ,TN", *NEIGHBOURS, "--output", str(path)])
     assert run.code == 0, run.err
-    assert run.out == "" and run.err == f"wrote {path}: 3 series, 11 figures\n"
+    # 11 figures, 10 drawn: Morocco's 2019 is given only in words.
+    assert run.out == "" and run.err == f"wrote {path}: 3 series, 10 figures\n"
     return Chart(path)
 
 
@@ -135,8 +141,11 @@ def test_chart_without_the_extra_is_one_line_and_exit_2(
             ["arrests", "-o", "chart.pdf"],
             "cannot tell the chart format of 'chart.pdf'; end the file name in .svg or .png",
         ),
-        (["arests"], "unknown figure 'arests' (did you mean 'arrests'?); valid: arrests, operations, cells, incidents"),
-        (["arrests", "Atlantis"], "unknown country 'Atlantis'"),
+        (
+            ["arests", "-o", "c.svg"],
+            "unknown figure 'arests' (did you mean 'arrests'?); valid: arrests, operations, cells, incidents",
+        ),
+        (["arrests", "Atlantis", "-o", "c.svg"], "unknown country 'Atlantis'"),
     ],
 )
 def test_chart_usage_errors(ctreport: Any, tmp_path: Path, args: list[str], message: str) -> None:
@@ -145,15 +154,64 @@ def test_chart_usage_errors(ctreport: Any, tmp_path: Path, args: list[str], mess
     assert run.err.startswith("ctreport: ") and message in run.err and len(run.err.splitlines()) == 1
 
 
-def test_chart_with_nothing_to_draw(ctreport: Any, tmp_path: Path) -> None:
-    run = ctreport(["chart", "cells", "TN", "-o", str(tmp_path / "c.svg")])
-    assert run.code == 3 and run.err == "ctreport: no cells figures to draw\n"
+IN_WORDS = """\
+sources:
+  - {id: t-press-ly, kind: press, title: A test article on Libya, edition: crt-2021, note: A placeholder; no address.}
+facts:
+  - {id: t-ly-2021-incidents-a, kind: incidents, source: t-press-ly, country: LY, year: 2021, edition: crt-2021,
+     count: {qualifier: unconfirmed, text: numerous attacks}, statement: Numerous attacks took place.}
+  - {id: t-ly-2021-incidents-b, kind: incidents, source: t-press-ly, country: LY, year: 2021, edition: crt-2021,
+     count: {qualifier: unconfirmed, text: a wave of attacks}, statement: A wave of attacks took place.}
+"""
+"""Libya's incidents, given only in words: nothing to draw."""
+
+
+@pytest.fixture
+def in_words(tmp_path: Path) -> list[str]:
+    path = tmp_path / "in-words.yaml"
+    path.write_text(IN_WORDS, encoding="utf-8")
+    return ["--add", str(path)]
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["cells", "TN"], "no cells figure with a number for TN"),  # no figure at all
+        (["incidents", "LY"], "no incidents figure with a number for LY"),  # figures in words only
+        (["arrests", "--since", "2030"], "no arrests figure with a number"),
+    ],
+)
+def test_chart_with_nothing_to_draw_says_so_and_exits_0(
+    ctreport: Any, tmp_path: Path, in_words: list[str], args: list[str], why: str
+) -> None:
+    # It exited 3 without --fail-empty, or drew an empty plot and said "1 series, 2 figures".
+    path = tmp_path / "c.svg"
+    run = ctreport(["chart", *args, *in_words, "-o", str(path)])
+    assert run.code == 0 and run.out == ""
+    assert run.err == f"ctreport: nothing to draw: {why}\n"
+    assert not path.exists()
+    failing = ctreport(["chart", *args, *in_words, "-o", str(path), "--fail-empty"])
+    assert failing.code == 3 and failing.out == ""
+    assert failing.err == f"ctreport: nothing to draw: {why}\n"
+    assert not path.exists()
+
+
+def test_a_country_with_figures_only_in_words_is_noted_not_counted(
+    ctreport: Any, tmp_path: Path, in_words: list[str]
+) -> None:
+    path = tmp_path / "c.svg"
+    run = ctreport(["chart", "incidents", "MA", "LY", *in_words, "-o", str(path)])
+    # Morocco: six figures, one of them not confirmed (no number): five drawn; Libya: none.
+    assert run.code == 0 and run.err == f"wrote {path}: 1 series, 5 figures\n"
+    chart = Chart(path)
+    assert "Libya" not in chart.texts and not [gid for gid in chart.groups if gid.endswith("-LY")]
+    notes = " ".join(chart.texts)
+    assert "LY 2021: numerous attacks (no number, not drawn) [t-ly-2021-incidents-a]" in notes
+    # Two figures in words are not a disagreement between figures drawn.
+    assert "LY 2021: sources disagree" not in notes
 
 
 def test_other_commands_never_import_the_charts_extra(tmp_path: Path) -> None:
-    import os
-    import subprocess
-
     code = (
         "import sys, runpy; sys.argv = ['ctreport', 'arrests', '--json', '--pivot']\n"
         "try:\n    runpy.run_module('ct_report', run_name='__main__')\nexcept SystemExit: pass\n"
@@ -171,3 +229,153 @@ def test_a_named_country_without_figures_is_noted_not_drawn(ctreport: Any, tmp_p
     chart = Chart(path)
     assert "Mauritania" not in chart.texts and "MR: no figure recorded" in chart.texts
     assert not [gid for gid in chart.groups if gid.endswith("-MR")]
+
+
+def many_notes(series: int, notes: int) -> Any:
+    from ct_report.analysis import ChartData, Point, Series
+
+    return ChartData(
+        figure="arrests",
+        title="People arrested for terrorism",
+        title_ar="",
+        years=list(range(2016, 2024)),
+        series=[
+            Series(f"C{n}", f"Country {n}", None, [Point(2016 + y, n + y, "", "", f"c{n}-{y}", "s") for y in range(8)])
+            for n in range(series)
+        ],
+        sources=[f"source-{n} (press)" for n in range(60)],
+        notes=[f"C{n} 2019: a figure given only in words, at some length, " * 3 + f"[c{n}-2019]" for n in range(notes)],
+    )
+
+
+@pytest.mark.parametrize(("series", "notes"), [(3, 40), (30, 5)])
+def test_a_long_footnote_or_many_series_still_make_a_chart(tmp_path: Path, series: int, notes: int) -> None:
+    from ct_report.chart import draw
+
+    path = tmp_path / "long.svg"
+    draw(many_notes(series, notes), path)  # constrained layout gave up: UnsatisfiableConstraint
+    chart = Chart(path)
+    footnote = list(chart.groups["footnote"].iter(f"{SVG}text"))
+    lines = [float((t.get("transform") or "").split()[-1].rstrip(")")) for t in footnote]
+    # The whole footnote is on the page, below the years of the x axis.
+    assert min(lines) - 7 > max(
+        float(t.get("y") or "nan") for t in chart.groups["matplotlib.axis_1"].iter(f"{SVG}text")
+    )
+    assert max(lines) < float((chart.root.get("viewBox") or "").split()[-1])
+    assert sum("[c" in "".join(t.itertext()) for t in footnote) == notes
+
+
+# --- the destination: chart -o has export's protections ---------------------------------
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """A folder for the chart alone (tmp_path also holds the cache)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def chart_process(
+    args: list[str], file_size: int | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own: a hang raises TimeoutExpired instead of hanging the suite."""
+
+    def limit() -> None:
+        if file_size is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write over the limit fails with EFBIG
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+
+    return subprocess.run(
+        [sys.executable, "-m", "ct_report", "chart", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+    )
+
+
+def test_chart_refuses_a_fifo_instead_of_hanging(out: Path) -> None:
+    fifo = out / "ff.svg"
+    os.mkfifo(fifo)
+    run = chart_process(["arrests", "MA", "-o", str(fifo)], timeout=30)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr == f"ctreport: {fifo} is a FIFO (named pipe), not a regular file; give the path of a file\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(out) == ["ff.svg"]
+
+
+def test_chart_refuses_a_symbolic_link(ctreport: Any, out: Path) -> None:
+    target = out / "target.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    link = out / "s.svg"
+    link.symlink_to(target)
+    run = ctreport(["chart", "arrests", "MA", "-o", str(link)])
+    assert run.code == 1 and run.out == ""
+    assert run.err == f"ctreport: {link} is a symbolic link; give the path of the file itself\n"
+    assert target.read_text(encoding="utf-8") == "keep me\n" and link.is_symlink()
+
+
+@pytest.mark.parametrize("name", ["notes.svg", "notes.png"])
+def test_chart_replaces_a_chart_but_not_another_file_unless_forced(ctreport: Any, out: Path, name: str) -> None:
+    notes = out / name
+    notes.write_text("<?xml version='1.0'?><notes>mine</notes>\n", encoding="utf-8")
+    run = ctreport(["chart", "arrests", "MA", "-o", str(notes)])
+    image = "an SVG image" if name.endswith(".svg") else "a PNG image"
+    assert run.code == 1 and run.out == ""
+    assert run.err == f"ctreport: {notes} exists and is not {image}; give another path, or --force to replace it\n"
+    assert notes.read_text(encoding="utf-8") == "<?xml version='1.0'?><notes>mine</notes>\n"
+    assert ctreport(["chart", "arrests", "MA", "-o", str(notes), "--force"]).code == 0
+    chart = notes.read_bytes()
+    assert chart.startswith(b"<?xml" if name.endswith(".svg") else b"\x89PNG\r\n\x1a\n")
+    # A chart written before is replaced without --force, keeping its permission bits.
+    notes.chmod(0o604)
+    again = ctreport(["chart", "arrests", "MA", "DZ", "-o", str(notes)])
+    assert again.code == 0, again.err
+    assert notes.read_bytes() != chart and stat.S_IMODE(notes.stat().st_mode) == 0o604
+    assert sorted(os.listdir(out)) == [name]
+
+
+def test_chart_on_a_full_disk_says_so_in_one_line_and_leaves_nothing(ctreport: Any, out: Path) -> None:
+    kept = out / "kept.svg"
+    assert ctreport(["chart", "cells", "MA", "-o", str(kept)]).code == 0
+    before = kept.read_bytes()
+    for destination in (out / "new.svg", out / "new.png", kept):
+        run = chart_process(["arrests", "MA", "DZ", "TN", "-o", str(destination)], file_size=4096)
+        assert run.returncode == 1 and run.stdout == ""
+        assert run.stderr == f"ctreport: cannot write {destination}: File too large; nothing was replaced\n"
+    assert kept.read_bytes() == before
+    assert os.listdir(out) == ["kept.svg"]
+
+
+def test_chart_stopped_by_a_signal_leaves_nothing_behind(out: Path) -> None:
+    # The signal arrives with half the chart written.
+    script = (
+        "import os, signal, sys\n"
+        "from matplotlib.figure import Figure\n"
+        "from ct_report import cli\n"
+        "def killed(self, path, **kwargs):\n"
+        "    open(path, 'w').write('<?xml half')\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "Figure.savefig = killed\n"
+        "sys.argv = ['ctreport', 'chart', 'arrests', 'MA', '-o', sys.argv[1]]\n"
+        "cli.main()\n"
+    )
+    destination = out / "stopped.svg"
+    run = subprocess.run([sys.executable, "-c", script, str(destination)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM, run.stderr
+    assert run.stderr == "ctreport: stopped by SIGTERM; nothing was written\n"
+    assert os.listdir(out) == []
+
+
+def test_chart_needs_an_output(tmp_path: Path) -> None:
+    # It used to write ./chart.svg, replacing whatever was there.
+    run = subprocess.run(
+        [sys.executable, "-m", "ct_report", "chart", "arrests", "MA"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == "ctreport: Missing option '--output' / '-o'; see ctreport chart --help\n"
+    assert os.listdir(tmp_path) == []
