@@ -11,9 +11,8 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from ct_report.documents import Comparison
 from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.model import Fact, FactBase, Figure
@@ -33,6 +32,9 @@ from ct_report.query import (
     resolve_country,
 )
 from ct_report.text import suggest
+
+if TYPE_CHECKING:
+    from ct_report.documents import Comparison
 
 # --- group counts ---------------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ def kind_table_sql(kind: Kind) -> str:
         column = f'"{name}" TEXT'
         if name in kind.required:
             column += " NOT NULL"
-        if kind.references.get(name) == "entity":
+        if kind.refers(name) == "entity":
             column += " REFERENCES entities(id)"
         columns.append(column)
     return f"CREATE TABLE {kind.export_table} ({', '.join(columns)});"

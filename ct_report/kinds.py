@@ -11,8 +11,7 @@ checks, the query tables, the export, `ctreport fields` and the docs are all der
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from ct_report.fields import (
@@ -25,7 +24,7 @@ from ct_report.fields import (
     Row,
     figure_fields,
 )
-from ct_report.model import FACT_KINDS, Fact, FactBase, Figure
+from ct_report.model import FACT_KINDS, Fact, FactBase, Figure, Record
 from ct_report.present import RowMaker, display_name, event_text, figure_row, figure_text, partner_kind
 
 RowPart = Callable[[RowMaker, Fact], Row]
@@ -42,15 +41,17 @@ class Check(NamedTuple):
     message: str
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(Record):
+    """One kind of fact and everything ctreport derives from it (a `Record`, so that declaring
+    the registry costs start-up nothing a generated dataclass would)."""
+
     name: str
     """The value of a fact's `kind`."""
     title: str
     """Its section in `summary`."""
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
-    references: Mapping[str, str] = field(default_factory=dict)
+    references: tuple[tuple[str, str], ...] = ()
     """Fields naming something defined elsewhere: 'entity', or 'country or entity'."""
     details: tuple[str, ...] = ()
     """The kind's fields `show` prints, in order."""
@@ -74,6 +75,10 @@ class Kind:
     """For `compare`: what a fact names and how, e.g. ('FR', 'strong-cooperation')."""
     plural: str = ""
     """How `compare` speaks of several such relations."""
+
+    def refers(self, name: str) -> str | None:
+        """What the field `name` refers to ('entity', 'country or entity'), if anything."""
+        return dict(self.references).get(name)
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -206,7 +211,7 @@ KINDS: tuple[Kind, ...] = (
         "Terrorist groups",
         required=("group",),
         optional=("detail",),
-        references={"group": "entity"},
+        references=(("group", "entity"),),
         details=("group", "detail"),
         export_table="groups",
         export_columns=("group", "detail"),
@@ -275,7 +280,10 @@ KINDS: tuple[Kind, ...] = (
         "Partners",
         required=("partner", "relation"),
         optional=("detail", "alongside"),
-        references={"partner": "country or entity", "alongside": "country or entity"},
+        references=(
+            ("partner", "country or entity"),
+            ("alongside", "country or entity"),
+        ),
         details=("partner", "relation", "detail", "alongside"),
         export_table="partners",
         export_columns=("partner", "relation", "detail", "alongside"),
@@ -304,7 +312,10 @@ KINDS: tuple[Kind, ...] = (
         "Countering the financing of terrorism",
         required=("body", "holder", "relation"),
         optional=("member",),
-        references={"body": "entity", "member": "entity"},
+        references=(
+            ("body", "entity"),
+            ("member", "entity"),
+        ),
         details=("body", "member", "relation", "holder"),
         export_table="financing",
         export_columns=("body", "holder", "relation", "member"),
@@ -329,7 +340,7 @@ KINDS: tuple[Kind, ...] = (
         "cve",
         "Countering violent extremism",
         optional=("institution",),
-        references={"institution": "entity"},
+        references=(("institution", "entity"),),
         details=("institution",),
         export_table="cve",
         export_columns=("institution",),
@@ -343,7 +354,7 @@ partners before memberships before groups)."""
 BY_COMMAND: dict[str, Kind] = {kind.command: kind for kind in KINDS if kind.command}
 SPECIFIC_FIELDS: frozenset[str] = frozenset().union(*(kind.allowed for kind in KINDS))
 """Every field that belongs to some kinds only."""
-REFERENCES: dict[str, str] = {name: what for kind in IN_MODEL_ORDER for name, what in kind.references.items()}
+REFERENCES: dict[str, str] = {name: what for kind in IN_MODEL_ORDER for name, what in kind.references}
 """Every field naming a country or entity, and what it names."""
 
 FIELDS: dict[str, list[Field]] = {

@@ -6,7 +6,6 @@ does not."""
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -354,6 +353,8 @@ def run_command(common: Common, action: Callable[[], None]) -> None:
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except Exception as error:
         if common.debug:
+            import traceback
+
             traceback.print_exc()
         typer.echo(
             f"ctreport: internal error: {type(error).__name__}: {printable(str(error))}; rerun with --debug and report it",

@@ -4,10 +4,13 @@ Pure functions over the model; the kind registry and the queries build rows from
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from ct_report.documents import CountryFields
 from ct_report.fields import Row
 from ct_report.model import Event, Fact, FactBase, Figure
+
+if TYPE_CHECKING:
+    from ct_report.documents import CountryFields
 
 LOWER_BOUNDS = frozenset({"at-least", "more-than"})
 

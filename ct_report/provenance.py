@@ -4,14 +4,16 @@ Pure functions over the fact base; no I/O, no printing."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ct_report.documents import Context, FactRecord, SourceRecord
 from ct_report.errors import UsageError
 from ct_report.fields import Row
 from ct_report.kinds import BY_NAME, detail_value, named_in
 from ct_report.model import Fact, FactBase, Source
 from ct_report.text import fold, suggest
+
+if TYPE_CHECKING:
+    from ct_report.documents import Context, FactRecord, SourceRecord
 
 _SENTENCE_END = re.compile(r"[.!?؟\n]+")
 

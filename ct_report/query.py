@@ -9,9 +9,8 @@ so the compiled cache can store them and a repeated query only filters and print
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ct_report.documents import Change, Comparison, Measure, RelationChange, Summary, SummaryItem
 from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.kinds import BY_NAME, IN_MODEL_ORDER, KINDS, command_table
@@ -25,6 +24,9 @@ from ct_report.present import (
     speaks_for_report,
 )
 from ct_report.text import fold, slug, suggest
+
+if TYPE_CHECKING:
+    from ct_report.documents import Change, Comparison, Measure, RelationChange, Summary, SummaryItem
 
 RowTest = Callable[[Row], bool]
 

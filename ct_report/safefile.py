@@ -16,7 +16,6 @@ import contextlib
 import os
 import signal
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -190,6 +189,8 @@ def replace_atomically(
     Refused, in one line."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     with _stopped_by_signals():
+        import tempfile
+
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name, suffix=".tmp")
         try:
             # mkstemp makes it 0600.

@@ -4,13 +4,15 @@ as text, and as rows for the tabular formats. Pure functions over the query resu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ct_report.documents import Comparison, FactRecord, Summary
 from ct_report.fields import Field, Line, Row
 from ct_report.i18n import edition_title, in_english, translate
 from ct_report.i18n import value as enum_value
 from ct_report.query import SUMMARY_SECTIONS
+
+if TYPE_CHECKING:
+    from ct_report.documents import Comparison, FactRecord, Summary
 
 
 def _statement(item: Mapping[str, Any], lang: str) -> str:
