@@ -393,6 +393,7 @@ PROSE_MIN_WIDTH = 12
 """The narrowest a column of prose gets; a longer word folds rather than widen it."""
 FIT_ORDER = (
     "trend",
+    "sparkline",
     "source_kind",
     "partner_kind",
     "matched_in",
@@ -403,7 +404,8 @@ FIT_ORDER = (
     "conflicts_with",
 )
 """Default columns that give way, in this order, when a terminal table is too wide: first what
-only draws another column (the bar), then what the title or footer already says in part."""
+only draws another column (the bar, the sparkline), then what the title or footer already says
+in part."""
 GAP = 2
 """Characters between two columns."""
 COMFORTABLE_WIDTH = 20
