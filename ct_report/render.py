@@ -390,6 +390,9 @@ can be copied whole (e.g. into `ctreport show ID`)."""
 MAX_CELL_LINES = 3
 """Lines of a cell in a terminal table before the rest gives way to an ellipsis (not with --wide)."""
 PROSE_MIN_WIDTH = 12
+NARROW_PROSE_WIDTH = 8
+"""How narrow a column of prose may get, its longer words folding, before a table gives way to
+blocks of field and value."""
 """The narrowest a column of prose gets; a longer word folds rather than widen it."""
 FIT_ORDER = (
     "trend",
@@ -465,7 +468,7 @@ def _shared_value(row: Row, field: Field, lang: str) -> str:
     return f"{label(field.name, lang)} {value}"
 
 
-def _min_width(field: Field, header: str, values: list[str]) -> int:
+def _min_width(field: Field, header: str, values: list[str], prose_width: int = PROSE_MIN_WIDTH) -> int:
     """The narrowest a column can be without breaking what must stay whole: an id or code
     (never broken), or a word of prose up to PROSE_MIN_WIDTH (longer ones fold). A header
     may break after '_' (`_header_lines`)."""
@@ -473,7 +476,7 @@ def _min_width(field: Field, header: str, values: list[str]) -> int:
     if field.name in CODE_FIELDS:
         return max([header_width, *(len(word) for value in values for word in value.split())])
     words = [len(word) for value in values for word in re.split(r"(?<=-)|\s+", value) if word]
-    return max(min(max(words, default=1), PROSE_MIN_WIDTH), header_width)
+    return max(min(max(words, default=1), prose_width), header_width)
 
 
 def _header_lines(header: str, width: int) -> str:
@@ -527,8 +530,14 @@ def _table(rows: list[Row], fields: Sequence[Field], options: Options, term: Ter
         notes.append(translate("Left out to fit: {names} (--wide or --fields shows them).", options.lang, names=names))
     for note in filter(None, notes):
         caption.append(" " + note if caption.plain else note)
-    # Two spaces between columns, or one when that is what it takes to avoid blocks.
+    # Two spaces between columns, or one; then prose words may fold at a narrower width: each
+    # is better than blocks.
     gap = next((g for g in (GAP, 1) if sum(minimum) + g * (len(fields) - 1) <= width), 0)
+    if not gap:
+        minimum = [
+            _min_width(f, headers[i], [row[i] for row in cells], NARROW_PROSE_WIDTH) for i, f in enumerate(fields)
+        ]
+        gap = 1 if sum(minimum) + len(fields) - 1 <= width else 0
     if not gap:
         _blocks(rows, fields, headers, cells, title, caption, options, term)
         return
