@@ -191,3 +191,27 @@ def test_fit_widths_stays_between_minimum_and_natural_and_fits(columns: list[tup
     assert sum(fitted) <= max(available, sum(minimum))
     if sum(natural) <= available:
         assert fitted == natural
+
+
+def test_a_table_folds_long_prose_words_before_it_gives_way_to_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80 columns, a 33-character id and prose with long words still make a table: the
+    words fold at 8 characters rather than every row becoming a block."""
+    monkeypatch.setenv("COLUMNS", "80")
+    fields = [Field(name, name) for name in ("country", "year", "arrested", "operations", "cells", "id")]
+    long_words = "(reportedly), according to Internationally-recognised authorities"
+    rows = [
+        {
+            "country": c,
+            "year": y,
+            "arrested": f"{o}00 {long_words}",
+            "operations": o,
+            "cells": f"{o} {long_words}",
+            "id": i,
+        }
+        for c, y, o, i in (("DZ", 2016, "3", "tn-2016-arrests-interior-ministry"), ("MA", 2017, "4", "ma-2017-x"))
+    ]
+    text = rendered("table", rows, fields)
+    header = next(line for line in text.splitlines() if line.startswith("country"))
+    assert header.split("|")[-1].strip() == "id"  # one header row: a table, not blocks
+    assert "tn-2016-arrests-interior-ministry" in text  # the id is never cut
+    assert all(len(line) <= 80 for line in text.splitlines())
