@@ -90,7 +90,8 @@ def compare_lines(results: Sequence[Comparison], lang: str) -> list[Line]:
                 lines.append(f"    disputed by: {', '.join(measure['disputed'])}")
         for item in result["relations"]:
             partner = (item["name_ar"] if lang == "ar" else None) or item["name"]
-            lines.append(f"  {partner}: {enum_value(item['relation'], lang)}: {item['change']} [{item['id']}]")
+            how = "" if item["relation"] == "named" else f"{enum_value(item['relation'], lang)}: "
+            lines.append(f"  {partner}: {how}{item['change']} [{item['id']}]")
         for note in result["notes"]:
             lines.append(f"  {translate('note', lang)}: {note}")
         lines.append("")
@@ -227,7 +228,8 @@ def country_comparison_lines(comparison: Mapping[str, Any], lang: str) -> list[L
         lines += [f"    {d['from']} → {d['to']}: {d['change']}" for d in measure["differences"]]
     for item in comparison["relations"]:
         name = (item["name_ar"] if lang == "ar" else None) or item["name"]
-        line = f"  {name}: {item['relation']}: named for {', '.join(item['named_by'])} [{', '.join(item['ids'])}]"
+        how = "" if item["relation"] == "named" else f"{item['relation']}: "  # a group is just named
+        line = f"  {name}: {how}named for {', '.join(item['named_by'])} [{', '.join(item['ids'])}]"
         if item["not_named_by"]:
             line += f"; not among the {', '.join(item['not_named_by'])} facts"
         lines.append(line)
