@@ -349,6 +349,7 @@ def _print_rich(term: Terminal, renderables: Sequence[Any], rtl: bool = False) -
     console = Console(
         file=buffer,
         width=term.columns or _width(term),
+        height=25,  # with a width alone, Rich lays out a TERM=dumb terminal at 80 columns
         force_terminal=term.is_tty,
         no_color=not term.color,
         color_system="standard" if term.color else None,

@@ -27,7 +27,8 @@ def run(command: str, environment: dict[str, str]) -> str:
     terminal = TERMINAL.search(command)
     if terminal:
         plain = command[: terminal.start()]
-        inner = f"stty cols {terminal.group(1)} rows 300; NO_COLOR=1 PAGER=cat {plain}"
+        # COLUMNS would outrank the terminal's own width; TERM and SHELL vary between machines.
+        inner = f"stty cols {terminal.group(1)} rows 300; unset COLUMNS LINES; NO_COLOR=1 PAGER=cat {plain}"
         shell = ["script", "-qec", inner, "/dev/null"]
     else:
         shell = ["bash", "-c", command]
@@ -55,6 +56,8 @@ def environment() -> dict[str, str]:
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env["CTREPORT_CACHE_DIR"] = tempfile.mkdtemp(prefix="ctreport-examples-")
     env["COLUMNS"] = "100"
+    env["TERM"] = "xterm"
+    env["SHELL"] = "/bin/sh"
     return env
 
 

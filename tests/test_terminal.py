@@ -71,6 +71,14 @@ def test_list_commands_fit_the_terminal(command: str, columns: int, ctreport: An
         assert len(rules) == rows - 1, out
 
 
+@pytest.mark.parametrize("term", ["dumb", "xterm"])
+def test_the_table_is_laid_out_for_the_terminal_width_whatever_term_says(term: str) -> None:
+    """Rich lays out a TERM=dumb terminal at 80 columns unless it is given a height too."""
+    lines = in_pty(["partners"], 120, TERM=term).splitlines()
+    rule = next(line for line in lines if RULE.match(line))
+    assert 80 < len(rule.rstrip()) <= 120
+
+
 def test_shared_values_go_to_the_title_once() -> None:
     lines = in_pty(["arrests", "-c", "MA", "-y", "2020,2021"], 80).splitlines()
     assert lines[0].strip() == "Terrorism-related arrests: Morocco"
