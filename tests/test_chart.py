@@ -287,7 +287,7 @@ def chart_process(
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
 
     return subprocess.run(
-        [sys.executable, "-m", "ct_report", "chart", *args],
+        [sys.executable, "-B", "-m", "ct_report", "chart", *args],  # -B: see test_security.cli
         capture_output=True,
         text=True,
         timeout=timeout,

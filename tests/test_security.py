@@ -54,9 +54,11 @@ def limited(memory: bool = False, file_size: int | None = None) -> Callable[[], 
 def cli(
     args: list[str], timeout: float = 30, preexec: Callable[[], None] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The installed CLI in a process of its own; a hang raises TimeoutExpired."""
+    """The installed CLI in a process of its own; a hang raises TimeoutExpired. Without
+    bytecode writing (-B): under a file-size limit CPython renames a truncated .pyc into
+    place, which breaks every later import of that module."""
     return subprocess.run(
-        [sys.executable, "-m", "ct_report", *args],
+        [sys.executable, "-B", "-m", "ct_report", *args],
         capture_output=True,
         text=True,
         errors="replace",
