@@ -400,17 +400,33 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
 # --- (de)serialisation of the model -------------------------------------------------------
 
 
-def _to_plain(value: Any) -> Any:
-    """Plain JSON data; fields still at their default (None, empty) are left out."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _to_plain(v)
-            for f in dataclasses.fields(value)
-            if not f.metadata.get("transient") and (v := getattr(value, f.name)) is not None and v != ()
-        }
-    if isinstance(value, tuple):
-        return [_to_plain(v) for v in value]
+def _to_plain(value: Any, transient: bool = False) -> Any:
+    """Plain JSON data; fields still at their default (None, empty) are left out, and so are
+    the fields only validation needs (where each was written) unless `transient`."""
+    kind: type = type(value)
+    names = _plain_fields(kind, transient)
+    if names is not None:
+        plain = {}
+        for name in names:
+            v = getattr(value, name)
+            if v is not None and v != ():
+                plain[name] = _to_plain(v, transient) if type(v) not in _SCALARS else v
+        return plain
+    if type(value) is tuple:
+        return [v if type(v) in _SCALARS else _to_plain(v, transient) for v in value]
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
+@cache
+def _plain_fields(cls: type, transient: bool) -> tuple[str, ...] | None:
+    """The fields `_to_plain` writes of a dataclass, None for any other type (this runs for
+    every value of a large base, where dataclasses.fields is slow)."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls) if transient or not f.metadata.get("transient"))
 
 
 def _dumps(value: Any) -> bytes:
@@ -521,3 +537,87 @@ def _base_from_sections(
         texts=lambda: dict(decoded("texts")),
         compiled={command: compiled(command) for command in meta["compiled"]},
     )
+
+
+# --- what each file gave, for rebuilding only the files that changed -----------------------
+
+FileResult = tuple[model.Document | None, list[tuple[int, int, str]], list[str], bool]
+"""What reading one YAML file gave: its document (None if refused), its problems as (line,
+column, message), the ids it refused, and whether it could be parsed at all."""
+
+
+class FileStore:
+    """What reading each YAML file gave, kept under a key made of the file's SHA-256, its path
+    and label, and ctreport's own code: a rebuild reads again only the files that changed. It
+    lives beside the cache it feeds and is trusted as that cache is: private to the user, each
+    entry checked like the cache file, anything unreadable read again from the YAML."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+
+    @classmethod
+    def beside(cls, cache_path: Path) -> FileStore | None:
+        """The store of one cache, or None when its folder cannot be trusted."""
+        folder = cache_path.with_suffix(".files")
+        if _untrusted_folder(cache_path.parent) or _untrusted_folder(folder):
+            return None
+        return cls(folder)
+
+    def key(self, path: str, label: str, digest: str) -> str:
+        import hashlib
+
+        spelled = "\0".join([digest, path, label, _code_digest()]).encode(errors="surrogateescape")
+        return hashlib.sha256(spelled).hexdigest()[:32]
+
+    def get(self, key: str) -> FileResult | None:
+        self.used.add(key)
+        try:
+            fd, status = open_regular(self.folder / f"{key}.json")
+        except (OSError, Refused):
+            return None
+        try:
+            if _untrusted(status):
+                return None
+            data = _read_at(fd, 0, status.st_size)
+            stored = json.loads(data)
+            document = stored["document"]
+            return (
+                None if document is None else _builder(model.Document)(document),
+                [(line, column, message) for line, column, message in stored["problems"]],
+                list(stored["dropped"]),
+                bool(stored["parsed"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None  # damaged or of another shape: the YAML is read again
+        finally:
+            os.close(fd)
+
+    def put(self, key: str, result: FileResult) -> None:
+        """Kept for the next rebuild; a store that cannot be written only costs time."""
+        document, problems, dropped, parsed = result
+        stored = {
+            "document": None if document is None else _to_plain(document, transient=True),
+            "problems": problems,
+            "dropped": sorted(dropped),
+            "parsed": parsed,
+        }
+        with contextlib.suppress(OSError, UnicodeError, ValueError):
+            self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as the cache
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            with _replacing(self.folder / f"{key}.json") as stream:
+                stream.write(_dumps(stored))
+
+    def forget_unused(self) -> None:
+        """Remove what no file of this build used: the files' old versions, deleted files."""
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.folder):
+                if entry.name.endswith(".json") and entry.name[:-5] not in self.used:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+
+@cache
+def _code_digest() -> str:
+    """ctreport's version and its modules' SHA-256: another ctreport reads every file again."""
+    return __version__ + ":" + ",".join(digest for *_, digest in _code_dependencies())

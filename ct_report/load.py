@@ -188,11 +188,13 @@ def _read(path: Path, limit: int, budget: list[int]) -> tuple[bytes, Dependency]
     return read.data, (os.path.abspath(path), len(read.data), read.mtime_ns, digest)
 
 
-def read_documents(files: list[tuple[Path, Path]], budget: list[int] | None = None) -> Documents:
-    # Imported here: a run answered from the cache never pays for PyYAML.
+def read_documents(
+    files: list[tuple[Path, Path]], budget: list[int] | None = None, store: cache.FileStore | None = None
+) -> Documents:
+    """Every file read, parsed and converted; with a `store`, a file read before with the same
+    content gives what it gave then, and only new or changed files are parsed."""
     from ct_report.safefile import OverTotal, Refused
-    from ct_report.validate import Converter
-    from ct_report.yamlread import MAX_FILE_BYTES, decode, parse
+    from ct_report.yamlread import MAX_FILE_BYTES
 
     budget = budget if budget is not None else [MAX_BASE_BYTES]
     documents: list[tuple[model.Document, Path, Path]] = []
@@ -217,23 +219,40 @@ def read_documents(files: list[tuple[Path, Path]], budget: list[int] | None = No
             unresolved = None
             continue
         read.append(dependency)
-        text, found = decode(data, name)
-        root_node = None
-        if text is not None and not found:
-            root_node, found = parse(text, name)
-        if root_node is None:
-            problems.extend(found)
+        label = file_label(path, root)
+        key = store.key(dependency[0], label, dependency[3]) if store else ""
+        result = store.get(key) if store else None
+        if result is None:
+            result = _parsed(data, name, label)
+            if store:
+                store.put(key, result)
+        document, found, dropped, parsed = result
+        problems.extend(Problem(name, line, column, message) for line, column, message in found)
+        if not parsed:
             unresolved = None
-            continue
-        converter = Converter(name, file_label(path, root))
-        document = converter.to_document(root_node)
-        # In the order they appear in the file, whichever step found them.
-        problems.extend(sorted(found + converter.problems, key=lambda p: (p.line, p.column)))
-        if unresolved is not None:
-            unresolved |= converter.dropped
+        elif unresolved is not None:
+            unresolved.update(dropped)
         if document is not None:
             documents.append((document, path, root))
     return Documents(documents, problems, unresolved, read)
+
+
+def _parsed(data: bytes, name: str, label: str) -> cache.FileResult:
+    """What one file gives: its document, its problems in the order they appear in the file
+    (whichever step found them), the ids it refused, and whether it parsed at all."""
+    from ct_report.validate import Converter
+    from ct_report.yamlread import decode, parse
+
+    text, found = decode(data, name)
+    root_node = None
+    if text is not None and not found:
+        root_node, found = parse(text, name)
+    if root_node is None:
+        return None, [(p.line, p.column, p.message) for p in found], [], False
+    converter = Converter(name, label)
+    document = converter.to_document(root_node)
+    ordered = sorted(found + converter.problems, key=lambda p: (p.line, p.column))
+    return document, [(p.line, p.column, p.message) for p in ordered], sorted(converter.dropped), True
 
 
 def read_texts(
@@ -276,12 +295,18 @@ class Report(NamedTuple):
 
 
 def check(selection: DataSelection, listing: FileList | None = None) -> Report:
-    """Read and validate every file of the selection, collecting every problem."""
+    """Read and validate every file of the selection, collecting every problem. Unless the
+    selection forgoes the cache, files unchanged since they were last read are not parsed
+    again (`cache.FileStore`)."""
+    from ct_report import cache
     from ct_report.validate import check_base
 
     listing = listing or list_files(selection.roots)
     budget = [MAX_BASE_BYTES]
-    read = read_documents(listing.files, budget)
+    store = cache.FileStore.beside(cache.cache_file(selection.roots)) if selection.use_cache else None
+    read = read_documents(listing.files, budget, store)
+    if store:
+        store.forget_unused()
     texts, text_files = read_texts(read.documents, budget)
     base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in read.documents], texts, read.unresolved)
     files = [path for path, _ in listing.files] + [Path(entry[0]) for entry in text_files]
@@ -327,7 +352,7 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
         else:
             if cached is not None:
                 return cached
-    base, read = _validated(selection, listing)
+    base, read = _validated(selection._replace(use_cache=use_cache), listing)
     if not use_cache:
         return base
     try:

@@ -1,0 +1,188 @@
+"""Issue 15: a rebuild reads again only the files that changed (`cache.FileStore`), and answers
+exactly as a cold build does, whatever happened to the files or to the store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ct_report import cache, load
+from ct_report.load import DataSelection, load_base
+
+BASE = Path(__file__).parent / "fixtures" / "base"
+COMMANDS = [
+    ["arrests"],
+    ["partners", "--region", "europe"],
+    ["financing"],
+    ["summary", "--country", "DZ", "--year", "2021"],
+    ["compare", "2020", "2021"],
+    ["search", "Libya"],
+    ["coverage"],
+    ["sources"],
+    ["show", "dz-2021-threat-drivers"],
+    ["validate"],
+]
+FORMATS = [["--json"], ["--format", "csv"]]
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    copied = tmp_path / "base"
+    shutil.copytree(BASE, copied)
+    return copied
+
+
+def answers(ctreport: Any, base: Path, *extra: str) -> list[tuple[int, str, str]]:
+    """Every command in each format, as (exit code, stdout, stderr)."""
+    runs = []
+    for command in COMMANDS:
+        for output in FORMATS if command != ["validate"] else [[]]:
+            run = ctreport([*command, *output, "--data", str(base), *extra])
+            runs.append((run.code, run.raw, run.err))
+    return runs
+
+
+def parsed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files parsed from here on (those the store did not answer for)."""
+    names: list[str] = []
+    real = load._parsed
+
+    def counting(data: bytes, name: str, label: str) -> Any:
+        names.append(Path(name).name)
+        return real(data, name, label)
+
+    monkeypatch.setattr(load, "_parsed", counting)
+    return names
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def rename(base: Path) -> None:
+    (base / "facts" / "2021" / "DZ.yaml").rename(base / "facts" / "2021" / "algeria.yaml")
+
+
+def add(base: Path) -> None:
+    (base / "facts" / "extra.yaml").write_text(
+        "country: DZ\nyear: 2021\nedition: crt-2021\nfacts:\n"
+        "  - {id: dz-extra, kind: threat, source: echorouk-crt2021-algeria, statement: An added fact.}\n",
+        encoding="utf-8",
+    )
+
+
+CHANGES = {
+    "edit": lambda base: edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali"),
+    "add": add,
+    "delete": lambda base: (base / "facts" / "2020" / "MR.yaml").unlink(),
+    "rename": rename,
+    "edit-a-shared-file": lambda base: edit(base / "entities.yaml", "name:", "name: X"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_changed_file_gives_the_answers_of_a_cold_build(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    answers(ctreport, base)  # builds the cache and the store
+    CHANGES[change](base)
+    parsed = parsed_files(monkeypatch)
+    incremental = answers(ctreport, base)
+    expected = {"edit": ["DZ.yaml"], "add": ["extra.yaml"], "delete": [], "rename": ["algeria.yaml"]}
+    assert parsed == expected.get(change, ["entities.yaml"])
+    assert incremental == answers(ctreport, base, "--no-cache")
+
+
+def test_a_file_that_becomes_invalid_is_reported_and_the_rest_is_reused(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(ctreport, base)
+    broken = base / "facts" / "2021" / "TN.yaml"
+    edit(broken, "year: 2021", "year: twenty")
+    parsed = parsed_files(monkeypatch)
+    first = ctreport(["validate", "--data", str(base)])
+    again = ctreport(["arrests", "--data", str(base)])  # the broken file's problems come from the store
+    assert parsed == ["TN.yaml"]
+    cold = ctreport(["validate", "--data", str(base), "--no-cache"])
+    assert first.code == again.code == cold.code == 1
+    assert (first.raw, first.err) == (cold.raw, cold.err)
+    (problem,) = first.raw.splitlines()
+    assert "TN.yaml:5:7: expected a whole number" in problem
+    assert problem in again.err
+    edit(broken, "year: twenty", "year: 2021")
+    assert ctreport(["arrests", "--data", str(base)]).code == 0
+
+
+def store_entries() -> list[Path]:
+    return sorted(cache.cache_dir().glob("*.files/*.json"))
+
+
+def test_what_no_file_uses_any_more_is_removed(ctreport: Any, base: Path) -> None:
+    assert ctreport(["arrests", "--data", str(base)]).code == 0
+    files = len(list(base.rglob("*.yaml")))
+    assert len(store_entries()) == files
+    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+    (base / "facts" / "2020" / "MR.yaml").unlink()
+    assert ctreport(["arrests", "--data", str(base)]).code == 0
+    assert len(store_entries()) == files - 1
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not-json", "other-shape", "writable-by-others", "a-fifo"])
+def test_a_damaged_or_untrusted_entry_is_read_again_from_the_yaml(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    expected = answers(ctreport, base, "--no-cache")
+    answers(ctreport, base)
+    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+    answers(ctreport, base)  # the store now holds the edited file; the cache is rebuilt below
+    expected = answers(ctreport, base, "--no-cache")
+    for entry in store_entries():
+        if damage == "truncated":
+            entry.write_bytes(entry.read_bytes()[:40])
+        elif damage == "not-json":
+            entry.write_bytes(b"\xff\x00")
+        elif damage == "other-shape":
+            entry.write_text('{"document": {"facts": 3}, "problems": [], "dropped": [], "parsed": true}')
+        elif damage == "writable-by-others":
+            # Content another user could have put there: a statement nobody wrote in the YAML.
+            text = entry.read_text(encoding="utf-8").replace("Libya, Chad, Mali", "FORGED")
+            entry.write_text(text, encoding="utf-8")
+            entry.chmod(0o666)
+        else:
+            entry.unlink()
+            os.mkfifo(entry)
+    for path in cache.cache_dir().glob("base-*.json"):
+        path.unlink()
+    parsed = parsed_files(monkeypatch)
+    assert answers(ctreport, base) == expected
+    assert len(parsed) == len(list(base.rglob("*.yaml")))
+
+
+def test_the_store_is_private_and_beside_its_cache(base: Path) -> None:
+    load_base(DataSelection((base,)))
+    (folder,) = cache.cache_dir().glob("*.files")
+    (cache_file,) = cache.cache_dir().glob("base-*.json")
+    assert folder.name == cache_file.stem + ".files"
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_an_untrusted_store_folder_is_not_used(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_base(DataSelection((base,)))
+    (folder,) = cache.cache_dir().glob("*.files")
+    folder.chmod(0o777)
+    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+    parsed = parsed_files(monkeypatch)
+    load_base(DataSelection((base,)))
+    assert len(parsed) == len(list(base.rglob("*.yaml")))
+
+
+def test_no_cache_neither_reads_nor_writes_the_store(ctreport: Any, base: Path) -> None:
+    assert ctreport(["arrests", "--data", str(base), "--no-cache"]).code == 0
+    assert ctreport(["validate", str(base)]).code == 0
+    assert store_entries() == []
