@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import stat as stat_module
@@ -439,11 +440,15 @@ def _code_dependencies() -> list[Dependency]:
     return [dependency(module) for module in sorted(Path(__file__).parent.glob("*.py"))]
 
 
-def _array(items: Iterable[Any]) -> Iterator[bytes]:
-    """A JSON array, an item at a time: a large base is never held as one string."""
+def _array(items: Iterable[Any], batch: int = 1000) -> Iterator[bytes]:
+    """A JSON array, `batch` items at a time: a large base is never held as one string, and
+    json.dumps is not called once per item (its set-up cost more than the encoding)."""
     yield b"["
-    for index, item in enumerate(items):
-        yield (b"," if index else b"") + _dumps(item)
+    iterator = iter(items)
+    first = True
+    while chunk := list(itertools.islice(iterator, batch)):
+        yield (b"" if first else b",") + _dumps(chunk)[1:-1]
+        first = False
     yield b"]"
 
 
