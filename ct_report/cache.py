@@ -614,15 +614,29 @@ class FileStore:
                 stream.write(_dumps(stored))
 
     def forget_unused(self) -> None:
-        """Remove what no file of this build used: the files' old versions, deleted files."""
+        """Remove what no file of this build used (the files' old versions, deleted files), and
+        what a write that was killed left behind (not a run writing now: an hour old)."""
+        import time
+
+        abandoned = time.time() - 3600
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):
-                if entry.name.endswith(".json") and entry.name[:-5] not in self.used:
+                unused = entry.name.endswith(".json") and entry.name[:-5] not in self.used
+                if unused or (entry.name.endswith(".tmp") and entry.stat().st_mtime < abandoned):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
 
 
 @cache
 def _code_digest() -> str:
-    """ctreport's version and its modules' SHA-256: another ctreport reads every file again."""
-    return __version__ + ":" + ",".join(digest for *_, digest in _code_dependencies())
+    """What shapes an entry besides the file: ctreport's version and modules, PyYAML's version
+    and parser (libyaml words syntax errors differently) and Python's Unicode tables. A change
+    of any reads every file again."""
+    import unicodedata
+
+    import yaml
+
+    from ct_report.yamlread import Loader
+
+    tools = [__version__, yaml.__version__, Loader.__name__, unicodedata.unidata_version, sys.version]
+    return ":".join(tools) + ":" + ",".join(digest for *_, digest in _code_dependencies())

@@ -186,3 +186,32 @@ def test_no_cache_neither_reads_nor_writes_the_store(ctreport: Any, base: Path) 
     assert ctreport(["arrests", "--data", str(base), "--no-cache"]).code == 0
     assert ctreport(["validate", str(base)]).code == 0
     assert store_entries() == []
+
+
+def test_what_a_killed_write_left_behind_is_removed_once_old(ctreport: Any, base: Path) -> None:
+    assert ctreport(["arrests", "--data", str(base)]).code == 0
+    (folder,) = cache.cache_dir().glob("*.files")
+    old, recent = folder / "a.json123.tmp", folder / "b.json456.tmp"
+    old.write_bytes(b"{")
+    recent.write_bytes(b"{")
+    os.utime(old, (1, 1))
+    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+    assert ctreport(["arrests", "--data", str(base)]).code == 0
+    assert not old.exists() and recent.exists()
+
+
+def test_another_yaml_parser_reads_every_file_again(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ct_report import yamlread
+
+    load_base(DataSelection((base,)))
+    # As if PyYAML were reinstalled with or without libyaml: its messages for a broken file differ.
+    monkeypatch.setattr(yamlread, "Loader", type("OtherSafeLoader", (yamlread.Loader,), {}))
+    cache._code_digest.cache_clear()
+    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+    parsed = parsed_files(monkeypatch)
+    try:
+        load_base(DataSelection((base,)))
+    finally:
+        monkeypatch.undo()
+        cache._code_digest.cache_clear()
+    assert len(parsed) == len(list(base.rglob("*.yaml")))
