@@ -608,8 +608,8 @@ class FileStore:
             "parsed": parsed,
         }
         with contextlib.suppress(OSError, UnicodeError, ValueError):
-            self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as the cache
-            self.folder.mkdir(mode=0o700, exist_ok=True)
+            # _replacing makes the store folder 0700, but not a missing cache folder above it.
+            self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             with _replacing(self.folder / f"{key}.json") as stream:
                 stream.write(_dumps(stored))
 
