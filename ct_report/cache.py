@@ -6,8 +6,10 @@ file per set of fact-base roots, in the user's cache directory (`CTREPORT_CACHE_
 overrides). It is trusted only when it was written by this ctreport version and every file it
 was built from (the YAML, the source texts, and the ctreport modules that shape it) still has
 the recorded size, modification time and SHA-256; a file whose time changed but whose content
-did not is rehashed, not rebuilt. A checksum over the payload catches truncation and corruption. Writes go to a
-temporary file renamed into place, so concurrent runs never read a half-written cache.
+did not is rehashed, not rebuilt; when only some YAML files changed, `Stale` lets the caller
+patch their facts in (`write_patched`) instead of rebuilding. A checksum over the payload catches
+truncation and corruption. Writes go to a temporary file renamed into place, so concurrent runs
+never read a half-written cache.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from ct_report import __version__, model
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 4
-PREAMBLE = b'{"format":4}\n'
+CACHE_FORMAT = 5
+PREAMBLE = b'{"format":5}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -84,29 +86,29 @@ def dependency(path: Path) -> Dependency:
     return (os.path.abspath(path), len(read.data), read.mtime_ns, hashlib.sha256(read.data).hexdigest())
 
 
-def _current(recorded: list[Any], yaml_files: list[Path]) -> list[Any] | None:
-    """The recorded dependencies, with the modification time of any file that was touched
-    but not changed brought up to date; None if a file changed, or the YAML files are not
-    exactly those recorded."""
-    recorded_paths = {entry[0] for entry in recorded}
-    if not {os.path.abspath(p) for p in yaml_files} <= recorded_paths:
+def _changes(recorded: list[Any], yaml_files: list[Path]) -> tuple[list[Any], list[str]] | None:
+    """The recorded dependencies, with the modification time of any file that was touched but
+    not changed brought up to date, and the YAML files whose content changed; None if anything
+    else changed (a source text, ctreport's code) or the YAML files are not exactly those
+    recorded: then the cache is rebuilt, not patched."""
+    yaml_paths = {os.path.abspath(p) for p in yaml_files}
+    if not yaml_paths <= {entry[0] for entry in recorded}:
         return None
-    current = []
+    current, changed = [], []
     for path, size, mtime_ns, digest in recorded:
         try:
             stat = os.stat(path)
-        except OSError:
+            same = stat.st_size == size and (stat.st_mtime_ns == mtime_ns or file_hash(Path(path)) == digest)
+        except (OSError, Refused):
             return None
-        if stat.st_size != size:
-            return None
-        if stat.st_mtime_ns != mtime_ns:
-            try:
-                if file_hash(Path(path)) != digest:
-                    return None
-            except Refused:
+        if not same:
+            if path not in yaml_paths:
                 return None
-        current.append([path, size, stat.st_mtime_ns, digest])
-    return current
+            changed.append(path)
+            current.append([path, size, mtime_ns, digest])
+        else:
+            current.append([path, size, stat.st_mtime_ns, digest])
+    return current, changed
 
 
 class CacheProblem(Exception):
@@ -143,8 +145,10 @@ def _untrusted_folder(folder: Path) -> str:
     return f"the cache folder {folder} is {reason}" if reason else ""
 
 
-def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
-    """The cached base if valid and current; None if absent or stale; CacheProblem if damaged.
+def read(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
+    """The cached base if valid and current; Stale if intact but some of its YAML files
+    changed since (the caller closes it); None if absent or otherwise stale; CacheProblem if
+    damaged.
 
     The file is the payload, then one JSON trailer line (format, version, the files the base
     was built from, where each section lies, the payload's length and CRC-32): so a stale cache
@@ -184,7 +188,7 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | None:
     return base
 
 
-def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase | None:
+def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase | Stale | None:
     size = os.fstat(fd).st_size
     header, length = _trailer(fd, size)
     if header is None:
@@ -198,25 +202,25 @@ def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase
     sections: dict[str, list[int]] = header["sections"]
     if length != header["length"] or not _well_formed(sections, length):
         raise ValueError("sections do not fit the file")
-    dependencies = _current(header["dependencies"], yaml_files)
-    if dependencies is None:
+    changes = _changes(header["dependencies"], yaml_files)
+    if changes is None:
         return None
+    dependencies, changed = changes
     if _crc32(fd, length) != header["crc32"]:
         raise ValueError("checksum mismatch")
     start, end = sections["meta"]
     meta = json.loads(_read_at(fd, start, end - start))
     if not all(f"{what}:{command}" in sections for command in meta["compiled"] for what in ("keys", "rows")):
         raise ValueError("compiled rows missing")
+    if changed:
+        opened = _OpenCache(fd, path, sections)
+        return Stale(opened, meta, _base_from_sections(meta, opened.part, opened.decoded), dependencies, changed)
     if dependencies != header["dependencies"]:
         # Touched, not changed (a reinstall, a checkout): record the new times, or every run
         # would hash those files again.
         _rewrite(path, fd, length, {**header, "dependencies": dependencies})
 
-    opened = _OpenCache(fd, path, sections)
-    base = _base_from_sections(meta, opened.part, opened.decoded)
-    # Closed when the command ends (`release`), or at the latest when the base is collected.
-    base.release = weakref.finalize(base, opened.close)
-    return base
+    return _opened_base(_OpenCache(fd, path, sections), meta)
 
 
 class _OpenCache:
@@ -237,9 +241,10 @@ class _OpenCache:
         except (OSError, ValueError) as error:
             self._failed(str(error))
 
-    def decoded(self, name: str) -> Any:
+    def decoded(self, name: str, lines: bool = False) -> Any:
+        """A section's JSON value; with `lines`, the list of its JSON lines' values."""
         try:
-            return json.loads(self.part(name))
+            return _from_lines(self.part(name)) if lines else json.loads(self.part(name))
         except ValueError as error:
             self._failed(f"section {name}: {error}")
 
@@ -257,7 +262,50 @@ class _OpenCache:
         )
 
 
-REQUIRED_SECTIONS = ("meta", "regions", "countries", "entities", "editions", "sources", "texts") + tuple(
+class Stale:
+    """An intact cache built before some of its YAML files changed: what patching it needs.
+    It holds the cache file open; `close` it once done."""
+
+    def __init__(
+        self,
+        opened: _OpenCache,
+        meta: dict[str, Any],
+        base: model.FactBase,
+        dependencies: list[Any],
+        changed: list[str],
+    ) -> None:
+        self.opened = opened
+        self.meta = meta
+        self.base = base
+        """The cached base, loaded lazily: its definitions, texts and compiled rows."""
+        self.dependencies = dependencies
+        """What the cache recorded of each file, touched-but-unchanged files brought up to date."""
+        self.changed = changed
+        """The absolute paths of the YAML files whose content changed."""
+
+    @property
+    def path(self) -> Path:
+        return self.opened.path
+
+    def index(self) -> dict[str, Any]:
+        """What the cache recorded of each YAML file (`file_entry`) and of each command's blocks."""
+        index: dict[str, Any] = self.opened.decoded("files")
+        return index
+
+    def sources(self, wanted: Iterable[str]) -> dict[str, Any]:
+        """Every source by id: the `wanted` ones built, the others as stored (enough to know
+        that they exist; building them all costs more than the rest of a patch)."""
+        stored = {item["id"]: item for item in self.opened.decoded("sources")}
+        build = _builder(model.Source)
+        for ident in set(wanted) & stored.keys():
+            stored[ident] = build(stored[ident])
+        return stored
+
+    def close(self) -> None:
+        self.opened.close()
+
+
+REQUIRED_SECTIONS = ("meta", "regions", "countries", "entities", "editions", "sources", "texts", "files") + tuple(
     f"facts:{kind}" for kind in model.FACT_KINDS
 )
 
@@ -348,31 +396,138 @@ def _older_format(raw: bytes) -> bool:
     return isinstance(header, dict) and isinstance(header.get("format"), int) and header["format"] < CACHE_FORMAT
 
 
-Compiled = Mapping[str, Callable[[], tuple[list[Any], Iterable[bytes]]]]
-"""Per list command, a function giving its rows' key fields and their JSON lines: what the
-caller wants stored beside the base (the cache does not know how rows are made)."""
+Block = tuple[str, int, list[Any], list[bytes]]
+"""A list command's rows of one country-year: (country, year, each row's key fields, each row's
+JSON line). The rows of a command are its blocks in (country, year) order."""
+Compiled = Mapping[str, Callable[[], list[Block]]]
+"""Per list command, a function giving its blocks: what the caller wants stored beside the
+base (the cache does not know how rows are made)."""
+DEFINITIONS = ("regions", "countries", "entities", "editions", "sources")
+"""The parts of a document besides its facts; any change to them rebuilds the cache."""
 
 
-def write(path: Path, base: model.FactBase, dependencies: list[Dependency], compiled: Compiled) -> None:
-    with _replacing(path) as stream:
-        stream.write(PREAMBLE)
-        offsets, position, crc = {}, len(PREAMBLE), zlib.crc32(PREAMBLE)
-        for name, chunks in _sections(base, compiled):
-            start = position
-            for chunk in chunks:
-                stream.write(chunk)
-                position += len(chunk)
-                crc = zlib.crc32(chunk, crc)
-            offsets[name] = [start, position]
-        header = {
-            "format": CACHE_FORMAT,
-            "version": __version__,
-            "dependencies": dependencies + _code_dependencies(),
-            "sections": offsets,
-            "length": position,
-            "crc32": crc,
-        }
-        stream.write(_trailer_line(header))
+def write(
+    path: Path,
+    base: model.FactBase,
+    dependencies: list[Dependency],
+    compiled: Compiled,
+    files: list[tuple[str, model.Document]],
+) -> model.FactBase:
+    """The cache of `base`, which was built from `files` (absolute path and document, in the
+    order their facts appear in the base); `base` as read back from it (see `_write`)."""
+    index: dict[str, Any] = {"files": [file_entry(name, document) for name, document in files], "blocks": {}}
+    return _write(path, _sections(base, files, compiled, index), dependencies + _code_dependencies())
+
+
+def file_entry(name: str, document: model.Document) -> dict[str, Any]:
+    """What the cache records of one YAML file, so that a change to it can be patched in
+    (`write_patched`) after checking it against the rest without reading the rest again:
+    a digest of its definitions, its facts' ids, country-years and references to other facts."""
+    import hashlib
+
+    definitions = [[_to_plain(item) for item in getattr(document, part)] for part in DEFINITIONS]
+    return {
+        "path": name,
+        "definitions": hashlib.sha256(_dumps(definitions)).hexdigest(),
+        "ids": [fact.id for fact in document.facts],
+        "keys": [list(key) for key in sorted({(fact.country, fact.year) for fact in document.facts})],
+        "refs": sorted({ref for fact in document.facts for ref in fact.conflicts_with}),
+    }
+
+
+def _write(path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependencies: list[Any]) -> model.FactBase:
+    """Write the cache; the base as a later run reads it, from the file just written (kept
+    open, so a run replacing it meanwhile changes nothing here, and not checked again)."""
+    reader = None
+    try:
+        with _replacing(path) as stream:
+            stream.write(PREAMBLE)
+            offsets, position, crc = {}, len(PREAMBLE), zlib.crc32(PREAMBLE)
+            for name, chunks in sections:
+                start = position
+                for chunk in chunks:
+                    stream.write(chunk)
+                    position += len(chunk)
+                    crc = zlib.crc32(chunk, crc)
+                offsets[name] = [start, position]
+            header = {
+                "format": CACHE_FORMAT,
+                "version": __version__,
+                "dependencies": dependencies,
+                "sections": offsets,
+                "length": position,
+                "crc32": crc,
+            }
+            stream.write(_trailer_line(header))
+            reader = os.dup(stream.fileno())
+    except BaseException:
+        if reader is not None:
+            os.close(reader)
+        raise
+    opened = _OpenCache(reader, path, offsets)
+    return _opened_base(opened, opened.decoded("meta"))
+
+
+def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
+    base = _base_from_sections(meta, opened.part, opened.decoded)
+    # Closed when the command ends (`release`), or at the latest when the base is collected.
+    base.release = weakref.finalize(base, opened.close)
+    return base
+
+
+def write_patched(
+    stale: Stale,
+    files: dict[str, tuple[dict[str, Any], model.Document]],
+    blocks: dict[str, list[Block]],
+    dependencies: list[Any],
+) -> model.FactBase:
+    """The stale cache with the changed files' facts and country-years replaced: `files` gives
+    each changed file's new entry and document, `blocks` every command's new blocks for the
+    country-years those files held before and hold now (which no other file shares). The
+    result is the file a full rebuild writes; the base is read back from it (see `_write`)."""
+    return _write(stale.path, _patched_sections(stale, files, blocks), dependencies)
+
+
+def _patched_sections(
+    stale: Stale, files: dict[str, tuple[dict[str, Any], model.Document]], blocks: dict[str, list[Block]]
+) -> Iterator[tuple[str, Iterable[bytes]]]:
+    index = stale.index()
+    position = {entry["path"]: number for number, entry in enumerate(index["files"])}
+    replaced = {tuple(key) for name in files for key in index["files"][position[name]]["keys"]}
+    for name, (entry, _) in files.items():
+        replaced |= {tuple(key) for key in entry["keys"]}
+        index["files"][position[name]] = entry
+    years = sorted({key[1] for entry in index["files"] for key in entry["keys"]})
+    yield "meta", [_dumps({"years": years, "compiled": stale.meta["compiled"]})]
+    for part in (*DEFINITIONS, "texts"):
+        yield part, [stale.opened.part(part)]
+    for kind in model.FACT_KINDS:
+        lines = stale.opened.part(f"facts:{kind}").split(b"\n")
+        for name, (_, document) in files.items():
+            lines[position[name]] = _facts_line(document, kind)
+        yield f"facts:{kind}", _joined(lines)
+    for command in stale.meta["compiled"]:
+        kept = _unchanged_blocks(stale, index["blocks"][command], command, replaced)
+        merged = sorted([*kept, *blocks[command]], key=lambda block: (block[0], block[1]))
+        index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in merged]
+        yield f"keys:{command}", _joined(keys if type(keys) is bytes else _dumps(keys) for _, _, keys, _ in merged)
+        yield f"rows:{command}", _joined(line for block in merged for line in block[3])
+    yield "files", [_dumps(index)]
+
+
+def _unchanged_blocks(stale: Stale, recorded: list[Any], command: str, replaced: set[Any]) -> list[Any]:
+    """A command's blocks of the country-years not replaced, as stored: keys and rows still
+    encoded, never decoded."""
+    if not recorded:
+        return []
+    keys = stale.opened.part(f"keys:{command}").split(b"\n")
+    rows = stale.opened.part(f"rows:{command}").split(b"\n")
+    kept, start = [], 0
+    for (country, year, count), encoded_keys in zip(recorded, keys, strict=True):
+        if (country, year) not in replaced:
+            kept.append((country, year, encoded_keys, rows[start : start + count]))
+        start += count
+    return kept
 
 
 def _trailer_line(header: dict[str, Any]) -> bytes:
@@ -459,21 +614,45 @@ def _object(items: dict[str, Any]) -> Iterator[bytes]:
     yield b"}"
 
 
-def _sections(base: model.FactBase, compiled: Compiled) -> Iterator[tuple[str, Iterable[bytes]]]:
+def _sections(
+    base: model.FactBase, files: list[tuple[str, model.Document]], compiled: Compiled, index: dict[str, Any]
+) -> Iterator[tuple[str, Iterable[bytes]]]:
     """The payload's named sections, each as chunks of bytes: `meta` (the years, the commands
-    with compiled rows), `regions` to `sources`, `texts`, the facts of each kind, and each list
-    command's compiled rows: the fields its filters read (`keys:`) and each row's JSON line
-    (`rows:`, one per line). A query decodes only the sections it reads."""
+    with compiled rows), `regions` to `sources`, `texts`, the facts of each kind (one line per
+    file, so that a changed file's line can be replaced), each list command's compiled rows (the
+    fields its filters read, `keys:`, one line per country-year; each row's JSON line, `rows:`),
+    and last `files`, what `file_entry` records of each file and where each command's blocks lie.
+    A query decodes only the sections it reads."""
     yield "meta", [_dumps({"years": list(base.years), "compiled": list(compiled)})]
-    for part in ("regions", "countries", "entities", "editions", "sources"):
+    for part in DEFINITIONS:
         yield part, _array(_to_plain(item) for item in getattr(base, part).values())
     yield "texts", _object(base.texts)
     for kind in model.FACT_KINDS:
-        yield f"facts:{kind}", _array(_to_plain(f) for f in base.of_kind(kind))
+        yield f"facts:{kind}", _joined(_facts_line(document, kind) for _, document in files)
     for command, build in compiled.items():
-        keys, lines = build()
-        yield f"keys:{command}", _array(keys)
-        yield f"rows:{command}", (line if index == 0 else b"\n" + line for index, line in enumerate(lines))
+        blocks = build()
+        index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in blocks]
+        yield f"keys:{command}", _joined(_dumps(keys) for _, _, keys, _ in blocks)
+        yield f"rows:{command}", _joined(line for block in blocks for line in block[3])
+    yield "files", [_dumps(index)]
+
+
+def _facts_line(document: model.Document, kind: str) -> bytes:
+    return _dumps([_to_plain(fact) for fact in document.facts if fact.kind == kind])
+
+
+def _joined(lines: Iterable[bytes], batch: int = 1000) -> Iterator[bytes]:
+    """Lines separated by newlines, `batch` at a time (one write per line cost more than the lines)."""
+    iterator = iter(lines)
+    first = True
+    while chunk := list(itertools.islice(iterator, batch)):
+        yield (b"" if first else b"\n") + b"\n".join(chunk)
+        first = False
+
+
+def _from_lines(data: bytes) -> list[Any]:
+    """The values of a section of JSON lines (JSON text never holds a raw newline)."""
+    return json.loads(b"[" + data.replace(b"\n", b",") + b"]") if data else []
 
 
 def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -508,19 +687,20 @@ def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
 
 
 def _base_from_sections(
-    meta: dict[str, Any], part: Callable[[str], bytes], decoded: Callable[[str], Any]
+    meta: dict[str, Any], part: Callable[[str], bytes], decoded: Callable[..., Any]
 ) -> model.FactBase:
     build_fact = _builder(model.Fact)
 
     def facts(kind: str) -> model.FactLoader:
-        return lambda: tuple(build_fact(f) for f in decoded(f"facts:{kind}"))
+        return lambda: tuple(build_fact(f) for file in decoded(f"facts:{kind}", True) for f in file)
+
+    def keys(command: str) -> list[dict[str, Any]]:
+        return [key for block in decoded(f"keys:{command}", True) for key in block]
 
     def compiled(command: str) -> model.CompiledLoader:
         def load() -> model.CompiledRows:
             lines = part(f"rows:{command}")
-            return model.CompiledRows(
-                encoded=lines.split(b"\n") if lines else [], load_keys=lambda: decoded(f"keys:{command}")
-            )
+            return model.CompiledRows(encoded=lines.split(b"\n") if lines else [], load_keys=lambda: keys(command))
 
         return load
 
@@ -613,16 +793,27 @@ class FileStore:
             with _replacing(self.folder / f"{key}.json") as stream:
                 stream.write(_dumps(stored))
 
+    def forget(self, key: str) -> None:
+        """Remove one entry (a file's old version, once a patch has replaced it)."""
+        with contextlib.suppress(OSError):
+            os.unlink(self.folder / f"{key}.json")
+
     def forget_unused(self) -> None:
         """Remove what no file of this build used (the files' old versions, deleted files), and
-        what a write that was killed left behind (not a run writing now: an hour old)."""
+        what a write that was killed left behind."""
+        self._remove(lambda name: name.endswith(".json") and name[:-5] not in self.used)
+
+    def forget_abandoned(self) -> None:
+        """Remove what a write that was killed left behind (not a run writing now: an hour old)."""
+        self._remove(lambda name: False)
+
+    def _remove(self, unused: Callable[[str], bool]) -> None:
         import time
 
         abandoned = time.time() - 3600
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):
-                unused = entry.name.endswith(".json") and entry.name[:-5] not in self.used
-                if unused or (entry.name.endswith(".tmp") and entry.stat().st_mtime < abandoned):
+                if unused(entry.name) or (entry.name.endswith(".tmp") and entry.stat().st_mtime < abandoned):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
 

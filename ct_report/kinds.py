@@ -11,7 +11,8 @@ checks, the query tables, the export, `ctreport fields` and the docs are all der
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from ct_report.fields import (
@@ -377,14 +378,26 @@ def command_table(base: FactBase, command: str) -> list[Row]:
     return kind.rows(base, base.of_kind(kind.name))
 
 
-def compiled_rows(base: FactBase, command: str, encode: Callable[[Row], str]) -> tuple[list[Row], Iterator[bytes]]:
-    """A list command's rows as the compiled cache stores them: the key fields of each row, and
-    each row's JSON line (every field, in order; `encode` writes it)."""
+Block = tuple[str, int, list[Row], list[bytes]]
+"""The compiled rows of one country-year: (country, year, each row's key fields, each row's JSON line)."""
+
+
+def compiled_blocks(
+    base: FactBase, command: str, encode: Callable[[Row], str], facts: Iterable[Fact] | None = None
+) -> list[Block]:
+    """A list command's rows as the compiled cache stores them, one block per country-year in
+    answer order: the key fields of each row, and each row's JSON line (every field, in order;
+    `encode` writes it). `facts` (default: the base's facts of the kind) gives the rows of those
+    facts alone, which are the rows of their country-years when no other fact shares them."""
     kind = BY_COMMAND[command]
-    rows = command_table(base, command)
+    rows = kind.rows(base, base.of_kind(kind.name) if facts is None else facts)
     names = [f.name for f in kind.command_fields()]
-    keys = [{k: row[k] for k in kind.key_fields} for row in rows]
-    return keys, (encode({n: row.get(n) for n in names}).encode() for row in rows)
+    blocks: list[Block] = []
+    for (country, year), group in itertools.groupby(rows, key=lambda row: (row["country"], row["year"])):
+        members = list(group)
+        keys = [{k: row[k] for k in kind.key_fields} for row in members]
+        blocks.append((country, year, keys, [encode({n: row.get(n) for n in names}).encode() for row in members]))
+    return blocks
 
 
 def detail_value(base: FactBase, fact: Fact, name: str) -> Any:

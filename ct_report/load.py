@@ -195,6 +195,7 @@ def read_documents(
 ) -> Documents:
     """Every file read, parsed and converted; with a `store`, a file read before with the same
     content gives what it gave then, and only new or changed files are parsed."""
+    from ct_report import incremental
     from ct_report.safefile import OverTotal, Refused
     from ct_report.yamlread import MAX_FILE_BYTES
 
@@ -221,14 +222,8 @@ def read_documents(
             unresolved = None
             continue
         read.append(dependency)
-        label = file_label(path, root)
-        key = store.key(dependency[0], label, dependency[3]) if store else ""
-        result = store.get(key) if store else None
-        if result is None:
-            result = _parsed(data, name, label)
-            if store:
-                store.put(key, result)
-        document, found, dropped, parsed = result
+        changed = incremental.ChangedFile(path, file_label(path, root), data, dependency)
+        document, found, dropped, parsed = incremental.through_store(store, changed)
         problems.extend(Problem(name, line, column, message) for line, column, message in found)
         if not parsed:
             unresolved = None
@@ -237,24 +232,6 @@ def read_documents(
         if document is not None:
             documents.append((document, path, root))
     return Documents(documents, problems, unresolved, read)
-
-
-def _parsed(data: bytes, name: str, label: str) -> cache.FileResult:
-    """What one file gives: its document, its problems in the order they appear in the file
-    (whichever step found them), the ids it refused, and whether it parsed at all."""
-    from ct_report.validate import Converter
-    from ct_report.yamlread import decode, parse
-
-    text, found = decode(data, name)
-    root_node = None
-    if text is not None and not found:
-        root_node, found = parse(text, name)
-    if root_node is None:
-        return None, [(p.line, p.column, p.message) for p in found], [], False
-    converter = Converter(name, label)
-    document = converter.to_document(root_node)
-    ordered = sorted(found + converter.problems, key=lambda p: (p.line, p.column))
-    return document, [(p.line, p.column, p.message) for p in ordered], sorted(converter.dropped), True
 
 
 def read_texts(
@@ -307,6 +284,8 @@ class Report(NamedTuple):
     problems: list[Problem]
     read: list[Dependency]
     """What was read of each of those files (see `Documents.read`)."""
+    documents: list[tuple[str, model.Document]]
+    """Each YAML file that parsed (absolute path) and its document, in the base's order."""
 
 
 @_few_collections()
@@ -327,7 +306,12 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in read.documents], texts, read.unresolved)
     files = [path for path, _ in listing.files] + [Path(entry[0]) for entry in text_files]
     return Report(
-        base, files, len(listing.files), listing.problems + read.problems + cross_problems, read.read + text_files
+        base,
+        files,
+        len(listing.files),
+        listing.problems + read.problems + cross_problems,
+        read.read + text_files,
+        [(os.path.abspath(path), document) for document, path, _ in read.documents],
     )
 
 
@@ -366,14 +350,22 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
             warn(f"the cache {cache_path} is {problem}; rebuilding it")
             warned = True
         else:
-            if cached is not None:
+            if isinstance(cached, cache.Stale):
+                with contextlib.closing(cached):
+                    patched = _patched(cached, listing)
+                if patched is not None:
+                    return patched
+            elif cached is not None:
                 return cached
     with _few_collections():
-        base, read = _validated(selection._replace(use_cache=use_cache), listing)
+        report = _validated(selection._replace(use_cache=use_cache), listing)
+        base = report.base
         if not use_cache:
             return base
         try:
-            cache.write(cache_path, base, read, _compiled(base))
+            # Answer from the cache just written, as every later run will: its rows are
+            # compiled, and the base built from YAML (the larger of the two) can go.
+            return cache.write(cache_path, base, report.read, _compiled(base), report.documents)
         except (OSError, UnicodeError) as error:
             if isinstance(error, OSError):
                 reason, advice = error.strerror or str(error), "set CTREPORT_CACHE_DIR or use --no-cache"
@@ -382,26 +374,43 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
             if not warned:  # one line per run: a cache that could not be read rarely can be written
                 warn(f"cannot write the cache in {cache_path.parent} ({reason}); {advice}")
             return base
-    # Answer from the cache just written, as every later run will: its rows are compiled, and
-    # the base built from YAML (the larger of the two in memory) can go before the query runs.
-    del base
+
+
+def _patched(stale: cache.Stale, listing: FileList) -> model.FactBase | None:
+    """The base from the stale cache brought up to date by re-reading only the files that
+    changed (`incremental.patch`); None leaves it for a full rebuild, which also reports any
+    problem those files have."""
+    from ct_report import cache, incremental
+    from ct_report.safefile import Refused
+    from ct_report.yamlread import MAX_FILE_BYTES
+
+    changed = set(stale.changed)
+    unchanged_bytes = sum(entry[1] for entry in stale.dependencies if entry[0] not in changed)
+    budget = [MAX_BASE_BYTES - unchanged_bytes]
+    files = []
     try:
-        written = cache.read(cache_path, [path for path, _ in listing.files])
-    except cache.CacheProblem:
-        written = None
-    return written if written is not None else _validated(selection, listing)[0]
+        for path, root in listing.files:
+            if os.path.abspath(path) in changed:
+                data, read = _read(path, MAX_FILE_BYTES, budget)
+                files.append(incremental.ChangedFile(path, file_label(path, root), data, read))
+        store = cache.FileStore.beside(stale.path)
+        return incremental.patch(stale, files, store)
+    except (OSError, UnicodeError, Refused):
+        return None  # the rebuild meets the same trouble and says what it is
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None  # what the cache recorded of its files does not fit them: rebuilt
 
 
 def _compiled(base: model.FactBase) -> cache.Compiled:
     """What the cache keeps beside the base: each list command's rows, ready to filter and print."""
-    from ct_report.kinds import BY_COMMAND, compiled_rows
+    from ct_report.kinds import BY_COMMAND, compiled_blocks
     from ct_report.text import encode_row
 
-    return {command: functools.partial(compiled_rows, base, command, encode_row) for command in BY_COMMAND}
+    return {command: functools.partial(compiled_blocks, base, command, encode_row) for command in BY_COMMAND}
 
 
-def _validated(selection: DataSelection, listing: FileList) -> tuple[model.FactBase, list[Dependency]]:
+def _validated(selection: DataSelection, listing: FileList) -> Report:
     report = check(selection, listing)
     if report.problems:
         raise FactBaseError(report.problems)
-    return report.base, report.read
+    return report

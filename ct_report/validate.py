@@ -12,7 +12,7 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from typing import Any, Literal, NamedTuple, get_args, get_origin
 
@@ -487,6 +487,36 @@ def check_base(
     )
     # Facts inheriting a wrong top-level value report it at the same place; say it once.
     return base, list(dict.fromkeys(check.problems))
+
+
+def check_changed_facts(
+    documents: list[tuple[model.Document, str]],
+    base: model.FactBase,
+    other_fact_ids: Collection[str],
+    texts: dict[str, str | None],
+) -> list[Problem]:
+    """What `check_base` finds in the facts of some files of a valid base, the rest of it
+    unchanged: `base` gives the definitions, `other_fact_ids` the ids of the other files'
+    facts. (The caller makes sure that the files' definitions did not change, and that no
+    other file refers to a fact they no longer hold.)"""
+    check = BaseChecker(set())
+    facts = [(fact, file) for document, file in documents for fact in document.facts]
+    own = check.unique(facts, "id", "fact")
+    for fact, file in facts:
+        if fact.id in other_fact_ids:
+            check.at(fact, file, "id", f"duplicate fact id '{shown(fact.id)}'; remove one or give it another id")
+    defined = _Defined(
+        base.regions,
+        base.countries,
+        base.entities,
+        base.editions,
+        base.sources,
+        {**dict.fromkeys(other_fact_ids), **own},
+        set(base.countries) | set(base.entities),
+    )
+    for fact, file in facts:
+        _check_fact(check, fact, file, defined, texts)
+    return check.problems
 
 
 def _index(check: BaseChecker, gather: Callable[[str], list[Located]]) -> _Defined:

@@ -15,6 +15,7 @@ LAYERS = [
     {"yamlread", "present"},  # the YAML reader; how facts read as values
     {"kinds"},  # the fact kinds, declared once
     {"validate", "cache", "export"},  # checking, and storage details
+    {"incremental"},  # reading one file; patching the cache for changed files
     {"schema", "load"},  # finding, reading and validating a base
     {"query", "provenance"},  # answers as data
     {"analysis", "views"},  # answers across the base; documents as text and rows

@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 
-from ct_report import cache, load
+from ct_report import cache, incremental, load
 from ct_report.load import DataSelection, load_base
 
 BASE = Path(__file__).parent / "fixtures" / "base"
 COMMANDS = [
     ["arrests"],
+    ["partners"],
     ["partners", "--region", "europe"],
+    ["incidents"],
+    ["groups"],
     ["financing"],
     ["summary", "--country", "DZ", "--year", "2021"],
     ["compare", "2020", "2021"],
@@ -49,13 +52,13 @@ def answers(ctreport: Any, base: Path, *extra: str) -> list[tuple[int, str, str]
 def parsed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files parsed from here on (those the store did not answer for)."""
     names: list[str] = []
-    real = load._parsed
+    real = incremental.parse_file
 
     def counting(data: bytes, name: str, label: str) -> Any:
         names.append(Path(name).name)
         return real(data, name, label)
 
-    monkeypatch.setattr(load, "_parsed", counting)
+    monkeypatch.setattr(incremental, "parse_file", counting)
     return names
 
 
@@ -176,10 +179,11 @@ def test_an_untrusted_store_folder_is_not_used(base: Path, monkeypatch: pytest.M
     load_base(DataSelection((base,)))
     (folder,) = cache.cache_dir().glob("*.files")
     folder.chmod(0o777)
-    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+    edit(base / "entities.yaml", "African Lion", "African Lion Exercise")  # rebuilt, not patched
     parsed = parsed_files(monkeypatch)
     load_base(DataSelection((base,)))
-    assert len(parsed) == len(list(base.rglob("*.yaml")))
+    # Every file, and the changed one twice: the patch that declined read it, then the rebuild.
+    assert len(parsed) == len(list(base.rglob("*.yaml"))) + 1
 
 
 def test_no_cache_neither_reads_nor_writes_the_store(ctreport: Any, base: Path) -> None:
@@ -207,7 +211,7 @@ def test_another_yaml_parser_reads_every_file_again(base: Path, monkeypatch: pyt
     # As if PyYAML were reinstalled with or without libyaml: its messages for a broken file differ.
     monkeypatch.setattr(yamlread, "Loader", type("OtherSafeLoader", (yamlread.Loader,), {}))
     cache._code_digest.cache_clear()
-    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+    edit(base / "entities.yaml", "African Lion", "African Lion Exercise")  # rebuilt, not patched
     parsed = parsed_files(monkeypatch)
     try:
         load_base(DataSelection((base,)))
@@ -215,3 +219,105 @@ def test_another_yaml_parser_reads_every_file_again(base: Path, monkeypatch: pyt
         monkeypatch.undo()
         cache._code_digest.cache_clear()
     assert len(parsed) == len(list(base.rglob("*.yaml")))
+
+
+# --- patching the cache in place ------------------------------------------------------------
+
+DZ, TN = Path("facts") / "2021" / "DZ.yaml", Path("facts") / "2021" / "TN.yaml"
+THREAT = (
+    "  - id: dz-2021-threat\n    kind: threat\n    source: echorouk-crt2021-algeria\n"
+    "    statement: The drivers of the terrorist threat to Algeria come from Libya, Mali, Niger and Tunisia.\n\n"
+)
+
+
+def append_fact(base: Path, file: Path, fact: str) -> None:
+    with (base / file).open("a", encoding="utf-8") as stream:
+        stream.write(f"\n  - {fact}\n")
+
+
+def drop_threat(base: Path) -> None:
+    edit(base / DZ, THREAT, "")
+
+
+PATCHED = {
+    "a statement": lambda base: edit(base / DZ, "Libya, Mali", "Libya, Chad, Mali"),
+    "a new fact": lambda base: append_fact(
+        base, DZ, "{id: dz-2021-added, kind: threat, source: echorouk-crt2021-algeria, statement: One more.}"
+    ),
+    "a fact removed": drop_threat,
+    "two files": lambda base: [
+        edit(base / DZ, "Libya, Mali", "Libya, Chad, Mali"),
+        edit(base / TN, "remained high", "stayed high"),
+    ],
+    "a reference to another file's fact": lambda base: append_fact(
+        base,
+        TN,
+        "{id: tn-2021-added, kind: threat, source: jvl-crt2021-tunisia, section: Overview, "
+        "statement: Added., conflicts_with: [dz-2021-threat]}",
+    ),
+}
+
+
+def cache_payload() -> bytes:
+    """The cache file without its trailer (which records the files' modification times)."""
+    (path,) = cache.cache_dir().glob("base-*.json")
+    data = path.read_bytes()
+    return data[: data.rfind(b"\n", 0, len(data) - 1)]
+
+
+def forbid_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "check", lambda *args, **kwargs: pytest.fail("the base was rebuilt"))
+
+
+@pytest.mark.parametrize("change", PATCHED)
+def test_a_change_inside_its_files_is_patched_into_the_cache_as_a_rebuild_writes_it(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, change: str
+) -> None:
+    load_base(DataSelection((base,)))
+    PATCHED[change](base)
+    with monkeypatch.context() as patching:
+        forbid_rebuild(patching)
+        load_base(DataSelection((base,)))
+    patched = cache_payload()
+    assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
+    monkeypatch.setenv("CTREPORT_CACHE_DIR", str(tmp_path / "rebuilt"))
+    load_base(DataSelection((base,)))
+    assert patched == cache_payload()
+
+
+def share_a_country_year(base: Path) -> None:
+    append_fact(
+        base,
+        TN,
+        "{id: tn-2021-dz, kind: threat, country: DZ, source: jvl-crt2021-tunisia, "
+        "section: Overview, statement: Placed under Algeria.}",
+    )
+
+
+DECLINED = {
+    "a source changed": lambda base: edit(base / DZ, "title: Echorouk article", "title: An Echorouk article"),
+    "a country-year another file holds": share_a_country_year,
+    "an id another file holds": lambda base: append_fact(
+        base, TN, "{id: dz-2021-threat, kind: threat, source: jvl-crt2021-tunisia, section: Overview, statement: X.}"
+    ),
+    "a fact another file refers to removed": lambda base: [
+        PATCHED["a reference to another file's fact"](base),
+        load_base(DataSelection((base,))),
+        drop_threat(base),
+    ],
+    "a problem": lambda base: edit(base / DZ, "kind: threat", "kind: thread"),
+}
+
+
+@pytest.mark.parametrize("change", DECLINED)
+def test_a_change_that_reaches_beyond_its_files_rebuilds(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    load_base(DataSelection((base,)))
+    DECLINED[change](base)
+    rebuilds = []
+    real = load._validated
+    monkeypatch.setattr(load, "_validated", lambda *args: rebuilds.append(1) or real(*args))
+    incremental = answers(ctreport, base)
+    assert rebuilds
+    assert incremental == answers(ctreport, base, "--no-cache")
