@@ -677,11 +677,13 @@ def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
             item = typing.get_args(inner)[0]
             converters[f.name] = _each(_builder(typing.cast(type, item))) if dataclasses.is_dataclass(item) else tuple
 
+    make = cls.from_fields if issubclass(cls, model.Record) else lambda data: cls(**data)
+
     def construct(data: dict[str, Any]) -> Any:
         for name, convert in converters.items():
             if name in data:
                 data[name] = convert(data[name])
-        return cls(**data)
+        return make(data)
 
     return construct
 

@@ -97,6 +97,9 @@ else:
         return lambda cls: cls
 
 
+R = TypeVar("R", bound="Record")
+
+
 @dataclass_transform(field_specifiers=(field, _doc, _opt))
 class Record:
     """The base of the model's classes: each subclass is made a dataclass (fields, metadata and
@@ -126,6 +129,16 @@ class Record:
             raise TypeError(f"{cls.__name__}(): unknown fields {unknown}, missing fields {missing}")
         self.__dict__.update(defaults)
         self.__dict__.update(given)
+
+    @classmethod
+    def from_fields(cls: "type[R]", values: dict[str, Any]) -> "R":
+        """A record from field values known to be complete and right (the compiled cache's,
+        which ctreport wrote from a validated base): without `__init__`'s checks, which cost
+        most of the time a large base takes to load."""
+        record = cls.__new__(cls)
+        record.__dict__.update(_layout(cast(Any, cls))[3])
+        record.__dict__.update(values)
+        return record
 
     def __eq__(self, other: object) -> bool:
         cls: Any = type(self)

@@ -33,3 +33,10 @@ def test_mypy_refuses_a_misspelt_or_mistyped_field(tmp_path: Path) -> None:
 def test_an_unknown_field_fails_at_run_time_too() -> None:
     with pytest.raises(TypeError, match="unknown fields"):
         Fact(idd="x")  # type: ignore[call-arg]
+
+
+def test_a_record_from_trusted_fields_equals_one_built_with_checks() -> None:
+    values = {"qualifier": "at-least", "value": 55}
+    trusted = Figure.from_fields(dict(values))
+    assert trusted == Figure(qualifier="at-least", value=55)
+    assert (trusted.text, trusted.attributed_to) == (None, None)  # the defaults are filled in
