@@ -664,20 +664,24 @@ def _each(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 @cache
-def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
-    """A function turning a plain dict back into `cls`, converting only the fields that need it."""
+def _builder(cls: type, checked: bool = False) -> Callable[[dict[str, Any]], Any]:
+    """A function turning a plain dict back into `cls`, converting only the fields that need it.
+    The cache's data (CRC-checked, written from a validated base) skips the constructor's
+    checks; `checked` keeps them, for data that has no checksum (the store's entries)."""
     converters: dict[str, Callable[[Any], Any]] = {}
     for f in dataclasses.fields(cls):
         hint = f.type  # real types: model.py does not postpone its annotations
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         inner = args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) else hint
         if dataclasses.is_dataclass(inner):
-            converters[f.name] = _optional(_builder(typing.cast(type, inner)))
+            converters[f.name] = _optional(_builder(typing.cast(type, inner), checked))
         elif typing.get_origin(inner) is tuple:
             item = typing.get_args(inner)[0]
-            converters[f.name] = _each(_builder(typing.cast(type, item))) if dataclasses.is_dataclass(item) else tuple
+            converters[f.name] = (
+                _each(_builder(typing.cast(type, item), checked)) if dataclasses.is_dataclass(item) else tuple
+            )
 
-    make = cls.from_fields if issubclass(cls, model.Record) else lambda data: cls(**data)
+    make = cls.from_fields if issubclass(cls, model.Record) and not checked else lambda data: cls(**data)
 
     def construct(data: dict[str, Any]) -> Any:
         for name, convert in converters.items():
@@ -770,7 +774,7 @@ class FileStore:
             stored = json.loads(data)
             document = stored["document"]
             return (
-                None if document is None else _builder(model.Document)(document),
+                None if document is None else _builder(model.Document, checked=True)(document),
                 [(line, column, message) for line, column, message in stored["problems"]],
                 list(stored["dropped"]),
                 bool(stored["parsed"]),

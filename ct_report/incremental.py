@@ -61,16 +61,21 @@ def through_store(store: cache.FileStore | None, changed: ChangedFile) -> cache.
     return result
 
 
-def patch(stale: cache.Stale, changed: list[ChangedFile], store: cache.FileStore | None) -> model.FactBase | None:
+def patch(
+    stale: cache.Stale, listed: list[str], changed: list[ChangedFile], store: cache.FileStore | None
+) -> model.FactBase | None:
     """The base from the stale cache rewritten for the changed files; None, leaving the cache
-    as it was, when the change needs a full rebuild."""
+    as it was, when the change needs a full rebuild. `listed` holds the absolute path of every
+    YAML file of the base, in order."""
+    index = stale.index()
+    if not _same_files(stale, index, listed, {file.read[0] for file in changed}):
+        return None
     documents: dict[str, tuple[ChangedFile, model.Document]] = {}
     for file in changed:
         document, problems, dropped, parsed = through_store(store, file)
         if document is None or problems or dropped or not parsed:
             return None
         documents[file.read[0]] = (file, document)
-    index = stale.index()
     order = {entry["path"]: number for number, entry in enumerate(index["files"])}
     documents = dict(sorted(documents.items(), key=lambda item: order[item[0]]))
     entries = {name: cache.file_entry(name, document) for name, (_, document) in documents.items()}
@@ -92,6 +97,16 @@ def patch(stale: cache.Stale, changed: list[ChangedFile], store: cache.FileStore
             store.forget(store.key(name, file.label, old_digest))
         store.forget_abandoned()
     return base
+
+
+def _same_files(stale: cache.Stale, index: dict[str, Any], listed: list[str], changed: set[str]) -> bool:
+    """Whether the base is made of the files the cache was built from, each listed once, and
+    no changed file is also read as a source's text (the cache's texts would be stale)."""
+    recorded = [entry["path"] for entry in index["files"]]
+    if recorded != listed or len(set(listed)) != len(listed):
+        return False
+    read_otherwise = {entry[0] for entry in stale.dependencies[len(recorded) :]}
+    return not changed & read_otherwise
 
 
 def _contained(index: dict[str, Any], entries: dict[str, dict[str, Any]]) -> bool:

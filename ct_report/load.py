@@ -394,7 +394,8 @@ def _patched(stale: cache.Stale, listing: FileList) -> model.FactBase | None:
                 data, read = _read(path, MAX_FILE_BYTES, budget)
                 files.append(incremental.ChangedFile(path, file_label(path, root), data, read))
         store = cache.FileStore.beside(stale.path)
-        return incremental.patch(stale, files, store)
+        listed = [os.path.abspath(path) for path, _ in listing.files]
+        return incremental.patch(stale, listed, files, store)
     except (OSError, UnicodeError, Refused):
         return None  # the rebuild meets the same trouble and says what it is
     except (ValueError, KeyError, IndexError, TypeError):

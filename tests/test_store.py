@@ -321,3 +321,40 @@ def test_a_change_that_reaches_beyond_its_files_rebuilds(
     incremental = answers(ctreport, base)
     assert rebuilds
     assert incremental == answers(ctreport, base, "--no-cache")
+
+
+def test_a_file_listed_twice_is_rebuilt_not_patched(ctreport: Any, base: Path) -> None:
+    extra = base / "facts" / "extra.yaml"
+    extra.write_text("country: DZ\nyear: 2020\nedition: crt-2020\n", encoding="utf-8")
+    twice = ["--add", str(extra)]  # also inside --data: one file, read twice
+    answers(ctreport, base, *twice)
+    append_fact(
+        base,
+        Path("facts") / "extra.yaml",
+        "{id: dz-2020-x, kind: threat, source: echorouk-crt2021-algeria, statement: Added.}",
+    )
+    extra.write_text(extra.read_text(encoding="utf-8").replace("\n  - {", "\nfacts:\n  - {", 1), encoding="utf-8")
+    incremental = answers(ctreport, base, *twice)
+    assert incremental == answers(ctreport, base, *twice, "--no-cache")
+    assert incremental[0][0] == 1 and "duplicate fact id 'dz-2020-x'" in incremental[0][2]
+
+
+def test_a_yaml_file_that_is_also_a_source_text_is_rebuilt_not_patched(ctreport: Any, base: Path) -> None:
+    text = (base / "texts" / "b83b063b8d390f1e.ar.txt").read_text(encoding="utf-8")
+    commented = "".join(f"# {line}\n" for line in text.splitlines()) + "facts: []\n"
+    (base / "texts" / "seed.yaml").write_text(commented, encoding="utf-8")
+    edit(base / "facts" / "2021" / "MA.yaml", "text: texts/b83b063b8d390f1e.ar.txt", "text: texts/seed.yaml")
+    assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
+    edit(base / "texts" / "seed.yaml", "تقريره السنوي", "تقريرها السنوي")  # a quoted passage
+    incremental = answers(ctreport, base)
+    assert incremental == answers(ctreport, base, "--no-cache")
+    assert incremental[0][0] == 1 and "quote does not appear verbatim" in incremental[0][2]
+
+
+def test_a_store_entry_of_another_shape_is_read_again_when_patching(ctreport: Any, base: Path) -> None:
+    answers(ctreport, base)
+    PATCHED["a statement"](base)
+    assert ctreport(["validate", "--data", str(base)]).code == 0  # stores the edited file's entry
+    for entry in store_entries():
+        entry.write_text(entry.read_text(encoding="utf-8").replace('"statement"', '"stbtement"'), encoding="utf-8")
+    assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
