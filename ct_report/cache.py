@@ -231,6 +231,7 @@ class _OpenCache:
         self.fd: int | None = fd
         self.path = path
         self.sections = sections
+        self._lines: dict[str, list[bytes]] = {}
 
     def part(self, name: str) -> bytes:
         if self.fd is None:
@@ -247,6 +248,15 @@ class _OpenCache:
             return _from_lines(self.part(name)) if lines else json.loads(self.part(name))
         except ValueError as error:
             self._failed(f"section {name}: {error}")
+
+    def line(self, name: str, number: int) -> Any:
+        """The value of one line of a section of JSON lines (the section is split once)."""
+        if name not in self._lines:
+            self._lines[name] = self.part(name).split(b"\n")
+        try:
+            return json.loads(self._lines[name][number])
+        except (ValueError, IndexError) as error:
+            self._failed(f"section {name}, line {number + 1}: {error}")
 
     def close(self) -> None:
         if self.fd is not None:
@@ -469,7 +479,7 @@ def _write(path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependen
 
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
-    base = _base_from_sections(meta, opened.part, opened.decoded)
+    base = _base_from_sections(meta, opened.part, opened.decoded, _locator(opened))
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -692,8 +702,33 @@ def _builder(cls: type, checked: bool = False) -> Callable[[dict[str, Any]], Any
     return construct
 
 
+def _locator(opened: _OpenCache) -> Callable[[str], model.Fact | None]:
+    """Finds a fact by id through the `files` section: only the lines of the file holding it
+    are decoded (`show` on a large base would otherwise build every fact)."""
+    holder: dict[str, int] = {}
+
+    def locate(fact_id: str) -> model.Fact | None:
+        if not holder:
+            files = opened.decoded("files")["files"]
+            holder.update((ident, number) for number, entry in enumerate(files) for ident in entry["ids"])
+        number = holder.get(fact_id)
+        if number is None:
+            return None
+        for kind in model.FACT_KINDS:
+            for plain in opened.line(f"facts:{kind}", number):
+                if plain["id"] == fact_id:
+                    fact: model.Fact = _builder(model.Fact)(plain)
+                    return fact
+        return None
+
+    return locate
+
+
 def _base_from_sections(
-    meta: dict[str, Any], part: Callable[[str], bytes], decoded: Callable[..., Any]
+    meta: dict[str, Any],
+    part: Callable[[str], bytes],
+    decoded: Callable[..., Any],
+    locate: Callable[[str], model.Fact | None] | None = None,
 ) -> model.FactBase:
     build_fact = _builder(model.Fact)
 
@@ -727,6 +762,7 @@ def _base_from_sections(
         years=tuple(meta["years"]),
         texts=lambda: dict(decoded("texts")),
         compiled={command: compiled(command) for command in meta["compiled"]},
+        locate=locate,
     )
 
 

@@ -418,6 +418,7 @@ class FactBase:
         years: tuple[int, ...],
         texts: dict[str, str] | Callable[[], dict[str, str]],
         compiled: dict[str, CompiledLoader] | None = None,
+        locate: Callable[[str], "Fact | None"] | None = None,
     ) -> None:
         self._parts: dict[str, Any] = {
             "regions": regions,
@@ -432,6 +433,8 @@ class FactBase:
         self._by_kind = facts_by_kind
         self._all: tuple[Fact, ...] | None = None
         self._by_id: dict[str, Fact] | None = None
+        self._locate = locate
+        """Finds one fact by id without loading them all (the compiled cache gives this)."""
         self.compiled = compiled or {}
         """Rows by list command, when the base comes from the compiled cache."""
         self.release: Callable[[], Any] = lambda: None
@@ -479,6 +482,8 @@ class FactBase:
         return self._all
 
     def fact(self, fact_id: str) -> Fact | None:
+        if self._by_id is None and self._all is None and self._locate is not None:
+            return self._locate(fact_id)
         if self._by_id is None:
             self._by_id = {fact.id: fact for fact in self.facts}
         return self._by_id.get(fact_id)

@@ -306,3 +306,18 @@ def test_a_file_name_that_is_not_utf8_warns_and_answers(ctreport: Any, base_dir:
     run = ctreport(["arrests", "--data", str(base_dir), "--count"])
     assert (run.code, run.out) == (0, expected.out)
     assert run.err.count("\n") == 1 and "a file name is not valid UTF-8" in run.err
+
+
+@pytest.mark.parametrize("fact_id", ["dz-2021-threat", "ma-2021-report-release", "dz-2021-incidents-gti"])
+def test_show_finds_one_fact_through_the_cache_without_decoding_every_fact(ctreport: Any, fact_id: str) -> None:
+    from ct_report import provenance
+
+    cold = ctreport(["show", fact_id, "--json", "--no-cache"])
+    assert cold.code == 0
+    load_base(DataSelection.choose())  # writes the cache
+    base = load_base(DataSelection.choose())
+    assert provenance.show(base, fact_id) == cold.json()
+    assert base._all is None  # the facts were never loaded wholesale
+    for output in (["--json"], ["--format", "csv"], []):
+        cached, uncached = ctreport(["show", fact_id, *output]), ctreport(["show", fact_id, *output, "--no-cache"])
+        assert (cached.code, cached.raw, cached.err) == (uncached.code, uncached.raw, uncached.err)

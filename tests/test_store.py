@@ -26,7 +26,7 @@ COMMANDS = [
     ["search", "Libya"],
     ["coverage"],
     ["sources"],
-    ["show", "dz-2021-threat-drivers"],
+    ["show", "dz-2021-threat"],
     ["validate"],
 ]
 FORMATS = [["--json"], ["--format", "csv"]]
