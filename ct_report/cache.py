@@ -232,6 +232,7 @@ class _OpenCache:
         self.path = path
         self.sections = sections
         self._lines: dict[str, list[bytes]] = {}
+        self._files: list[dict[str, Any]] | None = None
 
     def part(self, name: str) -> bytes:
         if self.fd is None:
@@ -248,6 +249,12 @@ class _OpenCache:
             return _from_lines(self.part(name)) if lines else json.loads(self.part(name))
         except ValueError as error:
             self._failed(f"section {name}: {error}")
+
+    def files(self) -> list[dict[str, Any]]:
+        """What the `files` section records of each YAML file (decoded once; not to be changed)."""
+        if self._files is None:
+            self._files = self.decoded("files")["files"]
+        return self._files
 
     def line(self, name: str, number: int) -> Any:
         """The value of one line of a section of JSON lines (the section is split once)."""
@@ -479,7 +486,7 @@ def _write(path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependen
 
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
-    base = _base_from_sections(meta, opened.part, opened.decoded, _locator(opened))
+    base = _base_from_sections(meta, opened.part, opened.decoded, (_locator(opened), _selector(opened)))
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -709,8 +716,7 @@ def _locator(opened: _OpenCache) -> Callable[[str], model.Fact | None]:
 
     def locate(fact_id: str) -> model.Fact | None:
         if not holder:
-            files = opened.decoded("files")["files"]
-            holder.update((ident, number) for number, entry in enumerate(files) for ident in entry["ids"])
+            holder.update((ident, number) for number, entry in enumerate(opened.files()) for ident in entry["ids"])
         number = holder.get(fact_id)
         if number is None:
             return None
@@ -724,11 +730,23 @@ def _locator(opened: _OpenCache) -> Callable[[str], model.Fact | None]:
     return locate
 
 
+def _selector(opened: _OpenCache) -> model.FactSelector:
+    """The facts of the files holding some of the wanted country-years, in the base's order:
+    only those files' lines are decoded (the caller keeps the wanted facts among them)."""
+
+    def select(wanted: Callable[[str, int], bool]) -> list[model.Fact]:
+        numbers = [n for n, entry in enumerate(opened.files()) if any(wanted(c, y) for c, y in entry["keys"])]
+        build = _builder(model.Fact)
+        return [build(plain) for kind in model.FACT_KINDS for n in numbers for plain in opened.line(f"facts:{kind}", n)]
+
+    return select
+
+
 def _base_from_sections(
     meta: dict[str, Any],
     part: Callable[[str], bytes],
     decoded: Callable[..., Any],
-    locate: Callable[[str], model.Fact | None] | None = None,
+    lookups: tuple[Callable[[str], model.Fact | None], model.FactSelector] | None = None,
 ) -> model.FactBase:
     build_fact = _builder(model.Fact)
 
@@ -762,7 +780,8 @@ def _base_from_sections(
         years=tuple(meta["years"]),
         texts=lambda: dict(decoded("texts")),
         compiled={command: compiled(command) for command in meta["compiled"]},
-        locate=locate,
+        locate=lookups[0] if lookups else None,
+        select=lookups[1] if lookups else None,
     )
 
 

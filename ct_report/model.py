@@ -15,7 +15,7 @@ dataclass that shares one `__init__`, `__eq__` and `__repr__` (typed for mypy th
 a docstring (a dataclass without one computes its signature to make one).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, cast, get_args
@@ -361,6 +361,8 @@ class Document(Record):
 FACT_KINDS: tuple[str, ...] = get_args(FactKind)
 
 FactLoader = Callable[[], tuple[Fact, ...]]
+FactSelector = Callable[[Callable[[str, int], bool]], list[Fact]]
+"""Given which (country, year) are wanted, facts including all of theirs (see FactBase.facts_in)."""
 
 
 class CompiledRows(NamedTuple):
@@ -419,6 +421,7 @@ class FactBase:
         texts: dict[str, str] | Callable[[], dict[str, str]],
         compiled: dict[str, CompiledLoader] | None = None,
         locate: Callable[[str], "Fact | None"] | None = None,
+        select: "FactSelector | None" = None,
     ) -> None:
         self._parts: dict[str, Any] = {
             "regions": regions,
@@ -435,6 +438,8 @@ class FactBase:
         self._by_id: dict[str, Fact] | None = None
         self._locate = locate
         """Finds one fact by id without loading them all (the compiled cache gives this)."""
+        self._select = select
+        """Gives a superset of the facts of some country-years without loading them all (idem)."""
         self.compiled = compiled or {}
         """Rows by list command, when the base comes from the compiled cache."""
         self.release: Callable[[], Any] = lambda: None
@@ -480,6 +485,16 @@ class FactBase:
         if self._all is None:
             self._all = tuple(fact for kind in FACT_KINDS for fact in self.of_kind(kind))
         return self._all
+
+    def facts_in(self, countries: Collection[str] | None, years: Callable[[int], bool]) -> list[Fact]:
+        """The facts of the matching country-years (every country when `countries` is None),
+        in the order of `facts`."""
+
+        def wanted(country: str, year: int) -> bool:
+            return (countries is None or country in countries) and years(year)
+
+        candidates = self._select(wanted) if self._select is not None and self._all is None else self.facts
+        return [fact for fact in candidates if wanted(fact.country, fact.year)]
 
     def fact(self, fact_id: str) -> Fact | None:
         if self._by_id is None and self._all is None and self._locate is not None:

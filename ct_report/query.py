@@ -331,16 +331,11 @@ SUMMARY_SECTIONS = [(kind.name, kind.title) for kind in KINDS]
 def summaries(base: FactBase, filters: Filters) -> list[Summary]:
     """One overview per matching country-year: each section lists its facts briefly, with sources."""
     country = check_filters(base, filters)
-    keys = sorted(
-        {
-            (f.country, f.year, f.edition)
-            for f in base.facts
-            if (country is None or f.country in country) and filters.years_match(f.year)
-        }
-    )
+    selected = base.facts_in(country, filters.years_match)
+    keys = sorted({(f.country, f.year, f.edition) for f in selected})
     by_key: dict[tuple[str, int, str], list[Fact]] = {key: [] for key in keys}
-    for fact in base.facts:
-        by_key.get((fact.country, fact.year, fact.edition), []).append(fact)
+    for fact in selected:
+        by_key[(fact.country, fact.year, fact.edition)].append(fact)
     overviews: list[Summary] = []
     for (code, year, edition), facts in by_key.items():
         sections = {kind: [_summary_item(base, f) for f in facts if f.kind == kind] for kind, _ in SUMMARY_SECTIONS}

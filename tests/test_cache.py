@@ -321,3 +321,25 @@ def test_show_finds_one_fact_through_the_cache_without_decoding_every_fact(ctrep
     for output in (["--json"], ["--format", "csv"], []):
         cached, uncached = ctreport(["show", fact_id, *output]), ctreport(["show", fact_id, *output, "--no-cache"])
         assert (cached.code, cached.raw, cached.err) == (uncached.code, uncached.raw, uncached.err)
+
+
+SUMMARY_FILTERS = {
+    "-c MA -y 2021": {"country": "MA", "year": 2021},
+    "-c DZ,TN": {"country": ("DZ", "TN")},
+    "--since 2022": {"since": 2022},
+    "-c MA --until 2017": {"country": "MA", "until": 2017},
+}
+
+
+@pytest.mark.parametrize("filters", [*SUMMARY_FILTERS, ""])
+def test_summary_decodes_only_the_files_of_its_country_years(ctreport: Any, filters: str) -> None:
+    from ct_report import query
+
+    for output in (["--json"], ["--format", "markdown"]):
+        cached = ctreport(["summary", *filters.split(), *output])
+        uncached = ctreport(["summary", *filters.split(), *output, "--no-cache"])
+        assert cached.code == 0 and (cached.raw, cached.err) == (uncached.raw, uncached.err)
+    if filters:
+        base = load_base(DataSelection.choose())
+        assert query.summaries(base, query.Filters(**SUMMARY_FILTERS[filters]))
+        assert base._all is None
