@@ -409,9 +409,8 @@ def timeline(base: FactBase, filters: Filters) -> list[Timeline]:
     """A timeline per country (the one asked for, or every country with two years or more)."""
     country = check_filters(base, filters)
     years_of: dict[str, set[int]] = {}
-    for fact in base.facts:
-        if (country is None or fact.country in country) and filters.years_match(fact.year):
-            years_of.setdefault(fact.country, set()).add(fact.year)
+    for fact in base.facts_in(country, filters.years_match):
+        years_of.setdefault(fact.country, set()).add(fact.year)
     timelines: list[Timeline] = []
     for code in sorted(years_of):
         years = sorted(years_of[code])

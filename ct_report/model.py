@@ -438,6 +438,8 @@ class FactBase:
         self._by_id: dict[str, Fact] | None = None
         self._locate = locate
         """Finds one fact by id without loading them all (the compiled cache gives this)."""
+        self._whole = True
+        """False for a `narrowed` base, whose `fact` looks in the whole base."""
         self._select = select
         """Gives a superset of the facts of some country-years without loading them all (idem)."""
         self.compiled = compiled or {}
@@ -496,8 +498,28 @@ class FactBase:
         candidates = self._select(wanted) if self._select is not None and self._all is None else self.facts
         return [fact for fact in candidates if wanted(fact.country, fact.year)]
 
+    def narrowed(self, countries: Collection[str] | None, years: Callable[[int], bool]) -> "FactBase":
+        """This base with only the facts of the matching country-years (`facts_in`), for
+        answers that look no further; `fact` still finds any fact of the whole base."""
+        by_kind: dict[str, list[Fact]] = {kind: [] for kind in FACT_KINDS}
+        for fact in self.facts_in(countries, years):
+            by_kind[fact.kind].append(fact)
+        narrowed = FactBase(
+            regions=lambda: self.regions,
+            countries=lambda: self.countries,
+            entities=lambda: self.entities,
+            editions=lambda: self.editions,
+            sources=lambda: self.sources,
+            facts_by_kind={kind: tuple(facts) for kind, facts in by_kind.items()},
+            years=self.years,
+            texts=lambda: self.texts,
+            locate=self.fact,
+        )
+        narrowed._whole = False
+        return narrowed
+
     def fact(self, fact_id: str) -> Fact | None:
-        if self._by_id is None and self._all is None and self._locate is not None:
+        if self._locate is not None and (not self._whole or (self._by_id is None and self._all is None)):
             return self._locate(fact_id)
         if self._by_id is None:
             self._by_id = {fact.id: fact for fact in self.facts}

@@ -473,6 +473,7 @@ def compare(base: FactBase, year_a: int, year_b: int, country: str | tuple[str, 
     check_year(base, year_a)
     check_year(base, year_b)
     codes = resolve_countries(base, (country,) if isinstance(country, str) else country) if country else None
+    base = base.narrowed(codes, lambda year: year in (year_a, year_b))  # all it looks at
     countries = sorted(
         {f.country for f in base.facts if f.year == year_a and (codes is None or f.country in codes)}
         & {f.country for f in base.facts if f.year == year_b}

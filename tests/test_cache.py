@@ -343,3 +343,30 @@ def test_summary_decodes_only_the_files_of_its_country_years(ctreport: Any, filt
         base = load_base(DataSelection.choose())
         assert query.summaries(base, query.Filters(**SUMMARY_FILTERS[filters]))
         assert base._all is None
+
+
+@pytest.mark.parametrize(
+    "command", [["compare", "2020", "2021"], ["compare", "2019", "2021", "-c", "MA"], ["timeline", "-c", "MA"]]
+)
+def test_compare_and_timeline_decode_only_the_years_they_compare(ctreport: Any, command: list[str]) -> None:
+    from ct_report import analysis, query
+
+    for output in (["--json"], ["--format", "markdown"]):
+        cached, uncached = ctreport([*command, *output]), ctreport([*command, *output, "--no-cache"])
+        assert cached.code == 0 and (cached.raw, cached.err) == (uncached.raw, uncached.err)
+    base = load_base(DataSelection.choose())
+    if command[0] == "compare":
+        assert query.compare(base, int(command[1]), int(command[2]), tuple(command[4:]) or None)
+    else:
+        assert analysis.timeline(base, query.Filters(country="MA"))
+    assert base._all is None
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_narrowed_base_holds_its_country_years_and_still_finds_any_fact(use_cache: bool) -> None:
+    base = load_base(DataSelection.choose(use_cache=use_cache))
+    narrowed = base.narrowed({"DZ"}, lambda year: year == 2021)
+    assert narrowed.facts and {(f.country, f.year) for f in narrowed.facts} == {("DZ", 2021)}
+    assert [f.id for f in narrowed.facts] == [f.id for f in base.facts if (f.country, f.year) == ("DZ", 2021)]
+    found = narrowed.fact("ma-2021-report-release")
+    assert found is not None and found.country == "MA"
