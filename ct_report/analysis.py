@@ -320,7 +320,7 @@ def compare_countries(base: FactBase, year: int, countries: list[str]) -> Countr
     sides = []
     notes = []
     for code in codes:
-        count = sum(1 for f in base.facts if f.country == code and f.year == year)
+        count = base.tally().get((code, year), (0, {}))[0]
         sides.append({**country_fields(base, code), "facts": count})
         if not count:
             notes.append(f"no facts are recorded for {code} in {year}")

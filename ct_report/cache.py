@@ -443,12 +443,14 @@ def file_entry(name: str, document: model.Document) -> dict[str, Any]:
     import hashlib
 
     definitions = [[_to_plain(item) for item in getattr(document, part)] for part in DEFINITIONS]
+    tally = model.tally_facts(document.facts)
     return {
         "path": name,
         "definitions": hashlib.sha256(_dumps(definitions)).hexdigest(),
         "ids": [fact.id for fact in document.facts],
         "keys": [list(key) for key in sorted({(fact.country, fact.year) for fact in document.facts})],
         "refs": sorted({ref for fact in document.facts for ref in fact.conflicts_with}),
+        "tally": [[c, y, n, dict(sorted(cited.items()))] for (c, y), (n, cited) in sorted(tally.items())],
     }
 
 
@@ -486,7 +488,7 @@ def _write(path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependen
 
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
-    base = _base_from_sections(meta, opened.part, opened.decoded, (_locator(opened), _selector(opened)))
+    base = _base_from_sections(meta, opened.part, opened.decoded, (_locator(opened), _selector(opened), _tally(opened)))
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -742,11 +744,27 @@ def _selector(opened: _OpenCache) -> model.FactSelector:
     return select
 
 
+def _tally(opened: _OpenCache) -> Callable[[], model.Tally]:
+    """The base's tally from what each file's entry recorded (`file_entry`)."""
+
+    def tally() -> model.Tally:
+        found: model.Tally = {}
+        for entry in opened.files():
+            for country, year, count, cited in entry["tally"]:
+                total, merged = found.get((country, year), (0, {}))
+                for source, number in cited.items():
+                    merged[source] = merged.get(source, 0) + number
+                found[(country, year)] = (total + count, merged)
+        return found
+
+    return tally
+
+
 def _base_from_sections(
     meta: dict[str, Any],
     part: Callable[[str], bytes],
     decoded: Callable[..., Any],
-    lookups: tuple[Callable[[str], model.Fact | None], model.FactSelector] | None = None,
+    lookups: tuple[Callable[[str], model.Fact | None], model.FactSelector, Callable[[], model.Tally]] | None = None,
 ) -> model.FactBase:
     build_fact = _builder(model.Fact)
 
@@ -782,6 +800,7 @@ def _base_from_sections(
         compiled={command: compiled(command) for command in meta["compiled"]},
         locate=lookups[0] if lookups else None,
         select=lookups[1] if lookups else None,
+        tally=lookups[2] if lookups else None,
     )
 
 

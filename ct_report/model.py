@@ -361,6 +361,22 @@ class Document(Record):
 FACT_KINDS: tuple[str, ...] = get_args(FactKind)
 
 FactLoader = Callable[[], tuple[Fact, ...]]
+Tally = dict[tuple[str, int], tuple[int, dict[str, int]]]
+"""Per (country, year): how many facts, and how many of them cite each source (as `source` or
+in `corroborated_by`)."""
+
+
+def tally_facts(facts: Iterable[Fact], into: Tally | None = None) -> Tally:
+    """The tally of some facts, added to `into` when given."""
+    found: Tally = {} if into is None else into
+    for fact in facts:
+        count, cited = found.get((fact.country, fact.year), (0, {}))
+        for source in {fact.source, *fact.corroborated_by}:
+            cited[source] = cited.get(source, 0) + 1
+        found[(fact.country, fact.year)] = (count + 1, cited)
+    return found
+
+
 FactSelector = Callable[[Callable[[str, int], bool]], list[Fact]]
 """Given which (country, year) are wanted, facts including all of theirs (see FactBase.facts_in)."""
 
@@ -422,6 +438,7 @@ class FactBase:
         compiled: dict[str, CompiledLoader] | None = None,
         locate: Callable[[str], "Fact | None"] | None = None,
         select: "FactSelector | None" = None,
+        tally: "Callable[[], Tally] | None" = None,
     ) -> None:
         self._parts: dict[str, Any] = {
             "regions": regions,
@@ -438,6 +455,8 @@ class FactBase:
         self._by_id: dict[str, Fact] | None = None
         self._locate = locate
         """Finds one fact by id without loading them all (the compiled cache gives this)."""
+        self._count = tally
+        self._tally: Tally | None = None
         self._whole = True
         """False for a `narrowed` base, whose `fact` looks in the whole base."""
         self._select = select
@@ -497,6 +516,13 @@ class FactBase:
 
         candidates = self._select(wanted) if self._select is not None and self._all is None else self.facts
         return [fact for fact in candidates if wanted(fact.country, fact.year)]
+
+    def tally(self) -> Tally:
+        """Facts and their sources per country-year (`tally_facts`), worked out once; the
+        compiled cache gives it without decoding any fact."""
+        if self._tally is None:
+            self._tally = self._count() if self._count is not None else tally_facts(self.facts)
+        return self._tally
 
     def narrowed(self, countries: Collection[str] | None, years: Callable[[int], bool]) -> "FactBase":
         """This base with only the facts of the matching country-years (`facts_in`), for

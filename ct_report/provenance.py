@@ -101,9 +101,9 @@ def _details(base: FactBase, fact: Fact) -> dict[str, Any]:
 
 def source_rows(base: FactBase) -> list[Row]:
     supported: dict[str, int] = {}
-    for fact in base.facts:
-        for source_id in {fact.source, *fact.corroborated_by}:
-            supported[source_id] = supported.get(source_id, 0) + 1
+    for _, cited in base.tally().values():
+        for source_id, count in cited.items():
+            supported[source_id] = supported.get(source_id, 0) + count
     return [
         {**source_record(s), "facts": supported.get(s.id, 0)} for s in sorted(base.sources.values(), key=lambda s: s.id)
     ]

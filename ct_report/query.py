@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.kinds import BY_NAME, IN_MODEL_ORDER, KINDS, command_table
-from ct_report.model import RELATIONS, Fact, FactBase, Figure
+from ct_report.model import RELATIONS, Fact, FactBase, Figure, Tally
 from ct_report.present import (
     LOWER_BOUNDS,
     country_fields,
@@ -85,7 +85,7 @@ def _country_names(base: FactBase) -> list[str]:
 def _known_countries(base: FactBase) -> str:
     """The countries reported on first (what a user most likely meant), then the others the
     fact base knows as partners."""
-    covered = {f.country for f in base.facts}
+    covered = {country for country, _ in base.tally()}
     first = sorted(f"{base.countries[c].name.en} ({c})" for c in covered if c in base.countries)
     others = sorted(c.name.en for c in base.countries.values() if c.code not in covered)
     text = f"countries reported on: {', '.join(first) or 'none'}"
@@ -378,22 +378,20 @@ def coverage_rows(base: FactBase, filters: Filters) -> list[Row]:
     """One row per country-year with facts, and per country-year an edition sets out to cover
     (its `countries`) even without any: a gap shows as a row with no facts."""
     country = check_filters(base, filters)
-    groups: dict[tuple[str, int], list[Fact]] = {
-        (code, edition.covers): [] for edition in base.editions.values() for code in edition.countries
+    groups: Tally = {
+        (code, edition.covers): (0, {}) for edition in base.editions.values() for code in edition.countries
     }
-    for fact in base.facts:
-        groups.setdefault((fact.country, fact.year), []).append(fact)
+    groups.update(base.tally())
     rows = []
-    for (code, year), facts in sorted(groups.items()):
+    for (code, year), (count, cited) in sorted(groups.items()):
         if (country is not None and code not in country) or not filters.years_match(year):
             continue
-        used = {f.source for f in facts} | {s for f in facts for s in f.corroborated_by}
-        kinds = [base.sources[s].kind for s in used]
+        kinds = [base.sources[s].kind for s in cited]
         rows.append(
             {
                 **country_fields(base, code),
                 "year": year,
-                "facts": len(facts),
+                "facts": count,
                 "report_sources": kinds.count("report"),
                 "government_sources": kinds.count("government"),
                 "press_sources": kinds.count("press"),

@@ -370,3 +370,15 @@ def test_a_narrowed_base_holds_its_country_years_and_still_finds_any_fact(use_ca
     assert [f.id for f in narrowed.facts] == [f.id for f in base.facts if (f.country, f.year) == ("DZ", 2021)]
     found = narrowed.fact("ma-2021-report-release")
     assert found is not None and found.country == "MA"
+
+
+@pytest.mark.parametrize("command", [["coverage"], ["coverage", "-c", "MA", "--since", "2019"], ["sources"]])
+def test_coverage_and_sources_count_from_the_index_without_decoding_facts(ctreport: Any, command: list[str]) -> None:
+    from ct_report import provenance, query
+
+    for output in (["--json"], ["--format", "csv"]):
+        cached, uncached = ctreport([*command, *output]), ctreport([*command, *output, "--no-cache"])
+        assert cached.code == 0 and (cached.raw, cached.err) == (uncached.raw, uncached.err)
+    base = load_base(DataSelection.choose())
+    assert query.coverage_rows(base, query.Filters()) if command[0] == "coverage" else provenance.source_rows(base)
+    assert base._all is None
