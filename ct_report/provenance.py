@@ -109,18 +109,18 @@ def source_rows(base: FactBase) -> list[Row]:
     ]
 
 
-def _names(base: FactBase, fact: Fact) -> list[str]:
-    """Names a fact mentions: its country and every country or entity it names
-    (`kinds.named_in`), with codes, acronyms and aliases."""
-    names = []
-    for ident in named_in(fact):
+def _folded_names(base: FactBase, ident: str, folded: dict[str, list[str]]) -> list[str]:
+    """A country's or entity's names (code, acronym and aliases too), folded; worked out once
+    per search for each of them (`folded`), as thousands of facts name the same ones."""
+    if ident not in folded:
         if ident in base.countries:
             c = base.countries[ident]
-            names += [c.code, c.alpha3, c.name.en, c.name.ar or "", *c.aliases]
+            names = [c.code, c.alpha3, c.name.en, c.name.ar or "", *c.aliases]
         else:
             e = base.entities[ident]
-            names += [e.name.en, e.name.ar or "", e.acronym or "", *e.aliases]
-    return [n for n in names if n]
+            names = [e.name.en, e.name.ar or "", e.acronym or "", *e.aliases]
+        folded[ident] = [fold(n) for n in names if n]
+    return folded[ident]
 
 
 def _mentions(text: str, word: str) -> bool:
@@ -143,9 +143,10 @@ def search(base: FactBase, query: str) -> list[Row]:
     if not words:
         raise UsageError("empty search; give one or more words, e.g. ctreport search GCTF")
     rows = []
+    folded: dict[str, list[str]] = {}
     for fact in base.facts:
-        name_words = [word for name in _names(base, fact) for word in fold(name).replace("-", " ").split()]
-        names = [fold(name) for name in _names(base, fact)]
+        names = [name for ident in named_in(fact) for name in _folded_names(base, ident, folded)]
+        name_words = [word for name in names for word in name.replace("-", " ").split()]
         events = " ".join(" ".join(filter(None, (e.description, e.place, e.date))) for e in fact.events)
         fields = {
             "statement": fold(fact.statement),

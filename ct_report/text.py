@@ -41,7 +41,9 @@ def fold(text: str) -> str:
 
     text = re.sub(_ARABIC_DIACRITICS, "", text).translate(_ARABIC_FOLDS)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06ff")
+    # Looked up once per distinct character, not per character: search folds every fact.
+    marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c) and not "\u0600" <= c <= "\u06ff"}
+    return decomposed.translate(marks) if marks else decomposed
 
 
 def slug(text: str) -> str:
