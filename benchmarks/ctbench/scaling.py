@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ctbench.children import child_env, json_rows, run_child
+from ctbench.commands import ROUNDS, warm_commands
 from ctbench.report import ratio, say, table
 from ctbench.synthetic import Generated, generate
 
@@ -74,8 +75,9 @@ def edit_one_file(cmd: list[str], env: dict[str, str], out: Path, base: Generate
     return run.seconds
 
 
-def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool) -> list[str]:
-    """Write a base of `n` facts, time one cold and WARM_RUNS warm runs on it: one table row."""
+def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool) -> tuple[list[str], str]:
+    """Write a base of `n` facts, time one cold and WARM_RUNS warm runs on it: one table row;
+    then every command warm (`commands.warm_commands`): a table of its own."""
     base = generate(work / f"base-{n}", n, base_seed(seed, n))
     say(
         f"generated {n} facts: {len(base.yaml_files)} YAML files, {base.yaml_bytes / 1e6:.1f} MB "
@@ -103,6 +105,8 @@ def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool)
     say(
         f"  {n} facts: cold {cold:.2f} s, warm {', '.join(f'{r.seconds:.2f}' for r in runs[1:])} s, {answer} partner rows"
     )
+    say(f"  {n} facts: timing every command warm ({ROUNDS} interleaved rounds) ...")
+    commands_table = warm_commands(ctreport, base, env, work)
     shutil.rmtree(base.root, ignore_errors=True)
     return [
         f"{n:,}",
@@ -117,7 +121,7 @@ def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool)
         f"{parse:.2f}" if parse is not None else "n/a",
         ratio(cold, parse),
         ratio(parse, warm),
-    ]
+    ], commands_table
 
 
 def scaling(ctreport: list[str], sizes: list[int], seed: int, work: Path) -> None:
@@ -126,8 +130,13 @@ def scaling(ctreport: list[str], sizes: list[int], seed: int, work: Path) -> Non
     # Untimed: fills the bytecode cache, so that the first cold run does not also compile ctreport.
     run_child([*ctreport, "partners", "--json"], child_env(work, work / "cache-bundled"), work / "bundled.out")
     # Only the smallest base is validated: the others are written by the same code.
-    rows = [one_size(ctreport, n, seed, work, validate=index == 0) for index, n in enumerate(sizes)]
+    results = [one_size(ctreport, n, seed, work, validate=index == 0) for index, n in enumerate(sizes)]
+    rows = [row for row, _ in results]
     say()
     say(table(HEADERS, rows, left=0))
     if not any(p == "n/a" for p in (r[HEADERS.index("CSafeLoader parse s")] for r in rows)):
         say("note: speed-up = parse s / warm s; above 1x the warm run beats bare YAML parsing.")
+    for n, (_, commands_table) in zip(sizes, results, strict=True):
+        say()
+        say(f"== Every command warm on {n:,} facts (median of {ROUNDS} interleaved rounds) ==")
+        say(commands_table)
