@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import itertools
 import json
 import os
@@ -28,14 +29,14 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO, NamedTuple, NoReturn
 
 from ct_report import __version__, model
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 5
-PREAMBLE = b'{"format":5}\n'
+CACHE_FORMAT = 6
+PREAMBLE = b'{"format":6}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -86,29 +87,42 @@ def dependency(path: Path) -> Dependency:
     return (os.path.abspath(path), len(read.data), read.mtime_ns, hashlib.sha256(read.data).hexdigest())
 
 
-def _changes(recorded: list[Any], yaml_files: list[Path]) -> tuple[list[Any], list[str]] | None:
-    """The recorded dependencies, with the modification time of any file that was touched but
-    not changed brought up to date, and the YAML files whose content changed; None if anything
-    else changed (a source text, ctreport's code) or the YAML files are not exactly those
-    recorded: then the cache is rebuilt, not patched."""
-    yaml_paths = {os.path.abspath(p) for p in yaml_files}
-    if not yaml_paths <= {entry[0] for entry in recorded}:
-        return None
-    current, changed = [], []
-    for path, size, mtime_ns, digest in recorded:
+class Changes(NamedTuple):
+    """How the YAML files of a base differ from those a cache was built from."""
+
+    dependencies: list[Any]
+    """What the cache recorded, with the times of touched-but-unchanged files brought up to date."""
+    changed: list[str]
+    added: list[str]
+    removed: list[str]
+
+
+def _changes(recorded: list[Any], yaml_count: int, yaml_files: list[Path]) -> Changes | None:
+    """Which YAML files changed, were added or went away since the cache was built (its first
+    `yaml_count` dependencies are its YAML files); None if anything else changed (a source
+    text, ctreport's code): then the cache is rebuilt, not patched."""
+    listed = [os.path.abspath(p) for p in yaml_files]
+    listed_set = set(listed)
+    current, changed, removed = [], [], []
+    for number, (path, size, mtime_ns, digest) in enumerate(recorded):
+        is_yaml = number < yaml_count
+        if is_yaml and path not in listed_set:
+            removed.append(path)
+            continue
         try:
             stat = os.stat(path)
             same = stat.st_size == size and (stat.st_mtime_ns == mtime_ns or file_hash(Path(path)) == digest)
         except (OSError, Refused):
             return None
-        if not same:
-            if path not in yaml_paths:
-                return None
+        if same:
+            current.append([path, size, stat.st_mtime_ns, digest])
+        elif is_yaml:
             changed.append(path)
             current.append([path, size, mtime_ns, digest])
         else:
-            current.append([path, size, stat.st_mtime_ns, digest])
-    return current, changed
+            return None
+    known = {entry[0] for entry in recorded[:yaml_count]}
+    return Changes(current, changed, [path for path in listed if path not in known], removed)
 
 
 class CacheProblem(Exception):
@@ -202,19 +216,19 @@ def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase
     sections: dict[str, list[int]] = header["sections"]
     if length != header["length"] or not _well_formed(sections, length):
         raise ValueError("sections do not fit the file")
-    changes = _changes(header["dependencies"], yaml_files)
+    changes = _changes(header["dependencies"], header["yaml_files"], yaml_files)
     if changes is None:
         return None
-    dependencies, changed = changes
     if _crc32(fd, length) != header["crc32"]:
         raise ValueError("checksum mismatch")
     start, end = sections["meta"]
     meta = json.loads(_read_at(fd, start, end - start))
     if not all(f"{what}:{command}" in sections for command in meta["compiled"] for what in ("keys", "rows")):
         raise ValueError("compiled rows missing")
-    if changed:
+    if changes.changed or changes.added or changes.removed:
         opened = _OpenCache(fd, path, sections)
-        return Stale(opened, meta, _base_from_sections(meta, opened.part, opened.decoded), dependencies, changed)
+        return Stale(opened, meta, _base_from_sections(meta, opened.part, opened.decoded), header, changes)
+    dependencies = changes.dependencies
     if dependencies != header["dependencies"]:
         # Touched, not changed (a reinstall, a checkout): record the new times, or every run
         # would hash those files again.
@@ -280,39 +294,45 @@ class _OpenCache:
 
 
 class Stale:
-    """An intact cache built before some of its YAML files changed: what patching it needs.
-    It holds the cache file open; `close` it once done."""
+    """An intact cache built before some of its YAML files changed, were added or went away:
+    what patching it needs. It holds the cache file open; `close` it once done."""
 
     def __init__(
-        self,
-        opened: _OpenCache,
-        meta: dict[str, Any],
-        base: model.FactBase,
-        dependencies: list[Any],
-        changed: list[str],
+        self, opened: _OpenCache, meta: dict[str, Any], base: model.FactBase, header: dict[str, Any], changes: Changes
     ) -> None:
         self.opened = opened
         self.meta = meta
         self.base = base
         """The cached base, loaded lazily: its definitions, texts and compiled rows."""
-        self.dependencies = dependencies
-        """What the cache recorded of each file, touched-but-unchanged files brought up to date."""
-        self.changed = changed
-        """The absolute paths of the YAML files whose content changed."""
+        self.changes = changes
+        self.recorded: list[Any] = header["dependencies"]
+        """What the cache recorded of each file, as it was."""
+        self.yaml_count: int = header["yaml_files"]
+        self.text_count: int = header["text_files"]
 
     @property
     def path(self) -> Path:
         return self.opened.path
+
+    @property
+    def dependencies(self) -> list[Any]:
+        """What the cache recorded of each file it was built from, touched-but-unchanged files'
+        times brought up to date (a removed file's entry left out)."""
+        return self.changes.dependencies
 
     def index(self) -> dict[str, Any]:
         """What the cache recorded of each YAML file (`file_entry`) and of each command's blocks."""
         index: dict[str, Any] = self.opened.decoded("files")
         return index
 
-    def sources(self, wanted: Iterable[str]) -> dict[str, Any]:
+    def sources(self, wanted: Iterable[str], leaving: Iterable[int] = ()) -> dict[str, Any]:
         """Every source by id: the `wanted` ones built, the others as stored (enough to know
-        that they exist; building them all costs more than the rest of a patch)."""
-        stored = {item["id"]: item for item in self.opened.decoded("sources")}
+        that they exist; building them all costs more than the rest of a patch); without the
+        sources of the files numbered `leaving`."""
+        lines = self.opened.decoded("sources", True)
+        for number in leaving:
+            lines[number] = []
+        stored = {item["id"]: item for line in lines for item in line}
         build = _builder(model.Source)
         for ident in set(wanted) & stored.keys():
             stored[ident] = build(stored[ident])
@@ -419,34 +439,53 @@ JSON line). The rows of a command are its blocks in (country, year) order."""
 Compiled = Mapping[str, Callable[[], list[Block]]]
 """Per list command, a function giving its blocks: what the caller wants stored beside the
 base (the cache does not know how rows are made)."""
-DEFINITIONS = ("regions", "countries", "entities", "editions", "sources")
-"""The parts of a document besides its facts; any change to them rebuilds the cache."""
+SHARED = ("regions", "countries", "entities", "editions")
+"""The definitions other files' rows show (names, regions): a change to them rebuilds the cache."""
+
+
+class Built(NamedTuple):
+    """One YAML file as a base was built from it."""
+
+    path: str
+    """Its absolute path."""
+    label: str
+    """How rows name it (`load.file_label`)."""
+    document: model.Document
+    texts: list[str]
+    """The absolute paths of the source texts read for its sources, in order."""
 
 
 def write(
-    path: Path,
-    base: model.FactBase,
-    dependencies: list[Dependency],
-    compiled: Compiled,
-    files: list[tuple[str, model.Document]],
+    path: Path, base: model.FactBase, dependencies: list[Dependency], compiled: Compiled, files: list[Built]
 ) -> model.FactBase:
-    """The cache of `base`, which was built from `files` (absolute path and document, in the
-    order their facts appear in the base); `base` as read back from it (see `_write`)."""
-    index: dict[str, Any] = {"files": [file_entry(name, document) for name, document in files], "blocks": {}}
-    return _write(path, _sections(base, files, compiled, index), dependencies + _code_dependencies())
+    """The cache of `base`, built from `files` (in the order their facts appear in the base);
+    `dependencies` are what was read of them and then of their texts. `base` is read back
+    from the file written (see `_write`)."""
+    index: dict[str, Any] = {"files": [file_entry(built) for built in files], "blocks": {}}
+    counts = (len(files), len(dependencies) - len(files))
+    return _write(path, _sections(base, files, compiled, index), dependencies + _code_dependencies(), counts)
 
 
-def file_entry(name: str, document: model.Document) -> dict[str, Any]:
+def file_entry(built: Built) -> dict[str, Any]:
     """What the cache records of one YAML file, so that a change to it can be patched in
     (`write_patched`) after checking it against the rest without reading the rest again:
-    a digest of its definitions, its facts' ids, country-years and references to other facts."""
+    a digest of its shared definitions, the sources it defines and those it cites, its facts'
+    ids, country-years, references to other facts and tally, and the texts it reads."""
     import hashlib
 
-    definitions = [[_to_plain(item) for item in getattr(document, part)] for part in DEFINITIONS]
+    document = built.document
+    definitions = [[_to_plain(item) for item in getattr(document, part)] for part in SHARED]
     tally = model.tally_facts(document.facts)
+    cited = {s for fact in document.facts for s in (fact.source, *fact.corroborated_by)}
+    cited |= {source.summarises for source in document.sources if source.summarises}
+    cited |= {edition.published_source for edition in document.editions if edition.published_source}
     return {
-        "path": name,
+        "path": built.path,
+        "label": built.label,
         "definitions": hashlib.sha256(_dumps(definitions)).hexdigest(),
+        "sources": [source.id for source in document.sources],
+        "cites": sorted(cited),
+        "texts": built.texts,
         "ids": [fact.id for fact in document.facts],
         "keys": [list(key) for key in sorted({(fact.country, fact.year) for fact in document.facts})],
         "refs": sorted({ref for fact in document.facts for ref in fact.conflicts_with}),
@@ -454,7 +493,14 @@ def file_entry(name: str, document: model.Document) -> dict[str, Any]:
     }
 
 
-def _write(path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependencies: list[Any]) -> model.FactBase:
+def defines_nothing_shared(entry: dict[str, Any]) -> bool:
+    empty = file_entry(Built("", "", model.Document(), []))["definitions"]
+    return bool(entry["definitions"] == empty)
+
+
+def _write(
+    path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependencies: list[Any], counts: tuple[int, int]
+) -> model.FactBase:
     """Write the cache; the base as a later run reads it, from the file just written (kept
     open, so a run replacing it meanwhile changes nothing here, and not checked again)."""
     reader = None
@@ -473,6 +519,8 @@ def _write(path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependen
                 "format": CACHE_FORMAT,
                 "version": __version__,
                 "dependencies": dependencies,
+                "yaml_files": counts[0],
+                "text_files": counts[1],
                 "sections": offsets,
                 "length": position,
                 "crc32": crc,
@@ -494,37 +542,46 @@ def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
     return base
 
 
+class Placed(NamedTuple):
+    """A YAML file's place in a patched cache: what is recorded of it, and either the file as
+    now read (`built`, with its texts) or its place in the stale cache (`before`)."""
+
+    entry: dict[str, Any]
+    built: Built | None
+    texts: dict[str, str]
+    before: int | None
+
+
 def write_patched(
     stale: Stale,
-    files: dict[str, tuple[dict[str, Any], model.Document]],
+    files: list[Placed],
     blocks: dict[str, list[Block]],
+    replaced: set[tuple[str, int]],
     dependencies: list[Any],
+    counts: tuple[int, int],
 ) -> model.FactBase:
-    """The stale cache with the changed files' facts and country-years replaced: `files` gives
-    each changed file's new entry and document, `blocks` every command's new blocks for the
-    country-years those files held before and hold now (which no other file shares). The
-    result is the file a full rebuild writes; the base is read back from it (see `_write`)."""
-    return _write(stale.path, _patched_sections(stale, files, blocks), dependencies)
+    """The stale cache with some files' facts, sources and texts replaced, added or taken
+    away: `files` lists every YAML file of the base in order, and `blocks` every command's new
+    blocks for the `replaced` country-years (those the changed files held before and hold now,
+    which no other file shares). The result is the file a full rebuild writes; the base is
+    read back from it (see `_write`)."""
+    return _write(stale.path, _patched_sections(stale, files, blocks, replaced), dependencies, counts)
 
 
 def _patched_sections(
-    stale: Stale, files: dict[str, tuple[dict[str, Any], model.Document]], blocks: dict[str, list[Block]]
+    stale: Stale, files: list[Placed], blocks: dict[str, list[Block]], replaced: set[tuple[str, int]]
 ) -> Iterator[tuple[str, Iterable[bytes]]]:
     index = stale.index()
-    position = {entry["path"]: number for number, entry in enumerate(index["files"])}
-    replaced = {tuple(key) for name in files for key in index["files"][position[name]]["keys"]}
-    for name, (entry, _) in files.items():
-        replaced |= {tuple(key) for key in entry["keys"]}
-        index["files"][position[name]] = entry
+    index["files"] = [placed.entry for placed in files]
     years = sorted({key[1] for entry in index["files"] for key in entry["keys"]})
     yield "meta", [_dumps({"years": years, "compiled": stale.meta["compiled"]})]
-    for part in (*DEFINITIONS, "texts"):
+    for part in SHARED:
         yield part, [stale.opened.part(part)]
+
+    yield "sources", _spliced(stale, "sources", files, lambda document, _: _sources_line(document))
+    yield "texts", _spliced(stale, "texts", files, _texts_line)
     for kind in model.FACT_KINDS:
-        lines = stale.opened.part(f"facts:{kind}").split(b"\n")
-        for name, (_, document) in files.items():
-            lines[position[name]] = _facts_line(document, kind)
-        yield f"facts:{kind}", _joined(lines)
+        yield f"facts:{kind}", _spliced(stale, f"facts:{kind}", files, functools.partial(_kind_line, kind))
     for command in stale.meta["compiled"]:
         kept = _unchanged_blocks(stale, index["blocks"][command], command, replaced)
         merged = sorted([*kept, *blocks[command]], key=lambda block: (block[0], block[1]))
@@ -532,6 +589,26 @@ def _patched_sections(
         yield f"keys:{command}", _joined(keys if type(keys) is bytes else _dumps(keys) for _, _, keys, _ in merged)
         yield f"rows:{command}", _joined(line for block in merged for line in block[3])
     yield "files", [_dumps(index)]
+
+
+def _spliced(
+    stale: Stale, section: str, files: list[Placed], make: Callable[[model.Document, dict[str, str]], bytes]
+) -> Iterator[bytes]:
+    """A section of one line per file: a changed or added file's line made anew, the others'
+    copied from the stale cache."""
+    before = stale.opened.part(section).split(b"\n")
+
+    def line(placed: Placed) -> bytes:
+        if placed.built is not None:
+            return make(placed.built.document, placed.texts)
+        assert placed.before is not None
+        return before[placed.before]
+
+    return _joined(line(placed) for placed in files)
+
+
+def _kind_line(kind: str, document: model.Document, _: dict[str, str]) -> bytes:
+    return _facts_line(document, kind)
 
 
 def _unchanged_blocks(stale: Stale, recorded: list[Any], command: str, replaced: set[Any]) -> list[Any]:
@@ -573,6 +650,11 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
 
 
 # --- (de)serialisation of the model -------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A model value as the cache stores it (see `_to_plain`)."""
+    return _to_plain(value)
 
 
 def _to_plain(value: Any, transient: bool = False) -> Any:
@@ -634,7 +716,7 @@ def _object(items: dict[str, Any]) -> Iterator[bytes]:
 
 
 def _sections(
-    base: model.FactBase, files: list[tuple[str, model.Document]], compiled: Compiled, index: dict[str, Any]
+    base: model.FactBase, files: list[Built], compiled: Compiled, index: dict[str, Any]
 ) -> Iterator[tuple[str, Iterable[bytes]]]:
     """The payload's named sections, each as chunks of bytes: `meta` (the years, the commands
     with compiled rows), `regions` to `sources`, `texts`, the facts of each kind (one line per
@@ -643,11 +725,13 @@ def _sections(
     and last `files`, what `file_entry` records of each file and where each command's blocks lie.
     A query decodes only the sections it reads."""
     yield "meta", [_dumps({"years": list(base.years), "compiled": list(compiled)})]
-    for part in DEFINITIONS:
+    for part in SHARED:
         yield part, _array(_to_plain(item) for item in getattr(base, part).values())
-    yield "texts", _object(base.texts)
+    yield "sources", _joined(_sources_line(built.document) for built in files)
+    texts = base.texts
+    yield "texts", _joined(_texts_line(built.document, texts) for built in files)
     for kind in model.FACT_KINDS:
-        yield f"facts:{kind}", _joined(_facts_line(document, kind) for _, document in files)
+        yield f"facts:{kind}", _joined(_facts_line(built.document, kind) for built in files)
     for command, build in compiled.items():
         blocks = build()
         index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in blocks]
@@ -658,6 +742,14 @@ def _sections(
 
 def _facts_line(document: model.Document, kind: str) -> bytes:
     return _dumps([_to_plain(fact) for fact in document.facts if fact.kind == kind])
+
+
+def _sources_line(document: model.Document) -> bytes:
+    return _dumps([_to_plain(source) for source in document.sources])
+
+
+def _texts_line(document: model.Document, texts: Mapping[str, str]) -> bytes:
+    return _dumps({source.id: texts[source.id] for source in document.sources if source.id in texts})
 
 
 def _joined(lines: Iterable[bytes], batch: int = 1000) -> Iterator[bytes]:
@@ -793,10 +885,12 @@ def _base_from_sections(
         countries=index("countries", model.Country, "code"),
         entities=index("entities", model.Entity, "id"),
         editions=index("editions", model.Edition, "id"),
-        sources=index("sources", model.Source, "id"),
+        sources=lambda: {
+            item["id"]: _builder(model.Source)(item) for line in decoded("sources", True) for item in line
+        },
         facts_by_kind={kind: facts(kind) for kind in model.FACT_KINDS},
         years=tuple(meta["years"]),
-        texts=lambda: dict(decoded("texts")),
+        texts=lambda: {ident: text for line in decoded("texts", True) for ident, text in line.items()},
         compiled={command: compiled(command) for command in meta["compiled"]},
         locate=lookups[0] if lookups else None,
         select=lookups[1] if lookups else None,

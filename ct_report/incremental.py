@@ -12,6 +12,7 @@ an unchanged file, or the file has any problem at all (the rebuild reports it, i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,6 +27,7 @@ Dependency = tuple[str, int, int, str]
 
 class ChangedFile(NamedTuple):
     path: Path
+    root: Path
     label: str
     data: bytes
     read: Dependency
@@ -61,96 +63,171 @@ def through_store(store: cache.FileStore | None, changed: ChangedFile) -> cache.
     return result
 
 
+TextReader = Callable[[model.Document, Path], tuple[dict[str, str | None], list[Dependency]]]
+"""Reads the texts of a document's sources (by source id, None when unreadable), and what was
+read of each text file."""
+
+
+class _Read(NamedTuple):
+    """A changed or added file as now read."""
+
+    file: ChangedFile
+    built: cache.Built
+    texts: dict[str, str]
+    text_reads: list[Dependency]
+
+
 def patch(
-    stale: cache.Stale, listed: list[str], changed: list[ChangedFile], store: cache.FileStore | None
+    stale: cache.Stale,
+    listed: list[str],
+    changed: list[ChangedFile],
+    store: cache.FileStore | None,
+    read_texts: TextReader,
 ) -> model.FactBase | None:
-    """The base from the stale cache rewritten for the changed files; None, leaving the cache
-    as it was, when the change needs a full rebuild. `listed` holds the absolute path of every
-    YAML file of the base, in order."""
+    """The base from the stale cache rewritten for the files that changed or were added (in
+    `changed`) and those no longer `listed` (the absolute path of every YAML file of the base,
+    in order); None, leaving the cache as it was, when the change needs a full rebuild."""
     index = stale.index()
-    if not _same_files(stale, index, listed, {file.read[0] for file in changed}):
-        return None
-    documents: dict[str, tuple[ChangedFile, model.Document]] = {}
+    before = {entry["path"]: number for number, entry in enumerate(index["files"])}
+    if len(before) != len(index["files"]) or len(set(listed)) != len(listed):
+        return None  # a file listed twice: the rebuild reports its ids as duplicates
+    now: dict[str, _Read] = {}
     for file in changed:
         document, problems, dropped, parsed = through_store(store, file)
         if document is None or problems or dropped or not parsed:
             return None
-        documents[file.read[0]] = (file, document)
-    order = {entry["path"]: number for number, entry in enumerate(index["files"])}
-    documents = dict(sorted(documents.items(), key=lambda item: order[item[0]]))
-    entries = {name: cache.file_entry(name, document) for name, (_, document) in documents.items()}
-    if not _contained(index, entries):
+        texts, text_reads = read_texts(document, file.root)
+        if any(text is None for text in texts.values()):
+            return None
+        built = cache.Built(file.read[0], file.label, document, [read[0] for read in text_reads])
+        now[file.read[0]] = _Read(file, built, {k: v for k, v in texts.items() if v is not None}, text_reads)
+    now = {name: now[name] for name in listed if name in now}
+    listed_set = set(listed)
+    leaving = sorted(number for name, number in before.items() if name in now or name not in listed_set)
+    entries = {name: cache.file_entry(read.built) for name, read in now.items()}
+    scope = _Scope(stale, index, leaving, entries, {name: read.built.document for name, read in now.items()})
+    if not scope.contained():
         return None
-    facts = [fact for _, document in documents.values() for fact in document.facts]
-    view = _view(stale, facts)
-    if not _valid(view, index, documents, facts):
+    documents = [(read.built.document, str(read.file.path)) for read in now.values()]
+    view = scope.view([document for document, _ in documents])
+    if not _valid(view, scope, documents, {k: v for read in now.values() for k, v in read.texts.items()}):
         return None
     blocks = {command: compiled_blocks(view, command, encode_row) for command in stale.meta["compiled"]}
-    recorded = {name: file.read for name, (file, _) in documents.items()}
-    dependencies = [list(recorded[entry[0]]) if entry[0] in recorded else entry for entry in stale.dependencies]
-    base = cache.write_patched(
-        stale, {name: (entries[name], document) for name, (_, document) in documents.items()}, blocks, dependencies
-    )
-    if store:
-        for name, (file, _) in documents.items():
-            old_digest = next(entry[3] for entry in stale.dependencies if entry[0] == name)
-            store.forget(store.key(name, file.label, old_digest))
+    placed = [
+        cache.Placed(entries[name], now[name].built, now[name].texts, None)
+        if name in now
+        else cache.Placed(index["files"][before[name]], None, {}, before[name])
+        for name in listed
+    ]
+    dependencies = _dependencies(stale, placed, now, len(before) - sum(name not in listed_set for name in before))
+    if dependencies is None:
+        return None
+    base = cache.write_patched(stale, placed, blocks, scope.keys(), *dependencies)
+    if store:  # the entries of the files' old versions, and of the files gone
+        for name, number in before.items():
+            if name in now or name not in listed_set:
+                entry = index["files"][number]
+                store.forget(store.key(name, entry["label"], stale.recorded[number][3]))
         store.forget_abandoned()
     return base
 
 
-def _same_files(stale: cache.Stale, index: dict[str, Any], listed: list[str], changed: set[str]) -> bool:
-    """Whether the base is made of the files the cache was built from, each listed once, and
-    no changed file is also read as a source's text (the cache's texts would be stale)."""
-    recorded = [entry["path"] for entry in index["files"]]
-    if recorded != listed or len(set(listed)) != len(listed):
-        return False
-    read_otherwise = {entry[0] for entry in stale.dependencies[len(recorded) :]}
-    return not changed & read_otherwise
+def _dependencies(
+    stale: cache.Stale, placed: list[cache.Placed], now: dict[str, _Read], kept_yaml: int
+) -> tuple[list[Any], tuple[int, int]] | None:
+    """What the patched cache records of each file it is built from, in a rebuild's order:
+    the YAML files, their texts, ctreport's code; and how many of the first two there are."""
+    current = {entry[0]: entry for entry in stale.dependencies}
+    text_reads = {read[0]: list(read) for file in now.values() for read in file.text_reads}
+    yaml = [
+        list(now[entry["path"]].file.read) if entry["path"] in now else current.get(entry["path"])
+        for entry in (p.entry for p in placed)
+    ]
+    texts = [text_reads.get(path) or current.get(path) for p in placed for path in p.entry["texts"]]
+    if any(entry is None for entry in [*yaml, *texts]):
+        return None
+    code = stale.dependencies[kept_yaml + stale.text_count :]
+    return [*yaml, *texts, *code], (len(yaml), len(texts))
 
 
-def _contained(index: dict[str, Any], entries: dict[str, dict[str, Any]]) -> bool:
-    """Whether the change stays inside its files: the same definitions, no fact another file
-    refers to taken away, no country-year shared with another file (its rows would change)."""
-    before = [entry for entry in index["files"] if entry["path"] in entries]
-    others = [entry for entry in index["files"] if entry["path"] not in entries]
-    if any(entry["definitions"] != entries[entry["path"]]["definitions"] for entry in before):
-        return False
-    removed = {ident for entry in before for ident in entry["ids"]} - {
-        ident for entry in entries.values() for ident in entry["ids"]
-    }
-    if removed and removed & {ref for entry in others for ref in entry["refs"]}:
-        return False
-    keys = {tuple(key) for entry in [*before, *entries.values()] for key in entry["keys"]}
-    return not any(tuple(key) in keys for entry in others for key in entry["keys"])
+class _Scope:
+    """The files a patch replaces, adds or takes away (`leaving`: their numbers in the stale
+    cache; `entries`: what is recorded of them now) against the rest, which stays as it is."""
 
+    def __init__(
+        self,
+        stale: cache.Stale,
+        index: dict[str, Any],
+        leaving: list[int],
+        entries: dict[str, dict[str, Any]],
+        documents: dict[str, model.Document],
+    ) -> None:
+        self.stale = stale
+        self.leaving = leaving
+        self.entries = entries
+        self.documents = documents
+        gone = set(leaving)
+        self.before = [index["files"][number] for number in leaving]
+        self.others = [entry for number, entry in enumerate(index["files"]) if number not in gone]
+        self.other_ids = {ident for entry in self.others for ident in entry["ids"]}
+        self.stored_sources = stale.opened.decoded("sources", True)
 
-def _view(stale: cache.Stale, facts: list[model.Fact]) -> model.FactBase:
-    """The changed facts over the stale cache's definitions: enough to check them and to
-    work out their rows."""
-    base = stale.base
-    return model.FactBase(
-        regions=lambda: base.regions,
-        countries=lambda: base.countries,
-        entities=lambda: base.entities,
-        editions=lambda: base.editions,
-        sources=lambda: stale.sources(fact.source for fact in facts),
-        facts_by_kind={kind: tuple(fact for fact in facts if fact.kind == kind) for kind in model.FACT_KINDS},
-        years=(),
-        texts=lambda: base.texts,
-    )
+    def keys(self) -> set[tuple[str, int]]:
+        """The country-years whose rows the patch works out again: the files' before and now."""
+        return {(key[0], key[1]) for entry in [*self.before, *self.entries.values()] for key in entry["keys"]}
+
+    def contained(self) -> bool:
+        """Whether the change stays inside its files: no shared definition changed, no fact or
+        source another file refers to taken away or changed, no source id taken twice, no
+        country-year shared with another file (its rows would change)."""
+        now = self.entries
+        if any(now[e["path"]]["definitions"] != e["definitions"] for e in self.before if e["path"] in now):
+            return False
+        added_or_gone = [e for e in self.before if e["path"] not in now]
+        added_or_gone += [e for name, e in now.items() if name not in {b["path"] for b in self.before}]
+        if not all(cache.defines_nothing_shared(entry) for entry in added_or_gone):
+            return False
+        removed = {i for e in self.before for i in e["ids"]} - {i for e in now.values() for i in e["ids"]}
+        if removed & {ref for entry in self.others for ref in entry["refs"]}:
+            return False
+        if self.keys() & {(key[0], key[1]) for entry in self.others for key in entry["keys"]}:
+            return False
+        new_sources = {ident for e in now.values() for ident in e["sources"]}
+        if new_sources & {ident for entry in self.others for ident in entry["sources"]}:
+            return False
+        return not self.changed_sources() & {ident for entry in self.others for ident in entry["cites"]}
+
+    def changed_sources(self) -> set[str]:
+        """The ids of the sources the files defined before and now define otherwise, or not at all."""
+        now = {source.id: cache.plain(source) for document in self.documents.values() for source in document.sources}
+        before = {item["id"]: item for number in self.leaving for item in self.stored_sources[number]}
+        return {ident for ident, item in before.items() if now.get(ident) != item}
+
+    def view(self, documents: list[model.Document]) -> model.FactBase:
+        """The files' facts and sources over the stale cache's definitions and other sources:
+        enough to check them and to work out their rows."""
+        base, stale = self.stale.base, self.stale
+        facts = [fact for document in documents for fact in document.facts]
+        own = {source.id: source for document in documents for source in document.sources}
+        wanted = {fact.source for fact in facts} - own.keys()
+        return model.FactBase(
+            regions=lambda: base.regions,
+            countries=lambda: base.countries,
+            entities=lambda: base.entities,
+            editions=lambda: base.editions,
+            sources=lambda: {**stale.sources(wanted, self.leaving), **own},
+            facts_by_kind={kind: tuple(fact for fact in facts if fact.kind == kind) for kind in model.FACT_KINDS},
+            years=(),
+            texts=lambda: base.texts,
+        )
 
 
 def _valid(
-    view: model.FactBase,
-    index: dict[str, Any],
-    documents: dict[str, tuple[ChangedFile, model.Document]],
-    facts: list[model.Fact],
+    view: model.FactBase, scope: _Scope, documents: list[tuple[model.Document, str]], own_texts: dict[str, str]
 ) -> bool:
-    other_ids = {ident for entry in index["files"] if entry["path"] not in documents for ident in entry["ids"]}
-    cited = {fact.source for fact in facts}
-    texts: dict[str, str | None] = {}
-    if any(view.sources[s].text is not None for s in cited if s in view.sources):
-        texts = {s: view.texts.get(s) for s in cited}
-    checked = [(document, str(file.path)) for file, document in documents.values()]
-    return not check_changed_facts(checked, view, other_ids, texts)
+    """Whether the files' facts and sources pass the checks a rebuild makes."""
+    cited = {fact.source for document, _ in documents for fact in document.facts} - own_texts.keys()
+    texts: dict[str, str | None] = dict(own_texts)
+    if any(getattr(view.sources.get(s), "text", None) is not None for s in cited):
+        texts |= {s: view.texts.get(s) for s in cited}
+    return not check_changed_facts(documents, view, scope.other_ids, texts)

@@ -222,7 +222,7 @@ def read_documents(
             unresolved = None
             continue
         read.append(dependency)
-        changed = incremental.ChangedFile(path, file_label(path, root), data, dependency)
+        changed = incremental.ChangedFile(path, root, file_label(path, root), data, dependency)
         document, found, dropped, parsed = incremental.through_store(store, changed)
         problems.extend(Problem(name, line, column, message) for line, column, message in found)
         if not parsed:
@@ -284,8 +284,8 @@ class Report(NamedTuple):
     problems: list[Problem]
     read: list[Dependency]
     """What was read of each of those files (see `Documents.read`)."""
-    documents: list[tuple[str, model.Document]]
-    """Each YAML file that parsed (absolute path) and its document, in the base's order."""
+    documents: list[cache.Built]
+    """Each YAML file that parsed, its document and texts, in the base's order."""
 
 
 @_few_collections()
@@ -302,7 +302,15 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     read = read_documents(listing.files, budget, store)
     if store:
         store.forget_unused()
-    texts, text_files = read_texts(read.documents, budget)
+    texts: dict[str, str | None] = {}
+    text_files: list[Dependency] = []
+    built = []
+    for document, path, root in read.documents:
+        found, text_reads = read_texts([(document, path, root)], budget)
+        texts |= found
+        text_files += text_reads
+        label = file_label(path, root)
+        built.append(cache.Built(os.path.abspath(path), label, document, [entry[0] for entry in text_reads]))
     base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in read.documents], texts, read.unresolved)
     files = [path for path, _ in listing.files] + [Path(entry[0]) for entry in text_files]
     return Report(
@@ -311,7 +319,7 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
         len(listing.files),
         listing.problems + read.problems + cross_problems,
         read.read + text_files,
-        [(os.path.abspath(path), document) for document, path, _ in read.documents],
+        built,
     )
 
 
@@ -384,7 +392,7 @@ def _patched(stale: cache.Stale, listing: FileList) -> model.FactBase | None:
     from ct_report.safefile import Refused
     from ct_report.yamlread import MAX_FILE_BYTES
 
-    changed = set(stale.changed)
+    changed = {*stale.changes.changed, *stale.changes.added}
     unchanged_bytes = sum(entry[1] for entry in stale.dependencies if entry[0] not in changed)
     budget = [MAX_BASE_BYTES - unchanged_bytes]
     files = []
@@ -392,10 +400,14 @@ def _patched(stale: cache.Stale, listing: FileList) -> model.FactBase | None:
         for path, root in listing.files:
             if os.path.abspath(path) in changed:
                 data, read = _read(path, MAX_FILE_BYTES, budget)
-                files.append(incremental.ChangedFile(path, file_label(path, root), data, read))
+                files.append(incremental.ChangedFile(path, root, file_label(path, root), data, read))
         store = cache.FileStore.beside(stale.path)
         listed = [os.path.abspath(path) for path, _ in listing.files]
-        return incremental.patch(stale, listed, files, store)
+
+        def texts_of(document: model.Document, root: Path) -> tuple[dict[str, str | None], list[Dependency]]:
+            return read_texts([(document, root, root)], budget)
+
+        return incremental.patch(stale, listed, files, store, texts_of)
     except (OSError, UnicodeError, Refused):
         return None  # the rebuild meets the same trouble and says what it is
     except (ValueError, KeyError, IndexError, TypeError):

@@ -495,11 +495,14 @@ def check_changed_facts(
     other_fact_ids: Collection[str],
     texts: dict[str, str | None],
 ) -> list[Problem]:
-    """What `check_base` finds in the facts of some files of a valid base, the rest of it
-    unchanged: `base` gives the definitions, `other_fact_ids` the ids of the other files'
-    facts. (The caller makes sure that the files' definitions did not change, and that no
-    other file refers to a fact they no longer hold.)"""
+    """What `check_base` finds in the facts and sources of some files of a valid base, the
+    rest of it unchanged: `base` gives the definitions and every source, `other_fact_ids` the
+    ids of the other files' facts, `texts` the texts of the sources the files define or their
+    facts cite. (The caller makes sure that no shared definition changed, that no other file
+    refers to a fact or source they no longer hold, and that no source id is taken twice.)"""
     check = BaseChecker(set())
+    sources = [(source, file) for document, file in documents for source in document.sources]
+    check.unique(sources, "id", "source")
     facts = [(fact, file) for document, file in documents for fact in document.facts]
     own = check.unique(facts, "id", "fact")
     for fact, file in facts:
@@ -514,6 +517,8 @@ def check_changed_facts(
         {**dict.fromkeys(other_fact_ids), **own},
         set(base.countries) | set(base.entities),
     )
+    for source, file in sources:
+        _check_source(check, source, file, defined, texts)
     for fact, file in facts:
         _check_fact(check, fact, file, defined, texts)
     return check.problems

@@ -239,6 +239,18 @@ def drop_threat(base: Path) -> None:
     edit(base / DZ, THREAT, "")
 
 
+def add_with_text(base: Path) -> None:
+    (base / "texts" / "dz-2020.txt").write_text("The minister said that 12 cells were dismantled.\n", encoding="utf-8")
+    (base / "facts" / "2020" / "DZ.yaml").write_text(
+        "country: DZ\nyear: 2020\nedition: crt-2020\nsources:\n"
+        "  - {id: dz-2020-press, kind: press, title: A report of the minister, edition: crt-2020, "
+        "text: texts/dz-2020.txt, note: Made up for a test.}\n"
+        "facts:\n  - {id: dz-2020-cells, kind: arrests, source: dz-2020-press, statement: Twelve cells.,"
+        " cells: {value: 12, qualifier: exact}, quote: 12 cells were dismantled}\n",
+        encoding="utf-8",
+    )
+
+
 PATCHED = {
     "a statement": lambda base: edit(base / DZ, "Libya, Mali", "Libya, Chad, Mali"),
     "a new fact": lambda base: append_fact(
@@ -249,6 +261,15 @@ PATCHED = {
         edit(base / DZ, "Libya, Mali", "Libya, Chad, Mali"),
         edit(base / TN, "remained high", "stayed high"),
     ],
+    "a source": lambda base: edit(base / DZ, "title: Echorouk article", "title: An Echorouk article"),
+    "a file added": lambda base: (base / "facts" / "2020" / "DZ.yaml").write_text(
+        "country: DZ\nyear: 2020\nedition: crt-2020\nfacts:\n"
+        "  - {id: dz-2020-added, kind: threat, source: echorouk-crt2021-algeria, statement: An added fact.}\n",
+        encoding="utf-8",
+    ),
+    "a file added with its own source and text": add_with_text,
+    "a file deleted": lambda base: (base / "facts" / "2020" / "MR.yaml").unlink(),
+    "a file renamed": rename,
     "a reference to another file's fact": lambda base: append_fact(
         base,
         TN,
@@ -295,7 +316,16 @@ def share_a_country_year(base: Path) -> None:
 
 
 DECLINED = {
-    "a source changed": lambda base: edit(base / DZ, "title: Echorouk article", "title: An Echorouk article"),
+    "a source another file cites changed": lambda base: [
+        append_fact(base, TN, "{id: tn-2021-cites, kind: threat, source: echorouk-crt2021-algeria, statement: Cited.}"),
+        load_base(DataSelection((base,))),
+        edit(base / DZ, "title: Echorouk article", "title: An Echorouk article"),
+    ],
+    "a file added with a country-year another file holds": add,
+    "a shared definition": lambda base: edit(base / "entities.yaml", "African Lion", "African Lion Exercise"),
+    "a file added that defines an entity": lambda base: (base / "more.yaml").write_text(
+        "entities:\n  - {id: extra-forum, kind: forum, name: {en: Extra Forum}}\n", encoding="utf-8"
+    ),
     "a country-year another file holds": share_a_country_year,
     "an id another file holds": lambda base: append_fact(
         base, TN, "{id: dz-2021-threat, kind: threat, source: jvl-crt2021-tunisia, section: Overview, statement: X.}"
