@@ -257,7 +257,9 @@ def read_texts(
                 texts[source.id] = data.decode("utf-8-sig")
             except (OSError, Refused, UnicodeDecodeError):
                 continue
-            read.append(dependency)
+            # Recorded under the path as written: a symbolic link pointed elsewhere is then a
+            # change, which its resolved target, still the same file, would not show.
+            read.append((os.path.abspath(root / source.text), *dependency[1:]))
     return texts, read
 
 

@@ -388,3 +388,23 @@ def test_a_store_entry_of_another_shape_is_read_again_when_patching(ctreport: An
     for entry in store_entries():
         entry.write_text(entry.read_text(encoding="utf-8").replace('"statement"', '"stbtement"'), encoding="utf-8")
     assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
+
+
+def test_a_source_text_link_pointed_at_another_file_is_read_again(ctreport: Any, base: Path) -> None:
+    texts = base / "texts"
+    seed = (texts / "b83b063b8d390f1e.ar.txt").read_text(encoding="utf-8")
+    (texts / "v1.txt").write_text(seed + "A passage only in the first version.\n", encoding="utf-8")
+    (texts / "v2.txt").write_text(seed, encoding="utf-8")
+    (texts / "current.txt").symlink_to("v1.txt")
+    edit(base / "facts" / "2021" / "MA.yaml", "text: texts/b83b063b8d390f1e.ar.txt", "text: texts/current.txt")
+    (base / "facts" / "2021" / "LY.yaml").write_text(
+        "country: LY\nyear: 2021\nedition: crt-2021\nfacts:\n  - {id: ly-1, kind: threat, source: press-ar-b83b063b,"
+        " statement: X., quote: A passage only in the first version.}\n",
+        encoding="utf-8",
+    )
+    assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
+    (texts / "current.txt").unlink()
+    (texts / "current.txt").symlink_to("v2.txt")
+    incremental = answers(ctreport, base)
+    assert incremental == answers(ctreport, base, "--no-cache")
+    assert incremental[0][0] == 1 and "quote does not appear verbatim" in incremental[0][2]
