@@ -307,6 +307,7 @@ class Stale:
         self.changes = changes
         self.recorded: list[Any] = header["dependencies"]
         """What the cache recorded of each file, as it was."""
+        self._source_lines: list[list[dict[str, Any]]] | None = None
         self.yaml_count: int = header["yaml_files"]
         self.text_count: int = header["text_files"]
 
@@ -329,14 +330,21 @@ class Stale:
         """Every source by id: the `wanted` ones built, the others as stored (enough to know
         that they exist; building them all costs more than the rest of a patch); without the
         sources of the files numbered `leaving`."""
-        lines = self.opened.decoded("sources", True)
-        for number in leaving:
-            lines[number] = []
-        stored = {item["id"]: item for line in lines for item in line}
+        import copy
+
+        gone = set(leaving)
+        lines = self.source_lines()
+        stored = {item["id"]: item for number, line in enumerate(lines) if number not in gone for item in line}
         build = _builder(model.Source)
         for ident in set(wanted) & stored.keys():
-            stored[ident] = build(stored[ident])
+            stored[ident] = build(copy.deepcopy(stored[ident]))  # building converts in place
         return stored
+
+    def source_lines(self) -> list[list[dict[str, Any]]]:
+        """Each file's sources as stored, decoded once (not to be changed)."""
+        if self._source_lines is None:
+            self._source_lines = self.opened.decoded("sources", True)
+        return self._source_lines
 
     def close(self) -> None:
         self.opened.close()
@@ -494,8 +502,14 @@ def file_entry(built: Built) -> dict[str, Any]:
 
 
 def defines_nothing_shared(entry: dict[str, Any]) -> bool:
-    empty = file_entry(Built("", "", model.Document(), []))["definitions"]
-    return bool(entry["definitions"] == empty)
+    return bool(entry["definitions"] == _nothing_shared())
+
+
+@cache
+def _nothing_shared() -> str:
+    """The definitions digest of a file that defines no region, country, entity or edition."""
+    digest: str = file_entry(Built("", "", model.Document(), []))["definitions"]
+    return digest
 
 
 def _write(

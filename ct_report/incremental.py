@@ -170,7 +170,7 @@ class _Scope:
         self.before = [index["files"][number] for number in leaving]
         self.others = [entry for number, entry in enumerate(index["files"]) if number not in gone]
         self.other_ids = {ident for entry in self.others for ident in entry["ids"]}
-        self.stored_sources = stale.opened.decoded("sources", True)
+        self.stored_sources = stale.source_lines()
 
     def keys(self) -> set[tuple[str, int]]:
         """The country-years whose rows the patch works out again: the files' before and now."""
