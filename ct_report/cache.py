@@ -26,7 +26,7 @@ import types
 import typing
 import weakref
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, NoReturn
@@ -35,8 +35,8 @@ from ct_report import __version__, model
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 6
-PREAMBLE = b'{"format":6}\n'
+CACHE_FORMAT = 7
+PREAMBLE = b'{"format":7}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -350,9 +350,17 @@ class Stale:
         self.opened.close()
 
 
-REQUIRED_SECTIONS = ("meta", "regions", "countries", "entities", "editions", "sources", "texts", "files") + tuple(
-    f"facts:{kind}" for kind in model.FACT_KINDS
-)
+REQUIRED_SECTIONS = (
+    "meta",
+    "regions",
+    "countries",
+    "entities",
+    "editions",
+    "sources",
+    "texts",
+    "search",
+    "files",
+) + tuple(f"facts:{kind}" for kind in model.FACT_KINDS)
 
 
 def _well_formed(sections: Any, length: int) -> bool:
@@ -449,6 +457,9 @@ Compiled = Mapping[str, Callable[[], list[Block]]]
 base (the cache does not know how rows are made)."""
 SHARED = ("regions", "countries", "entities", "editions")
 """The definitions other files' rows show (names, regions): a change to them rebuilds the cache."""
+Searched = Callable[[model.Document], list[list[Any]]]
+"""A file's search entries (`kinds.search_entries` of its facts), given by the caller as
+compiled rows are."""
 
 
 class Built(NamedTuple):
@@ -464,14 +475,20 @@ class Built(NamedTuple):
 
 
 def write(
-    path: Path, base: model.FactBase, dependencies: list[Dependency], compiled: Compiled, files: list[Built]
+    path: Path,
+    base: model.FactBase,
+    dependencies: list[Dependency],
+    compiled: Compiled,
+    files: list[Built],
+    searched: Searched,
 ) -> model.FactBase:
     """The cache of `base`, built from `files` (in the order their facts appear in the base);
     `dependencies` are what was read of them and then of their texts. `base` is read back
     from the file written (see `_write`)."""
     index: dict[str, Any] = {"files": [file_entry(built) for built in files], "blocks": {}}
     counts = (len(files), len(dependencies) - len(files))
-    return _write(path, _sections(base, files, compiled, index), dependencies + _code_dependencies(), counts)
+    sections = _sections(base, files, compiled, searched, index)
+    return _write(path, sections, dependencies + _code_dependencies(), counts)
 
 
 def file_entry(built: Built) -> dict[str, Any]:
@@ -550,7 +567,8 @@ def _write(
 
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
-    base = _base_from_sections(meta, opened.part, opened.decoded, (_locator(opened), _selector(opened), _tally(opened)))
+    lookups = (_locator(opened), _selector(opened), _tally(opened), _searcher(opened))
+    base = _base_from_sections(meta, opened.part, opened.decoded, lookups)
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -571,6 +589,7 @@ def write_patched(
     files: list[Placed],
     blocks: dict[str, list[Block]],
     replaced: set[tuple[str, int]],
+    searched: Searched,
     dependencies: list[Any],
     counts: tuple[int, int],
 ) -> model.FactBase:
@@ -579,11 +598,15 @@ def write_patched(
     blocks for the `replaced` country-years (those the changed files held before and hold now,
     which no other file shares). The result is the file a full rebuild writes; the base is
     read back from it (see `_write`)."""
-    return _write(stale.path, _patched_sections(stale, files, blocks, replaced), dependencies, counts)
+    return _write(stale.path, _patched_sections(stale, files, blocks, replaced, searched), dependencies, counts)
 
 
 def _patched_sections(
-    stale: Stale, files: list[Placed], blocks: dict[str, list[Block]], replaced: set[tuple[str, int]]
+    stale: Stale,
+    files: list[Placed],
+    blocks: dict[str, list[Block]],
+    replaced: set[tuple[str, int]],
+    searched: Searched,
 ) -> Iterator[tuple[str, Iterable[bytes]]]:
     index = stale.index()
     index["files"] = [placed.entry for placed in files]
@@ -596,6 +619,7 @@ def _patched_sections(
     yield "texts", _spliced(stale, "texts", files, _texts_line)
     for kind in model.FACT_KINDS:
         yield f"facts:{kind}", _spliced(stale, f"facts:{kind}", files, functools.partial(_kind_line, kind))
+    yield "search", _spliced(stale, "search", files, lambda document, _: _search_line(searched(document)))
     for command in stale.meta["compiled"]:
         kept = _unchanged_blocks(stale, index["blocks"][command], command, replaced)
         merged = sorted([*kept, *blocks[command]], key=lambda block: (block[0], block[1]))
@@ -730,11 +754,11 @@ def _object(items: dict[str, Any]) -> Iterator[bytes]:
 
 
 def _sections(
-    base: model.FactBase, files: list[Built], compiled: Compiled, index: dict[str, Any]
+    base: model.FactBase, files: list[Built], compiled: Compiled, searched: Searched, index: dict[str, Any]
 ) -> Iterator[tuple[str, Iterable[bytes]]]:
     """The payload's named sections, each as chunks of bytes: `meta` (the years, the commands
     with compiled rows), `regions` to `sources`, `texts`, the facts of each kind (one line per
-    file, so that a changed file's line can be replaced), each list command's compiled rows (the
+    file, so that a changed file's line can be replaced), each file's search entries (`search`), each list command's compiled rows (the
     fields its filters read, `keys:`, one line per country-year; each row's JSON line, `rows:`),
     and last `files`, what `file_entry` records of each file and where each command's blocks lie.
     A query decodes only the sections it reads."""
@@ -746,6 +770,7 @@ def _sections(
     yield "texts", _joined(_texts_line(built.document, texts) for built in files)
     for kind in model.FACT_KINDS:
         yield f"facts:{kind}", _joined(_facts_line(built.document, kind) for built in files)
+    yield "search", _joined(_search_line(searched(built.document)) for built in files)
     for command, build in compiled.items():
         blocks = build()
         index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in blocks]
@@ -764,6 +789,12 @@ def _sources_line(document: model.Document) -> bytes:
 
 def _texts_line(document: model.Document, texts: Mapping[str, str]) -> bytes:
     return _dumps({source.id: texts[source.id] for source in document.sources if source.id in texts})
+
+
+def _search_line(entries: list[list[Any]]) -> bytes:
+    """A file's search entries, separated by tabs (which JSON text never holds raw), so that a
+    search can pick single entries out of the line before decoding any."""
+    return b"\t".join(_dumps(entry) for entry in entries)
 
 
 def _joined(lines: Iterable[bytes], batch: int = 1000) -> Iterator[bytes]:
@@ -850,6 +881,47 @@ def _selector(opened: _OpenCache) -> model.FactSelector:
     return select
 
 
+def _searcher(opened: _OpenCache) -> model.SearchSelector:
+    """The search entries that may match every term, found in the section's bytes (lower-cased,
+    as an entry's ASCII text is folded): each term's word, as JSON escapes it (character by
+    character, so a word in an entry is in its bytes), or one of the names holding it, as a
+    JSON string. Only those entries are decoded, and `search` keeps those that match."""
+
+    def select(terms: Sequence[model.SearchTerm]) -> list[list[Any]]:
+        needles = []
+        for term in terms:
+            if term.named is not None:
+                try:
+                    named = [_dumps(ident).lower() for ident in term.named]
+                    needles.append([_dumps(term.word)[1:-1], *named])
+                except UnicodeError:
+                    return []  # text no file can hold (a lone surrogate): no fact holds it
+
+        def holds(data: bytes) -> bool:
+            return all(any(needle in data for needle in alternatives) for alternatives in needles)
+
+        if all(len(alternatives) == 1 for alternatives in needles):  # the common case, made quicker
+            single = [needle for (needle,) in needles]
+
+            def holds(data: bytes) -> bool:
+                return all(needle in data for needle in single)
+
+        data = opened.part("search")
+        lowered = data.lower()  # only ASCII letters change: offsets stay
+        wanted, line_start = [], 0
+        for line in lowered.split(b"\n"):
+            if holds(line):
+                start = line_start
+                for entry in line.split(b"\t"):
+                    if entry and holds(entry):  # a file without facts has an empty line
+                        wanted.append(data[start : start + len(entry)])
+                    start += len(entry) + 1
+            line_start += len(line) + 1
+        return list(json.loads(b"[" + b",".join(wanted) + b"]"))
+
+    return select
+
+
 def _tally(opened: _OpenCache) -> Callable[[], model.Tally]:
     """The base's tally from what each file's entry recorded (`file_entry`)."""
 
@@ -870,7 +942,10 @@ def _base_from_sections(
     meta: dict[str, Any],
     part: Callable[[str], bytes],
     decoded: Callable[..., Any],
-    lookups: tuple[Callable[[str], model.Fact | None], model.FactSelector, Callable[[], model.Tally]] | None = None,
+    lookups: tuple[
+        Callable[[str], model.Fact | None], model.FactSelector, Callable[[], model.Tally], model.SearchSelector
+    ]
+    | None = None,
 ) -> model.FactBase:
     build_fact = _builder(model.Fact)
 
@@ -909,6 +984,7 @@ def _base_from_sections(
         locate=lookups[0] if lookups else None,
         select=lookups[1] if lookups else None,
         tally=lookups[2] if lookups else None,
+        search=lookups[3] if lookups else None,
     )
 
 

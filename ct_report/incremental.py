@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ct_report import cache, model
-from ct_report.kinds import compiled_blocks
+from ct_report.kinds import compiled_blocks, search_entries
 from ct_report.text import encode_row
 from ct_report.validate import check_changed_facts
 
@@ -122,7 +122,11 @@ def patch(
     dependencies = _dependencies(stale, placed, now, len(before) - sum(name not in listed_set for name in before))
     if dependencies is None:
         return None
-    base = cache.write_patched(stale, placed, blocks, scope.keys(), *dependencies)
+
+    def searched(document: model.Document) -> list[Any]:
+        return search_entries(view, document.facts)
+
+    base = cache.write_patched(stale, placed, blocks, scope.keys(), searched, *dependencies)
     if store:  # the entries of the files' old versions, and of the files gone
         for name, number in before.items():
             if name in now or name not in listed_set:

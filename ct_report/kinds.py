@@ -12,7 +12,7 @@ checks, the query tables, the export, `ctreport fields` and the docs are all der
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from ct_report.fields import (
@@ -429,3 +429,63 @@ def named_in(fact: Fact) -> list[str]:
         value = getattr(fact, name)
         named += list(value) if isinstance(value, tuple) else [value] if value else []
     return named + [event.group for event in fact.events if event.group]
+
+
+def names_searched(base: FactBase, ident: str) -> list[str]:
+    """The names `search` matches a country or entity by: its names, code, acronym and aliases."""
+    if ident in base.countries:
+        c = base.countries[ident]
+        names = [c.code, c.alpha3, c.name.en, c.name.ar or "", *c.aliases]
+    else:
+        e = base.entities[ident]
+        names = [e.name.en, e.name.ar or "", e.acronym or "", *e.aliases]
+    return [name for name in names if name]
+
+
+def texts_searched(fact: Fact) -> dict[str, str]:
+    """The texts of a fact `search` reads, by where a match is reported."""
+    events = " ".join(" ".join(filter(None, (e.description, e.place, e.date))) for e in fact.events)
+    return {"statement": fact.statement, "events": events, "quote": fact.quote or "", "note": fact.note or ""}
+
+
+SearchEntry = list[Any]
+"""What `search` reads of a fact and answers with: [id, kind, country, year, statement, quote,
+conflicts_with, source, the source's kind, the countries and entities it names, and its
+statement, events, quote and note folded as search folds them]. A folded statement or quote
+that is plain ASCII is None: it is the text in lower case (see `searched_text`)."""
+
+
+def search_entries(base: FactBase, facts: Sequence[Fact]) -> list[SearchEntry]:
+    """The search entries of some facts (see SearchEntry). The compiled cache keeps them per
+    file, so that a search neither decodes facts nor folds text."""
+    from ct_report.text import fold
+
+    parts = [text for fact in facts for text in texts_searched(fact).values()]
+    # One fold for them all (a call per text cost more than the folding): folding joined text
+    # folds each part, as nothing folds into or out of a control character, and no text of a
+    # base holds one (they are refused).
+    folded = fold("\x1f".join(parts)).split("\x1f")
+    if len(folded) != len(parts):
+        folded = [fold(part) for part in parts]
+    sources = base.sources
+    entries = []
+    for n, f in enumerate(facts):
+        statement, events, quote, note = folded[4 * n : 4 * n + 4]
+        entries.append(
+            [f.id, f.kind, f.country, f.year, f.statement, f.quote, list(f.conflicts_with), f.source]
+            + [sources[f.source].kind, named_in(f)]
+            + [None if f.statement.isascii() else statement, events]
+            + [None if (f.quote or "").isascii() else quote, note]
+        )
+    return entries
+
+
+def searched_text(entry: SearchEntry) -> list[str]:
+    """An entry's statement, events, quote and note, folded."""
+    statement, events, quote, note = entry[10:14]
+    return [
+        entry[4].lower() if statement is None else statement,
+        events,
+        (entry[5] or "").lower() if quote is None else quote,
+        note,
+    ]

@@ -375,7 +375,8 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
         try:
             # Answer from the cache just written, as every later run will: its rows are
             # compiled, and the base built from YAML (the larger of the two) can go.
-            return cache.write(cache_path, base, report.read, _compiled(base), report.documents)
+            searched = _searched(base)
+            return cache.write(cache_path, base, report.read, _compiled(base), report.documents, searched)
         except (OSError, UnicodeError) as error:
             if isinstance(error, OSError):
                 reason, advice = error.strerror or str(error), "set CTREPORT_CACHE_DIR or use --no-cache"
@@ -422,6 +423,13 @@ def _compiled(base: model.FactBase) -> cache.Compiled:
     from ct_report.text import encode_row
 
     return {command: functools.partial(compiled_blocks, base, command, encode_row) for command in BY_COMMAND}
+
+
+def _searched(base: model.FactBase) -> cache.Searched:
+    """What the cache keeps of each file for `search` (see kinds.search_entries)."""
+    from ct_report.kinds import search_entries
+
+    return lambda document: search_entries(base, document.facts)
 
 
 def _validated(selection: DataSelection, listing: FileList) -> Report:

@@ -15,7 +15,7 @@ dataclass that shares one `__init__`, `__eq__` and `__repr__` (typed for mypy th
 a docstring (a dataclass without one computes its signature to make one).
 """
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, cast, get_args
@@ -381,6 +381,20 @@ FactSelector = Callable[[Callable[[str, int], bool]], list[Fact]]
 """Given which (country, year) are wanted, facts including all of theirs (see FactBase.facts_in)."""
 
 
+class SearchTerm(NamedTuple):
+    """A folded word of a search, and what an entry holding it must hold."""
+
+    word: str
+    named: tuple[str, ...] | None
+    """The countries and entities whose names hold the word (an entry naming one of them
+    matches it by name); None when they are too many to look for."""
+
+
+SearchSelector = Callable[[Sequence[SearchTerm]], "list[list[Any]]"]
+"""Given the words of a search, the search entries of every fact that can match them all
+(see FactBase.search_entries)."""
+
+
 class CompiledRows(NamedTuple):
     """A list command's rows, worked out when the cache was built: each row's JSON text
     (`encoded`, every field in the command's order), and a function giving, per row, the fields
@@ -439,6 +453,7 @@ class FactBase:
         locate: Callable[[str], "Fact | None"] | None = None,
         select: "FactSelector | None" = None,
         tally: "Callable[[], Tally] | None" = None,
+        search: "SearchSelector | None" = None,
     ) -> None:
         self._parts: dict[str, Any] = {
             "regions": regions,
@@ -460,6 +475,8 @@ class FactBase:
         self._whole = True
         """False for a `narrowed` base, whose `fact` looks in the whole base."""
         self._select = select
+        self._search = search
+        """Gives a superset of the facts a search can match without loading them all (idem)."""
         """Gives a superset of the facts of some country-years without loading them all (idem)."""
         self.compiled = compiled or {}
         """Rows by list command, when the base comes from the compiled cache."""
@@ -516,6 +533,12 @@ class FactBase:
 
         candidates = self._select(wanted) if self._select is not None and self._all is None else self.facts
         return [fact for fact in candidates if wanted(fact.country, fact.year)]
+
+    def search_entries(self, terms: Sequence[SearchTerm]) -> list[list[Any]] | None:
+        """What the compiled cache keeps for `search` (kinds.search_entries) of the facts that
+        may match every term: at least those that do. None without a compiled cache: the
+        caller works the entries out."""
+        return self._search(terms) if self._search is not None else None
 
     def tally(self) -> Tally:
         """Facts and their sources per country-year (`tally_facts`), worked out once; the

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ct_report.errors import UsageError
 from ct_report.fields import Row
-from ct_report.kinds import BY_NAME, detail_value, named_in
-from ct_report.model import Fact, FactBase, Source
+from ct_report.kinds import BY_NAME, detail_value, names_searched, search_entries, searched_text
+from ct_report.model import Fact, FactBase, SearchTerm, Source
 from ct_report.text import fold, suggest
 
 if TYPE_CHECKING:
@@ -109,26 +109,37 @@ def source_rows(base: FactBase) -> list[Row]:
     ]
 
 
-def _folded_names(base: FactBase, ident: str, folded: dict[str, list[str]]) -> list[str]:
-    """A country's or entity's names (code, acronym and aliases too), folded; worked out once
-    per search for each of them (`folded`), as thousands of facts name the same ones."""
-    if ident not in folded:
-        if ident in base.countries:
-            c = base.countries[ident]
-            names = [c.code, c.alpha3, c.name.en, c.name.ar or "", *c.aliases]
-        else:
-            e = base.entities[ident]
-            names = [e.name.en, e.name.ar or "", e.acronym or "", *e.aliases]
-        folded[ident] = [fold(n) for n in names if n]
-    return folded[ident]
-
-
 def _mentions(text: str, word: str) -> bool:
     """A short word must start a word of the text ('us' is not in 'focus'); a longer one may
     sit inside a word, which Arabic needs for attached prefixes (و, ل, ال)."""
     if len(word) >= 4:
         return word in text
     return text.startswith(word) or f" {word}" in text
+
+
+SEARCHED_TEXTS = (("statement", 4), ("events", 4), ("quote", 3), ("note", 1))
+"""Where a word can be found besides a name, in the order of `SearchEntry`, and its score."""
+
+
+def _score(words: list[str], names: list[str], name_words: list[str], texts: list[str]) -> tuple[int, list[str]] | None:
+    """A fact's score for the words and where they matched, or None unless every word matched."""
+    score = 0
+    matched = set()
+    for word in words:
+        if word in names or word in name_words:
+            score, where = score + 10, "name"
+        elif len(word) >= 3 and any(name.startswith(word) for name in name_words):
+            score, where = score + 6, "name"
+        else:
+            found = next(
+                (field for field, text in zip(SEARCHED_TEXTS, texts, strict=True) if _mentions(text, word)), None
+            )
+            if found is None:
+                return None
+            where, points = found
+            score += points
+        matched.add(where)
+    return score, sorted(matched)
 
 
 def search(base: FactBase, query: str) -> list[Row]:
@@ -142,55 +153,44 @@ def search(base: FactBase, query: str) -> list[Row]:
     words = fold(query).split()
     if not words:
         raise UsageError("empty search; give one or more words, e.g. ctreport search GCTF")
+    names = {ident: [fold(name) for name in names_searched(base, ident)] for ident in [*base.countries, *base.entities]}
+    terms = []
+    for word in words:
+        named = tuple(ident for ident, folded in names.items() if any(word in name for name in folded))
+        terms.append(SearchTerm(word, named if len(named) <= _MOST_NAMES_LOOKED_FOR else None))
+    entries = base.search_entries(terms)
+    if entries is None:
+        entries = search_entries(base, base.facts)
+    names_of: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}  # many facts name the same things
     rows = []
-    folded: dict[str, list[str]] = {}
-    for fact in base.facts:
-        names = [name for ident in named_in(fact) for name in _folded_names(base, ident, folded)]
-        name_words = [word for name in names for word in name.replace("-", " ").split()]
-        events = " ".join(" ".join(filter(None, (e.description, e.place, e.date))) for e in fact.events)
-        fields = {
-            "statement": fold(fact.statement),
-            "events": fold(events),
-            "quote": fold(fact.quote or ""),
-            "note": fold(fact.note or ""),
-        }
-        score = 0
-        matched: set[str] = set()
-        for word in words:
-            word_score = 0
-            if word in names or word in name_words:
-                word_score, where = 10, "name"
-            elif any(n.startswith(word) for n in name_words) and len(word) >= 3:
-                word_score, where = 6, "name"
-            elif _mentions(fields["statement"], word):
-                word_score, where = 4, "statement"
-            elif _mentions(fields["events"], word):
-                word_score, where = 4, "events"
-            elif _mentions(fields["quote"], word):
-                word_score, where = 3, "quote"
-            elif _mentions(fields["note"], word):
-                word_score, where = 1, "note"
-            if not word_score:
-                break
-            score += word_score
-            matched.add(where)
-        else:
+    for entry in entries:
+        named = tuple(entry[9])
+        if named not in names_of:
+            own = [name for ident in named for name in names[ident]]
+            names_of[named] = (own, [word for name in own for word in name.replace("-", " ").split()])
+        scored = _score(words, *names_of[named], searched_text(entry))
+        if scored is not None:
+            fact_id, kind, country, year, statement, quote, conflicts, source, source_kind = entry[:9]
             rows.append(
                 {
-                    "id": fact.id,
-                    "score": score,
-                    "matched_in": sorted(matched),
-                    "kind": fact.kind,
-                    "country": fact.country,
-                    "year": fact.year,
-                    "statement": fact.statement,
-                    "quote": fact.quote,
-                    "conflicts_with": list(fact.conflicts_with),
-                    "source": fact.source,
-                    "source_kind": base.sources[fact.source].kind,
+                    "id": fact_id,
+                    "score": scored[0],
+                    "matched_in": scored[1],
+                    "kind": kind,
+                    "country": country,
+                    "year": year,
+                    "statement": statement,
+                    "quote": quote,
+                    "conflicts_with": conflicts,
+                    "source": source,
+                    "source_kind": source_kind,
                 }
             )
     return sorted(rows, key=lambda r: (-r["score"], r["id"]))
+
+
+_MOST_NAMES_LOOKED_FOR = 16
+"""A word found in more names than this ('a') is looked for in every entry (see SearchTerm)."""
 
 
 CITATION_STYLES = ("plain", "apa", "bibtex")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ct_report import cache, load
 from ct_report.load import DataSelection, load_base
+from ct_report.text import fold
 from ct_report.yamlread import FORBIDDEN_CHARS
 
 
@@ -382,3 +383,66 @@ def test_coverage_and_sources_count_from_the_index_without_decoding_facts(ctrepo
     base = load_base(DataSelection.choose())
     assert query.coverage_rows(base, query.Filters()) if command[0] == "coverage" else provenance.source_rows(base)
     assert base._all is None
+
+
+SEARCHES = [
+    "GCTF",
+    "Global Counterterrorism Forum",
+    "الاسد الافريقي",
+    "OULÉMAS",
+    "us",
+    "cleaver",
+    "morocco arrests",
+    'say "hello" \\ there',
+    "zzzqqq",
+]
+
+
+@pytest.mark.parametrize("text", SEARCHES)
+def test_search_decodes_only_the_files_that_can_match(ctreport: Any, text: str) -> None:
+    from ct_report import provenance
+
+    for output in (["--json"], ["--format", "csv"]):
+        cached, uncached = ctreport(["search", text, *output]), ctreport(["search", text, *output, "--no-cache"])
+        assert (cached.code, cached.raw, cached.err) == (uncached.code, uncached.raw, uncached.err)
+    base = load_base(DataSelection.choose())
+    decoded: list[int] = []
+    select = base._search
+    assert select is not None
+
+    def counted(terms: Any) -> list[list[Any]]:
+        entries = select(terms)
+        decoded.append(len(entries))
+        return entries
+
+    base._search = counted
+    assert provenance.search(base, text) == provenance.search(load_base(DataSelection.choose(use_cache=False)), text)
+    assert decoded[0] < len(load_base(DataSelection.choose(use_cache=False)).facts)
+    assert base._all is None
+
+
+def _fixture_texts() -> list[str]:
+    base = load_base(DataSelection.choose(use_cache=False))
+    return [fact.statement for fact in base.facts] + [fact.quote for fact in base.facts if fact.quote]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_search_answers_as_without_the_cache_for_any_words(data: st.DataObject) -> None:
+    """Words cut from the base's own texts (so that most match), in any case, or made up."""
+    from ct_report import provenance
+
+    texts = _fixture_texts()
+    words = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        text = data.draw(st.sampled_from(texts))
+        start = data.draw(st.integers(0, len(text) - 1))
+        word = text[start : start + data.draw(st.integers(1, 12))]
+        words.append(data.draw(st.sampled_from([word, word.upper(), word.lower()])))
+    words.append(data.draw(st.text(min_size=0, max_size=4)))
+    query = " ".join(words)
+    if not fold(query).split():
+        return
+    uncached = provenance.search(load_base(DataSelection.choose(use_cache=False)), query)
+    load_base(DataSelection.choose())  # writes the cache, if not yet written
+    assert provenance.search(load_base(DataSelection.choose()), query) == uncached
