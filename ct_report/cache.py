@@ -35,8 +35,8 @@ from ct_report import __version__, model
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 7
-PREAMBLE = b'{"format":7}\n'
+CACHE_FORMAT = 8
+PREAMBLE = b'{"format":8}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -125,6 +125,10 @@ def _changes(recorded: list[Any], yaml_count: int, yaml_files: list[Path]) -> Ch
     return Changes(current, changed, [path for path in listed if path not in known], removed)
 
 
+class CacheBroke(CtReportError):
+    """A cache found damaged once in use (a section failed its checksum): it was removed."""
+
+
 class CacheProblem(Exception):
     """The cache file exists but cannot be used; the message says why."""
 
@@ -165,11 +169,13 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
     damaged.
 
     The file is the payload, then one JSON trailer line (format, version, the files the base
-    was built from, where each section lies, the payload's length and CRC-32): so a stale cache
-    is recognised without decoding the base, and a damaged one before trusting it. The trailer
-    comes last so that the cache is written section by section, never held whole in memory;
-    it is read the same way: checked in chunks, then each section when a query first needs it,
-    from the same open file (a run replacing the cache meanwhile does not change what we read)."""
+    was built from, where each section lies and its CRC-32, the payload's length), with a
+    checksum of its own: so a stale cache is recognised without decoding the base. The trailer
+    comes last so that the cache is written section by section, never held whole in memory.
+    Each section is read, and checked against its CRC-32, only when a query needs it, from the
+    same open file (a run replacing the cache meanwhile does not change what we read): a
+    section found damaged then removes the cache and fails the command (CacheBroke), which
+    the next run rebuilds."""
     untrusted = _untrusted_folder(path.parent)
     if untrusted:
         raise UntrustedCache(untrusted)
@@ -219,10 +225,7 @@ def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase
     changes = _changes(header["dependencies"], header["yaml_files"], yaml_files)
     if changes is None:
         return None
-    if _crc32(fd, length) != header["crc32"]:
-        raise ValueError("checksum mismatch")
-    start, end = sections["meta"]
-    meta = json.loads(_read_at(fd, start, end - start))
+    meta = json.loads(_checked_part(fd, "meta", sections["meta"]))
     if not all(f"{what}:{command}" in sections for command in meta["compiled"] for what in ("keys", "rows")):
         raise ValueError("compiled rows missing")
     if changes.changed or changes.added or changes.removed:
@@ -249,11 +252,12 @@ class _OpenCache:
         self._files: list[dict[str, Any]] | None = None
 
     def part(self, name: str) -> bytes:
+        """A section's bytes, checked against its checksum (each section is checked when first
+        read, so a query pays for checking only what it reads)."""
         if self.fd is None:
             raise RuntimeError(f"section {name} wanted after the base was released")
-        start, end = self.sections[name]
         try:
-            return _read_at(self.fd, start, end - start)
+            return _checked_part(self.fd, name, self.sections[name])
         except (OSError, ValueError) as error:
             self._failed(str(error))
 
@@ -288,9 +292,7 @@ class _OpenCache:
         # Only by hand, or a fault of the disk: ctreport replaces a cache, never edits it.
         with contextlib.suppress(OSError):
             self.path.unlink()
-        raise CtReportError(
-            f"the cache {self.path} broke while in use ({reason}); it was removed: run the command again"
-        )
+        raise CacheBroke(f"the cache {self.path} broke while in use ({reason}); it was removed: run the command again")
 
 
 class Stale:
@@ -370,7 +372,7 @@ def _well_formed(sections: Any, length: int) -> bool:
         and all(name in sections for name in REQUIRED_SECTIONS)
         and all(
             isinstance(span, list)
-            and len(span) == 2
+            and len(span) == 3
             and all(type(n) is int for n in span)
             and len(PREAMBLE) <= span[0] <= span[1] <= length
             for span in sections.values()
@@ -428,16 +430,13 @@ def _read_at(fd: int, offset: int, size: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _crc32(fd: int, length: int) -> int:
-    os.lseek(fd, 0, os.SEEK_SET)
-    crc = 0
-    while length > 0:
-        chunk = os.read(fd, min(length, 1 << 20))
-        if not chunk:
-            raise ValueError("the file ends early")
-        crc = zlib.crc32(chunk, crc)
-        length -= len(chunk)
-    return crc
+def _checked_part(fd: int, name: str, span: list[int]) -> bytes:
+    """A section's bytes; ValueError unless they have the CRC-32 the trailer records."""
+    start, end, crc = span
+    data = _read_at(fd, start, end - start)
+    if zlib.crc32(data) != crc:
+        raise ValueError(f"section {name}: checksum mismatch")
+    return data
 
 
 def _older_format(raw: bytes) -> bool:
@@ -538,14 +537,14 @@ def _write(
     try:
         with _replacing(path) as stream:
             stream.write(PREAMBLE)
-            offsets, position, crc = {}, len(PREAMBLE), zlib.crc32(PREAMBLE)
+            offsets, position = {}, len(PREAMBLE)
             for name, chunks in sections:
-                start = position
+                start, crc = position, 0
                 for chunk in chunks:
                     stream.write(chunk)
                     position += len(chunk)
                     crc = zlib.crc32(chunk, crc)
-                offsets[name] = [start, position]
+                offsets[name] = [start, position, crc]
             header = {
                 "format": CACHE_FORMAT,
                 "version": __version__,
@@ -554,7 +553,6 @@ def _write(
                 "text_files": counts[1],
                 "sections": offsets,
                 "length": position,
-                "crc32": crc,
             }
             stream.write(_trailer_line(header))
             reader = os.dup(stream.fileno())

@@ -413,8 +413,8 @@ def _patched(stale: cache.Stale, listing: FileList) -> model.FactBase | None:
         return incremental.patch(stale, listed, files, store, texts_of)
     except (OSError, UnicodeError, Refused):
         return None  # the rebuild meets the same trouble and says what it is
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None  # what the cache recorded of its files does not fit them: rebuilt
+    except (ValueError, KeyError, IndexError, TypeError, cache.CacheBroke):
+        return None  # what the cache recorded of its files does not fit them, or it is damaged: rebuilt
 
 
 def _compiled(base: model.FactBase) -> cache.Compiled:

@@ -271,6 +271,46 @@ def test_a_cache_rewritten_in_place_while_in_use_is_a_clear_error(base_dir: Path
     assert cache_files() == []  # so the next run rebuilds it
 
 
+def damage_section(path: Path, name: str) -> None:
+    """Flip one byte inside a section, leaving the trailer (and its checksum) as written."""
+    raw = bytearray(path.read_bytes())
+    newline = raw.rfind(b"\n", 0, len(raw) - 1)
+    start, end, _ = json.loads(raw[newline + 1 : -1])["sections"][name]
+    assert end > start
+    raw[(start + end) // 2] ^= 0x01
+    path.write_bytes(bytes(raw))
+
+
+def test_a_damaged_section_fails_only_what_reads_it_and_the_next_run_rebuilds(ctreport: Any, base_dir: Path) -> None:
+    partners = ["partners", "--data", str(base_dir), "--json"]
+    expected = ctreport([*partners, "--no-cache"])
+    arrests = ctreport(["arrests", "--data", str(base_dir), "--json"])  # writes the cache
+    (path,) = cache_files()
+    damage_section(path, "rows:partners")
+    assert ctreport(["arrests", "--data", str(base_dir), "--json"]).raw == arrests.raw  # reads no partner row
+    broken = ctreport(partners)
+    assert broken.code != 0 and broken.out == ""
+    assert (
+        broken.err
+        == f"ctreport: the cache {path} broke while in use (section rows:partners: checksum mismatch); it was removed: run the command again\n"
+    )
+    assert cache_files() == []
+    again = ctreport(partners)
+    assert (again.code, again.raw, again.err) == (0, expected.raw, "")
+
+
+def test_a_damaged_section_met_while_patching_rebuilds(ctreport: Any, base_dir: Path) -> None:
+    ctreport(["arrests", "--data", str(base_dir), "--count"])  # writes the cache
+    (path,) = cache_files()
+    damage_section(path, "facts:partner")
+    changed = base_dir / "ma-2021.yaml"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    for command in (["partners", "--json"], ["search", "Libya", "--json"]):
+        cached = ctreport([*command, "--data", str(base_dir)])
+        uncached = ctreport([*command, "--data", str(base_dir), "--no-cache"])
+        assert (cached.code, cached.raw, cached.err) == (0, uncached.raw, uncached.err)
+
+
 def test_an_older_ctreport_sees_another_format_not_damage(base_dir: Path) -> None:
     # Format 3 and before read their header from the first line: this one says format 4.
     load_base(DataSelection((base_dir,)))

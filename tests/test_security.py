@@ -196,7 +196,8 @@ def forge(path: Path, old: bytes, new: bytes) -> None:
     assert old in payload
     payload = payload.replace(old, new)
     header.pop("trailer_crc32")
-    header["crc32"] = zlib.crc32(payload)
+    for span in header["sections"].values():
+        span[2] = zlib.crc32(payload[span[0] : span[1]])
     mode = stat.S_IMODE(path.stat().st_mode)
     path.write_bytes(payload + cache._trailer_line(header))
     path.chmod(mode)
