@@ -398,13 +398,14 @@ def generate(root: Path, n_facts: int, seed: int) -> Generated:
         total += len(data)
     pairs = [(year, c) for year in range(FIRST_YEAR, FIRST_YEAR + N_YEARS) for c in countries]
     rng.shuffle(pairs)
-    n_files = -(-n_facts // FACTS_PER_FILE)
-    if n_files > len(pairs):
-        raise SystemExit(f"{n_facts} facts need more than {len(pairs)} country-years of {FACTS_PER_FILE} facts")
+    # Up to 100,000 facts a file holds 25; beyond, every country-year is taken and files grow
+    # (75 facts at 300,000, 250 at 1,000,000), as a base with more detail per chapter would.
+    per_file = max(FACTS_PER_FILE, -(-n_facts // len(pairs)))
+    n_files = -(-n_facts // per_file)
     left = n_facts
     made_dirs: set[Path] = set()
     for year, country in sorted(pairs[:n_files], key=lambda p: (p[0], p[1].code)):
-        count = min(FACTS_PER_FILE, left)
+        count = min(per_file, left)
         left -= count
         yaml_text, source_text = fact_file(country, year, count, countries, rng)
         for folder in (root / "facts" / str(year), root / "texts" / str(year)):
