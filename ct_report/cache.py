@@ -2,14 +2,15 @@
 
 The cache is sections of JSON (reading it cannot run code): the validated base, and each list
 command's rows already worked out, so a repeated query only filters and prints. There is one
-file per set of fact-base roots, in the user's cache directory (`CTREPORT_CACHE_DIR`
-overrides). It is trusted only when it was written by this ctreport version and every file it
-was built from (the YAML, the source texts, and the ctreport modules that shape it) still has
-the recorded size, modification time and SHA-256; a file whose time changed but whose content
-did not is rehashed, not rebuilt; when only some YAML files changed, `Stale` lets the caller
-patch their facts in (`write_patched`) instead of rebuilding. A checksum over the payload catches
-truncation and corruption. Writes go to a temporary file renamed into place, so concurrent runs
-never read a half-written cache.
+cache per set of fact-base roots, in the user's cache directory (`CTREPORT_CACHE_DIR`
+overrides): an index file and the data files it names (see segments). It is trusted only when
+it was written by this ctreport version and every file it was built from (the YAML, the source
+texts, and the ctreport modules that shape it) still has the recorded size, modification time
+and SHA-256; a file whose time changed but whose content did not is rehashed, not rebuilt; when
+only some YAML files changed, `Stale` lets the caller patch their facts in (`write_patched`)
+instead of rebuilding. A checksum per segment catches truncation and corruption. Data files are
+never changed once written, and the index is written to a temporary file renamed into place, so
+concurrent runs never read a half-written cache.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, NoReturn
 
-from ct_report import __version__, model
+from ct_report import __version__, model, segments
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 8
-PREAMBLE = b'{"format":8}\n'
+CACHE_FORMAT = 9
+PREAMBLE = b'{"format":9}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -168,17 +169,28 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
     changed since (the caller closes it); None if absent or otherwise stale; CacheProblem if
     damaged.
 
-    The file is the payload, then one JSON trailer line (format, version, the files the base
-    was built from, where each section lies and its CRC-32, the payload's length), with a
-    checksum of its own: so a stale cache is recognised without decoding the base. The trailer
-    comes last so that the cache is written section by section, never held whole in memory.
-    Each section is read, and checked against its CRC-32, only when a query needs it, from the
-    same open file (a run replacing the cache meanwhile does not change what we read): a
-    section found damaged then removes the cache and fails the command (CacheBroke), which
-    the next run rebuilds."""
+    The file is an index (see segments): a first line naming the format, then one JSON line
+    (format, version, the files the base was built from, the data files and which of their
+    segments make each section, with each segment's CRC-32) with a checksum of its own: so a
+    stale cache is recognised without decoding the base. The data files are opened at once
+    and kept open, so a run replacing the cache meanwhile does not change what we read. Each
+    section is read, and checked, only when a query needs it: a section found damaged then
+    removes the cache and fails the command (CacheBroke), which the next run rebuilds."""
     untrusted = _untrusted_folder(path.parent)
     if untrusted:
         raise UntrustedCache(untrusted)
+    for attempt in range(2):
+        try:
+            return _read_index(path, yaml_files)
+        except FileNotFoundError:
+            # A data file went away between reading the index and opening it: another run
+            # replaced the index meanwhile, and the new one is read once more.
+            if attempt:
+                return None
+    return None
+
+
+def _read_index(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
     try:
         fd, status = open_regular(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -192,25 +204,53 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
         os.close(fd)
         raise CacheProblem(f"{reason}, so it is not trusted")
     try:
-        base = _checked_base(fd, yaml_files, path)
+        header = _index_header(fd, status.st_size)
     except OSError as error:
-        os.close(fd)
         raise CacheProblem(f"unreadable ({error.strerror or error})") from None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
-        os.close(fd)
         raise CacheProblem(f"damaged ({error})") from None
-    except BaseException:
+    finally:
         os.close(fd)
-        raise
-    if base is None:
-        os.close(fd)
+    if header is None:
         return None
-    return base
+    changes = _changes(header["dependencies"], header["yaml_files"], yaml_files)
+    if changes is None:
+        return None
+    try:
+        opened = _OpenCache(segments.open_data(path.parent, path.stem, header["data"], _untrusted), path, header)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise CacheProblem(f"unreadable ({error.strerror or error})") from None
+    except ValueError as error:
+        raise CacheProblem(f"damaged ({error})") from None
+    try:
+        return _checked_base(opened, header, changes)
+    except BaseException:
+        opened.close()
+        raise
 
 
-def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase | Stale | None:
-    size = os.fstat(fd).st_size
-    header, length = _trailer(fd, size)
+def section_bytes(path: Path) -> dict[str, bytes]:
+    """Every section of the cache at `path`, its lines joined, for looking into a cache: two
+    caches of the same base hold the same sections, however their segments lie."""
+    fd, status = open_regular(path)
+    try:
+        header = _index_header(fd, status.st_size)
+    finally:
+        os.close(fd)
+    if header is None:
+        raise ValueError(f"{path} is a cache of another format or version")
+    opened = _OpenCache(segments.open_data(path.parent, path.stem, header["data"], _untrusted), path, header)
+    try:
+        return {name: opened.reader.part(name) for name in header["sections"]}
+    finally:
+        opened.close()
+
+
+def _index_header(fd: int, size: int) -> dict[str, Any] | None:
+    """The index's header, checked; None for a cache of another version or format."""
+    header, _ = _trailer(fd, size)
     if header is None:
         if _older_format(_read_at(fd, 0, size)):
             return None
@@ -219,53 +259,79 @@ def _checked_base(fd: int, yaml_files: list[Path], path: Path) -> model.FactBase
         return None  # written by another ctreport: stale, not damaged
     if header.get("trailer_crc32") != _trailer_crc(header):
         raise ValueError("trailer checksum mismatch")
-    sections: dict[str, list[int]] = header["sections"]
-    if length != header["length"] or not _well_formed(sections, length):
-        raise ValueError("sections do not fit the file")
-    changes = _changes(header["dependencies"], header["yaml_files"], yaml_files)
-    if changes is None:
-        return None
-    meta = json.loads(_checked_part(fd, "meta", sections["meta"]))
-    if not all(f"{what}:{command}" in sections for command in meta["compiled"] for what in ("keys", "rows")):
-        raise ValueError("compiled rows missing")
+    if not _well_formed(header["sections"], header["data"]):
+        raise ValueError("sections do not fit the data files")
+    return header
+
+
+def _checked_base(opened: _OpenCache, header: dict[str, Any], changes: Changes) -> model.FactBase | Stale:
+    try:
+        meta = json.loads(opened.reader.part("meta"))
+        if not all(
+            f"{what}:{command}" in header["sections"] for command in meta["compiled"] for what in ("keys", "rows")
+        ):
+            raise ValueError("compiled rows missing")
+    except OSError as error:
+        raise CacheProblem(f"unreadable ({error.strerror or error})") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise CacheProblem(f"damaged ({error})") from None
     if changes.changed or changes.added or changes.removed:
-        opened = _OpenCache(fd, path, sections)
-        return Stale(opened, meta, _base_from_sections(meta, opened.part, opened.decoded), header, changes)
+        return Stale(opened, meta, _base_from_sections(meta, opened.lines, opened.decoded), header, changes)
     dependencies = changes.dependencies
     if dependencies != header["dependencies"]:
         # Touched, not changed (a reinstall, a checkout): record the new times, or every run
         # would hash those files again.
-        _rewrite(path, fd, length, {**header, "dependencies": dependencies})
-
-    return _opened_base(_OpenCache(fd, path, sections), meta)
+        _write_index(opened.path, {**header, "dependencies": dependencies})
+    return _opened_base(opened, meta)
 
 
 class _OpenCache:
     """A checked cache file, kept open so that every section comes from the file that was
     checked, even if another run replaces it meanwhile."""
 
-    def __init__(self, fd: int, path: Path, sections: dict[str, list[int]]) -> None:
-        self.fd: int | None = fd
+    def __init__(self, fds: list[int], path: Path, header: dict[str, Any]) -> None:
+        self.reader = segments.Reader(fds, header["sections"])
+        self.data: list[list[Any]] = header["data"]
+        """[name, size] of each data file, in the order segments number them."""
         self.path = path
-        self.sections = sections
-        self._lines: dict[str, list[bytes]] = {}
+        self.closed = False
         self._files: list[dict[str, Any]] | None = None
 
+    @property
+    def sections(self) -> dict[str, list[segments.Segment]]:
+        return self.reader.sections
+
     def part(self, name: str) -> bytes:
-        """A section's bytes, checked against its checksum (each section is checked when first
-        read, so a query pays for checking only what it reads)."""
-        if self.fd is None:
+        """A section's bytes, checked against its segments' checksums (each section is checked
+        when read, so a query pays for checking only what it reads)."""
+        return b"\n".join(self.pieces(name))
+
+    def pieces(self, name: str) -> list[bytes]:
+        """A section's runs of lines as read (see segments.Reader.pieces)."""
+        if self.closed:
             raise RuntimeError(f"section {name} wanted after the base was released")
         try:
-            return _checked_part(self.fd, name, self.sections[name])
+            return self.reader.pieces(name)
+        except (OSError, ValueError) as error:
+            self._failed(str(error))
+
+    def lines(self, name: str) -> list[bytes]:
+        """A section's lines (see `part`)."""
+        if self.closed:
+            raise RuntimeError(f"section {name} wanted after the base was released")
+        try:
+            return self.reader.lines(name)
         except (OSError, ValueError) as error:
             self._failed(str(error))
 
     def decoded(self, name: str, lines: bool = False) -> Any:
         """A section's JSON value; with `lines`, the list of its JSON lines' values."""
         try:
-            return _from_lines(self.part(name)) if lines else json.loads(self.part(name))
-        except ValueError as error:
+            if not lines:
+                return json.loads(self.part(name))
+            pieces = self.pieces(name)
+            return json.loads(b"[" + b",".join(piece.replace(b"\n", b",") for piece in pieces) + b"]")
+        except (OSError, ValueError) as error:
             self._failed(f"section {name}: {error}")
 
     def files(self) -> list[dict[str, Any]]:
@@ -275,23 +341,23 @@ class _OpenCache:
         return self._files
 
     def line(self, name: str, number: int) -> Any:
-        """The value of one line of a section of JSON lines (the section is split once)."""
-        if name not in self._lines:
-            self._lines[name] = self.part(name).split(b"\n")
+        """The value of one line of a section of JSON lines (only its segment is read)."""
         try:
-            return json.loads(self._lines[name][number])
-        except (ValueError, IndexError) as error:
+            return json.loads(self.reader.line(name, number))
+        except (OSError, ValueError) as error:
             self._failed(f"section {name}, line {number + 1}: {error}")
 
     def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        if not self.closed:
+            self.closed = True
+            for fd in self.reader.fds:
+                os.close(fd)
 
     def _failed(self, reason: str) -> NoReturn:
-        # Only by hand, or a fault of the disk: ctreport replaces a cache, never edits it.
-        with contextlib.suppress(OSError):
-            self.path.unlink()
+        # Only by hand, or a fault of the disk: ctreport writes new files, never edits one.
+        for path in [self.path, *(self.path.parent / name for name, _ in self.data)]:
+            with contextlib.suppress(OSError):
+                path.unlink()
         raise CacheBroke(f"the cache {self.path} broke while in use ({reason}); it was removed: run the command again")
 
 
@@ -365,17 +431,24 @@ REQUIRED_SECTIONS = (
 ) + tuple(f"facts:{kind}" for kind in model.FACT_KINDS)
 
 
-def _well_formed(sections: Any, length: int) -> bool:
-    """Every section the reader needs is there, as [start, end] within the payload."""
+def _well_formed(sections: Any, data: Any) -> bool:
+    """Every section the reader needs is there, as segments within the data files."""
+    if not (isinstance(data, list) and all(isinstance(file, list) and len(file) == 2 for file in data)):
+        return False
+    sizes = [size for _, size in data]
     return (
         isinstance(sections, dict)
         and all(name in sections for name in REQUIRED_SECTIONS)
+        and all(isinstance(section, list) for section in sections.values())
         and all(
-            isinstance(span, list)
-            and len(span) == 3
-            and all(type(n) is int for n in span)
-            and len(PREAMBLE) <= span[0] <= span[1] <= length
-            for span in sections.values()
+            isinstance(segment, list)
+            and len(segment) == 5
+            and all(type(n) is int for n in segment)
+            and 0 <= segment[0] < len(sizes)
+            and 0 <= segment[1] <= segment[2] < sizes[segment[0]]
+            and segment[4] > 0
+            for section in sections.values()
+            for segment in section
         )
     )
 
@@ -386,18 +459,14 @@ def _trailer_crc(header: dict[str, Any]) -> int:
     return zlib.crc32(json.dumps(covered, sort_keys=True, separators=(",", ":")).encode())
 
 
-def _rewrite(path: Path, fd: int, length: int, header: dict[str, Any]) -> None:
-    """The same payload with a new trailer; left as it was if it cannot be written."""
-    with contextlib.suppress(OSError):
+def _write_index(path: Path, header: dict[str, Any]) -> bool:
+    """Replace the index; False, leaving it as it was, if it cannot be written."""
+    try:
         with _replacing(path) as stream:
-            os.lseek(fd, 0, os.SEEK_SET)
-            while length > 0:
-                chunk = os.read(fd, min(length, 1 << 20))
-                if not chunk:
-                    raise ValueError("the file ends early")
-                stream.write(chunk)
-                length -= len(chunk)
-            stream.write(_trailer_line(header))
+            stream.write(PREAMBLE + _trailer_line(header))
+    except OSError:
+        return False
+    return True
 
 
 def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, int]:
@@ -428,15 +497,6 @@ def _read_at(fd: int, offset: int, size: int) -> bytes:
         chunks.append(chunk)
         size -= len(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _checked_part(fd: int, name: str, span: list[int]) -> bytes:
-    """A section's bytes; ValueError unless they have the CRC-32 the trailer records."""
-    start, end, crc = span
-    data = _read_at(fd, start, end - start)
-    if zlib.crc32(data) != crc:
-        raise ValueError(f"section {name}: checksum mismatch")
-    return data
 
 
 def _older_format(raw: bytes) -> bool:
@@ -529,44 +589,88 @@ def _nothing_shared() -> str:
 
 
 def _write(
-    path: Path, sections: Iterable[tuple[str, Iterable[bytes]]], dependencies: list[Any], counts: tuple[int, int]
+    path: Path,
+    sections: Iterable[tuple[str, Iterable[segments.Item]]],
+    dependencies: list[Any],
+    counts: tuple[int, int],
+    old: _OpenCache | None = None,
 ) -> model.FactBase:
-    """Write the cache; the base as a later run reads it, from the file just written (kept
-    open, so a run replacing it meanwhile changes nothing here, and not checked again)."""
-    reader = None
+    """Write a data file and the index over it; the base as a later run reads it, from the
+    files just written (kept open, so a run replacing them meanwhile changes nothing here, and
+    not checked again). With `old`, the cache being patched, sections may give lines of it by
+    number, and its segments are reused where they can be (see segments.Reader.planned)."""
+    reuse = old is not None and len(old.data) < segments.MAX_DATA_FILES
+    # Private from the start: a cache anyone else can write is a cache anyone can forge.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    writer = segments.Writer(path.parent, path.stem, len(old.data) if old and reuse else 0)
+    try:
+        written: dict[str, list[segments.Segment]] = {}
+        for name, items in sections:
+            if old is None:
+                written[name] = writer.section(typing.cast(Iterable[bytes], items))
+            else:
+                written[name] = old.reader.planned(name, list(items), writer, reuse)
+                old.reader.forget(name)
+        writer.flush()
+        data, fds = _data_files(old if reuse else None, writer, written)
+    except BaseException:
+        writer.discard()
+        raise
+    header = {
+        "format": CACHE_FORMAT,
+        "version": __version__,
+        "dependencies": dependencies,
+        "yaml_files": counts[0],
+        "text_files": counts[1],
+        "data": data,
+        "sections": written,
+    }
+    replaced = _data_names(path)
+    opened = _OpenCache(fds, path, header)
     try:
         with _replacing(path) as stream:
-            stream.write(PREAMBLE)
-            offsets, position = {}, len(PREAMBLE)
-            for name, chunks in sections:
-                start, crc = position, 0
-                for chunk in chunks:
-                    stream.write(chunk)
-                    position += len(chunk)
-                    crc = zlib.crc32(chunk, crc)
-                offsets[name] = [start, position, crc]
-            header = {
-                "format": CACHE_FORMAT,
-                "version": __version__,
-                "dependencies": dependencies,
-                "yaml_files": counts[0],
-                "text_files": counts[1],
-                "sections": offsets,
-                "length": position,
-            }
-            stream.write(_trailer_line(header))
-            reader = os.dup(stream.fileno())
+            stream.write(PREAMBLE + _trailer_line(header))
     except BaseException:
-        if reader is not None:
-            os.close(reader)
+        opened.close()
+        writer.discard()
         raise
-    opened = _OpenCache(reader, path, offsets)
+    segments.remove_unused(path.parent, path.stem, [name for name, _ in data], replaced)
     return _opened_base(opened, opened.decoded("meta"))
+
+
+def _data_files(
+    old: _OpenCache | None, writer: segments.Writer, written: dict[str, list[segments.Segment]]
+) -> tuple[list[list[Any]], list[int]]:
+    """The data files the new index uses ([name, size] each, numbered anew) and descriptors
+    to read them; the segments are renumbered in place."""
+    files = [*(old.data if old else []), [writer.name, writer.position]]
+    used = sorted({segment[0] for section in written.values() for segment in section} | {len(files) - 1})
+    number = {old_number: new_number for new_number, old_number in enumerate(used)}
+    for section in written.values():
+        for segment in section:
+            segment[0] = number[segment[0]]
+    fds = [writer.fd if n == len(files) - 1 else os.dup(old.reader.fds[n]) for n in used]  # type: ignore[union-attr]
+    return [files[n] for n in used], fds
+
+
+def _data_names(path: Path) -> list[str]:
+    """The data files of the index at `path` as it is now (none if it cannot be read)."""
+    try:
+        fd, status = open_regular(path)
+    except (OSError, Refused):
+        return []
+    try:
+        header, _ = _trailer(fd, status.st_size)
+        return [name for name, _ in header["data"]] if isinstance(header, dict) else []
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    finally:
+        os.close(fd)
 
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
     lookups = (_locator(opened), _selector(opened), _tally(opened), _searcher(opened))
-    base = _base_from_sections(meta, opened.part, opened.decoded, lookups)
+    base = _base_from_sections(meta, opened.lines, opened.decoded, lookups)
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -595,8 +699,9 @@ def write_patched(
     away: `files` lists every YAML file of the base in order, and `blocks` every command's new
     blocks for the `replaced` country-years (those the changed files held before and hold now,
     which no other file shares). The result is the file a full rebuild writes; the base is
-    read back from it (see `_write`)."""
-    return _write(stale.path, _patched_sections(stale, files, blocks, replaced, searched), dependencies, counts)
+    read back from it (see `_write`): only the segments holding what changed are written."""
+    sections = _patched_sections(stale, files, blocks, replaced, searched)
+    return _write(stale.path, sections, dependencies, counts, stale.opened)
 
 
 def _patched_sections(
@@ -605,13 +710,15 @@ def _patched_sections(
     blocks: dict[str, list[Block]],
     replaced: set[tuple[str, int]],
     searched: Searched,
-) -> Iterator[tuple[str, Iterable[bytes]]]:
+) -> Iterator[tuple[str, Iterable[segments.Item]]]:
+    """The sections of the patched cache, each as its lines: new ones, or the numbers of the
+    stale cache's lines that come over unchanged."""
     index = stale.index()
     index["files"] = [placed.entry for placed in files]
     years = sorted({key[1] for entry in index["files"] for key in entry["keys"]})
     yield "meta", [_dumps({"years": years, "compiled": stale.meta["compiled"]})]
     for part in SHARED:
-        yield part, [stale.opened.part(part)]
+        yield part, [0]  # unchanged: a patch declines when they change
 
     yield "sources", _spliced(stale, "sources", files, lambda document, _: _sources_line(document))
     yield "texts", _spliced(stale, "texts", files, _texts_line)
@@ -619,45 +726,36 @@ def _patched_sections(
         yield f"facts:{kind}", _spliced(stale, f"facts:{kind}", files, functools.partial(_kind_line, kind))
     yield "search", _spliced(stale, "search", files, lambda document, _: _search_line(searched(document)))
     for command in stale.meta["compiled"]:
-        kept = _unchanged_blocks(stale, index["blocks"][command], command, replaced)
+        kept = _unchanged_blocks(index["blocks"][command], replaced)
         merged = sorted([*kept, *blocks[command]], key=lambda block: (block[0], block[1]))
         index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in merged]
-        yield f"keys:{command}", _joined(keys if type(keys) is bytes else _dumps(keys) for _, _, keys, _ in merged)
-        yield f"rows:{command}", _joined(line for block in merged for line in block[3])
+        yield f"keys:{command}", [keys if type(keys) is int else _dumps(keys) for _, _, keys, _ in merged]
+        yield f"rows:{command}", [line for block in merged for line in block[3]]
     yield "files", [_dumps(index)]
 
 
 def _spliced(
     stale: Stale, section: str, files: list[Placed], make: Callable[[model.Document, dict[str, str]], bytes]
-) -> Iterator[bytes]:
+) -> list[segments.Item]:
     """A section of one line per file: a changed or added file's line made anew, the others'
-    copied from the stale cache."""
-    before = stale.opened.part(section).split(b"\n")
-
-    def line(placed: Placed) -> bytes:
-        if placed.built is not None:
-            return make(placed.built.document, placed.texts)
-        assert placed.before is not None
-        return before[placed.before]
-
-    return _joined(line(placed) for placed in files)
+    taken from the stale cache (by number)."""
+    return [
+        make(placed.built.document, placed.texts) if placed.built is not None else typing.cast(int, placed.before)
+        for placed in files
+    ]
 
 
 def _kind_line(kind: str, document: model.Document, _: dict[str, str]) -> bytes:
     return _facts_line(document, kind)
 
 
-def _unchanged_blocks(stale: Stale, recorded: list[Any], command: str, replaced: set[Any]) -> list[Any]:
-    """A command's blocks of the country-years not replaced, as stored: keys and rows still
-    encoded, never decoded."""
-    if not recorded:
-        return []
-    keys = stale.opened.part(f"keys:{command}").split(b"\n")
-    rows = stale.opened.part(f"rows:{command}").split(b"\n")
+def _unchanged_blocks(recorded: list[Any], replaced: set[Any]) -> list[Any]:
+    """A command's blocks of the country-years not replaced, as the numbers of their lines in
+    the stale cache: its line of keys, and the range of its rows."""
     kept, start = [], 0
-    for (country, year, count), encoded_keys in zip(recorded, keys, strict=True):
+    for number, (country, year, count) in enumerate(recorded):
         if (country, year) not in replaced:
-            kept.append((country, year, encoded_keys, rows[start : start + count]))
+            kept.append((country, year, number, range(start, start + count)))
         start += count
     return kept
 
@@ -744,16 +842,9 @@ def _array(items: Iterable[Any], batch: int = 1000) -> Iterator[bytes]:
     yield b"]"
 
 
-def _object(items: dict[str, Any]) -> Iterator[bytes]:
-    yield b"{"
-    for index, (key, value) in enumerate(items.items()):
-        yield (b"," if index else b"") + _dumps(key) + b":" + _dumps(value)
-    yield b"}"
-
-
 def _sections(
     base: model.FactBase, files: list[Built], compiled: Compiled, searched: Searched, index: dict[str, Any]
-) -> Iterator[tuple[str, Iterable[bytes]]]:
+) -> Iterator[tuple[str, Iterable[segments.Item]]]:
     """The payload's named sections, each as chunks of bytes: `meta` (the years, the commands
     with compiled rows), `regions` to `sources`, `texts`, the facts of each kind (one line per
     file, so that a changed file's line can be replaced), each file's search entries (`search`), each list command's compiled rows (the
@@ -762,18 +853,18 @@ def _sections(
     A query decodes only the sections it reads."""
     yield "meta", [_dumps({"years": list(base.years), "compiled": list(compiled)})]
     for part in SHARED:
-        yield part, _array(_to_plain(item) for item in getattr(base, part).values())
-    yield "sources", _joined(_sources_line(built.document) for built in files)
+        yield part, [b"".join(_array(_to_plain(item) for item in getattr(base, part).values()))]
+    yield "sources", (_sources_line(built.document) for built in files)
     texts = base.texts
-    yield "texts", _joined(_texts_line(built.document, texts) for built in files)
+    yield "texts", (_texts_line(built.document, texts) for built in files)
     for kind in model.FACT_KINDS:
-        yield f"facts:{kind}", _joined(_facts_line(built.document, kind) for built in files)
-    yield "search", _joined(_search_line(searched(built.document)) for built in files)
+        yield f"facts:{kind}", (_facts_line(built.document, kind) for built in files)
+    yield "search", (_search_line(searched(built.document)) for built in files)
     for command, build in compiled.items():
         blocks = build()
         index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in blocks]
-        yield f"keys:{command}", _joined(_dumps(keys) for _, _, keys, _ in blocks)
-        yield f"rows:{command}", _joined(line for block in blocks for line in block[3])
+        yield f"keys:{command}", [_dumps(keys) for _, _, keys, _ in blocks]
+        yield f"rows:{command}", (line for block in blocks for line in block[3])
     yield "files", [_dumps(index)]
 
 
@@ -793,20 +884,6 @@ def _search_line(entries: list[list[Any]]) -> bytes:
     """A file's search entries, separated by tabs (which JSON text never holds raw), so that a
     search can pick single entries out of the line before decoding any."""
     return b"\t".join(_dumps(entry) for entry in entries)
-
-
-def _joined(lines: Iterable[bytes], batch: int = 1000) -> Iterator[bytes]:
-    """Lines separated by newlines, `batch` at a time (one write per line cost more than the lines)."""
-    iterator = iter(lines)
-    first = True
-    while chunk := list(itertools.islice(iterator, batch)):
-        yield (b"" if first else b"\n") + b"\n".join(chunk)
-        first = False
-
-
-def _from_lines(data: bytes) -> list[Any]:
-    """The values of a section of JSON lines (JSON text never holds a raw newline)."""
-    return json.loads(b"[" + data.replace(b"\n", b",") + b"]") if data else []
 
 
 def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -904,17 +981,17 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
             def holds(data: bytes) -> bool:
                 return all(needle in data for needle in single)
 
-        data = opened.part("search")
-        lowered = data.lower()  # only ASCII letters change: offsets stay
-        wanted, line_start = [], 0
-        for line in lowered.split(b"\n"):
-            if holds(line):
-                start = line_start
-                for entry in line.split(b"\t"):
-                    if entry and holds(entry):  # a file without facts has an empty line
-                        wanted.append(data[start : start + len(entry)])
-                    start += len(entry) + 1
-            line_start += len(line) + 1
+        wanted = []
+        for data in opened.pieces("search"):
+            line_start = 0
+            for line in data.lower().split(b"\n"):  # only ASCII letters change: offsets stay
+                if holds(line):
+                    start = line_start
+                    for entry in line.split(b"\t"):
+                        if entry and holds(entry):  # a file without facts has an empty line
+                            wanted.append(data[start : start + len(entry)])
+                        start += len(entry) + 1
+                line_start += len(line) + 1
         return list(json.loads(b"[" + b",".join(wanted) + b"]"))
 
     return select
@@ -938,7 +1015,7 @@ def _tally(opened: _OpenCache) -> Callable[[], model.Tally]:
 
 def _base_from_sections(
     meta: dict[str, Any],
-    part: Callable[[str], bytes],
+    lines: Callable[[str], list[bytes]],
     decoded: Callable[..., Any],
     lookups: tuple[
         Callable[[str], model.Fact | None], model.FactSelector, Callable[[], model.Tally], model.SearchSelector
@@ -955,8 +1032,7 @@ def _base_from_sections(
 
     def compiled(command: str) -> model.CompiledLoader:
         def load() -> model.CompiledRows:
-            lines = part(f"rows:{command}")
-            return model.CompiledRows(encoded=lines.split(b"\n") if lines else [], load_keys=lambda: keys(command))
+            return model.CompiledRows(encoded=lines(f"rows:{command}"), load_keys=lambda: keys(command))
 
         return load
 

@@ -265,20 +265,23 @@ def test_a_cache_rewritten_in_place_while_in_use_is_a_clear_error(base_dir: Path
     load_base(DataSelection((base_dir,)))
     base = load_base(DataSelection((base_dir,)))  # sections are read when first needed
     (path,) = cache_files()
-    path.write_bytes(b"")  # by hand: ctreport itself only ever replaces the file
+    for data in path.parent.glob("*.data"):
+        data.write_bytes(b"")  # by hand: ctreport itself never changes a file it wrote
     with pytest.raises(CtReportError, match="broke while in use .*; it was removed: run the command again"):
         base.of_kind("partner")
     assert cache_files() == []  # so the next run rebuilds it
 
 
 def damage_section(path: Path, name: str) -> None:
-    """Flip one byte inside a section, leaving the trailer (and its checksum) as written."""
-    raw = bytearray(path.read_bytes())
-    newline = raw.rfind(b"\n", 0, len(raw) - 1)
-    start, end, _ = json.loads(raw[newline + 1 : -1])["sections"][name]
+    """Flip one byte inside a section's first segment, leaving the index as written."""
+    raw = path.read_bytes()
+    header = json.loads(raw[raw.rfind(b"\n", 0, len(raw) - 1) + 1 : -1])
+    number, start, end, _, _ = header["sections"][name][0]
     assert end > start
-    raw[(start + end) // 2] ^= 0x01
-    path.write_bytes(bytes(raw))
+    data = path.parent / header["data"][number][0]
+    damaged = bytearray(data.read_bytes())
+    damaged[(start + end) // 2] ^= 0x01
+    data.write_bytes(bytes(damaged))
 
 
 def test_a_damaged_section_fails_only_what_reads_it_and_the_next_run_rebuilds(ctreport: Any, base_dir: Path) -> None:
@@ -294,7 +297,7 @@ def test_a_damaged_section_fails_only_what_reads_it_and_the_next_run_rebuilds(ct
         broken.err
         == f"ctreport: the cache {path} broke while in use (section rows:partners: checksum mismatch); it was removed: run the command again\n"
     )
-    assert cache_files() == []
+    assert cache_files() == [] and list(path.parent.glob("*.data")) == []
     again = ctreport(partners)
     assert (again.code, again.raw, again.err) == (0, expected.raw, "")
 

@@ -186,21 +186,28 @@ def only_cache() -> Path:
     return path
 
 
-def forge(path: Path, old: bytes, new: bytes) -> None:
-    """Rewrite a cache file as an attacker would: same length, both checksums recomputed."""
+def forge(index: Path, old: bytes, new: bytes) -> Path:
+    """Rewrite a cache as an attacker would: the data file holding `old`, same length, its
+    segments' checksums and the index's own recomputed. Returns the data file."""
     assert len(old) == len(new)
-    raw = path.read_bytes()
+    raw = index.read_bytes()
     newline = raw.rfind(b"\n", 0, len(raw) - 1)
     header = json.loads(raw[newline + 1 : -1])
-    payload = raw[:newline]
-    assert old in payload
-    payload = payload.replace(old, new)
+    (number, name), *_ = [
+        (n, name) for n, (name, _) in enumerate(header["data"]) if old in (index.parent / name).read_bytes()
+    ]
+    data = (index.parent / name).read_bytes().replace(old, new)
+    for section in header["sections"].values():
+        for segment in section:
+            if segment[0] == number:
+                segment[3] = zlib.crc32(data[segment[1] : segment[2]])
     header.pop("trailer_crc32")
-    for span in header["sections"].values():
-        span[2] = zlib.crc32(payload[span[0] : span[1]])
-    mode = stat.S_IMODE(path.stat().st_mode)
-    path.write_bytes(payload + cache._trailer_line(header))
-    path.chmod(mode)
+    target = index.parent / name
+    for path, content in ((target, data), (index, raw[: raw.index(b"\n") + 1] + cache._trailer_line(header))):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        path.write_bytes(content)
+        path.chmod(mode)
+    return target
 
 
 def test_the_cache_folder_is_created_private(ctreport: Any, tiny: Path) -> None:
@@ -208,18 +215,20 @@ def test_the_cache_folder_is_created_private(ctreport: Any, tiny: Path) -> None:
     assert stat.S_IMODE(cache.cache_dir().stat().st_mode) == 0o700
 
 
-@pytest.mark.parametrize("who", ["group-writable file", "other user's file", "shared folder"])
+@pytest.mark.parametrize("who", ["group-writable file", "group-writable index", "other user's file", "shared folder"])
 def test_a_cache_others_can_write_is_not_trusted(ctreport: Any, base_dir: Path, who: str) -> None:
     args = ["arrests", "--data", str(base_dir), "--fields", "id,arrested", "--no-header"]
     assert ctreport(args).out == "t-arrests\tat least 55\n"
     path = only_cache()
-    forge(path, b"at least 55", b"at least 99")
+    forged = forge(path, b"at least 55", b"at least 99")
     if who == "group-writable file":
+        forged.chmod(0o664)
+    elif who == "group-writable index":
         path.chmod(0o664)
     elif who == "other user's file":
         if not ROOT:
             pytest.skip("giving a file to another user needs root")
-        os.chown(path, 4242, 4242)
+        os.chown(forged, 4242, 4242)
     else:
         path.parent.chmod(0o777)
     run = ctreport(args)
@@ -231,7 +240,7 @@ def test_a_cache_others_can_write_is_not_trusted(ctreport: Any, base_dir: Path, 
     )
     if who == "shared folder":
         assert "not using it" in warning
-        assert b"at least 99" in path.read_bytes()  # neither read nor written
+        assert b"at least 99" in forged.read_bytes()  # neither read nor written
 
 
 def test_stored_rows_with_escapes_never_reach_stdout_raw(ctreport: Any, base_dir: Path) -> None:

@@ -3,6 +3,7 @@ exactly as a cold build does, whatever happened to the files or to the store."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ct_report import cache, incremental, load
+from ct_report import cache, incremental, load, segments
 from ct_report.load import DataSelection, load_base
 
 BASE = Path(__file__).parent / "fixtures" / "base"
@@ -279,21 +280,23 @@ PATCHED = {
 }
 
 
-def cache_payload() -> bytes:
-    """The cache file without its trailer (which records the files' modification times)."""
+def cache_payload() -> dict[str, bytes]:
+    """The cache's sections (not its index, which records the files' modification times and
+    where each segment lies)."""
     (path,) = cache.cache_dir().glob("base-*.json")
-    data = path.read_bytes()
-    return data[: data.rfind(b"\n", 0, len(data) - 1)]
+    return cache.section_bytes(path)
 
 
 def forbid_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(load, "check", lambda *args, **kwargs: pytest.fail("the base was rebuilt"))
 
 
+@pytest.mark.parametrize("segment_bytes", [segments.SEGMENT_BYTES, 300], ids=["one-segment-sections", "small-segments"])
 @pytest.mark.parametrize("change", PATCHED)
 def test_a_change_inside_its_files_is_patched_into_the_cache_as_a_rebuild_writes_it(
-    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, change: str
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, change: str, segment_bytes: int
 ) -> None:
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", segment_bytes)
     load_base(DataSelection((base,)))
     PATCHED[change](base)
     with monkeypatch.context() as patching:
@@ -408,3 +411,87 @@ def test_a_source_text_link_pointed_at_another_file_is_read_again(ctreport: Any,
     incremental = answers(ctreport, base)
     assert incremental == answers(ctreport, base, "--no-cache")
     assert incremental[0][0] == 1 and "quote does not appear verbatim" in incremental[0][2]
+
+
+def data_files() -> list[Path]:
+    return sorted(cache.cache_dir().glob("base-*.data"))
+
+
+def test_a_patch_writes_only_the_segments_that_change(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", 300)
+    load_base(DataSelection((base,)))
+    (built,) = data_files()
+    PATCHED["a statement"](base)
+    with monkeypatch.context() as patching:
+        forbid_rebuild(patching)
+        load_base(DataSelection((base,)))
+    written = [path for path in data_files() if path != built]
+    assert built.exists() and len(written) == 1
+    # The `files` section (what is recorded of every file) is written anew; most of the rest is
+    # referred to where it lies.
+    assert written[0].stat().st_size < built.stat().st_size / 3
+
+
+def test_patches_spread_over_too_many_data_files_are_gathered_into_one(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", 300)
+    load_base(DataSelection((base,)))
+    counts = []
+    files = sorted(base.glob("facts/*/*.yaml"))[: segments.MAX_DATA_FILES + 2]
+    for file in files:
+        # Each patch changes another file, so that what earlier patches wrote stays in use.
+        edit(file, "statement: ", "statement: Edited. ")
+        with monkeypatch.context() as patching:
+            forbid_rebuild(patching)
+            load_base(DataSelection((base,)))
+        counts.append(len(data_files()))
+    assert len(files) == segments.MAX_DATA_FILES + 2
+    assert max(counts) == segments.MAX_DATA_FILES and counts[-3:] == [1, 2, 3], counts
+    patched = cache_payload()
+    assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
+    monkeypatch.setenv("CTREPORT_CACHE_DIR", str(tmp_path / "rebuilt"))
+    load_base(DataSelection((base,)))
+    assert patched == cache_payload()
+
+
+def test_only_the_data_files_in_use_are_kept(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    load_base(DataSelection((base,)))
+    folder = cache.cache_dir()
+    (index,) = folder.glob("base-*.json")
+    abandoned = folder / f"{index.stem}.{'0' * 16}.data"  # what a killed write leaves
+    recent = folder / f"{index.stem}.{'1' * 16}.data"  # what a run writing now has
+    for orphan in (abandoned, recent):
+        orphan.write_bytes(b"x")
+    hour_ago = time.time() - 3700
+    os.utime(abandoned, (hour_ago, hour_ago))
+    (built,) = [path for path in data_files() if path not in (abandoned, recent)]
+    edit(base / DZ, "Libya, Mali", "Libya, Chad, Mali")
+    load_base(DataSelection((base,)))  # patched: the file that was rewritten whole goes
+    DECLINED["a shared definition"](base)
+    load_base(DataSelection((base,)))  # rebuilt
+    named = {name for name, _ in json.loads(index.read_bytes().split(b"\n")[-2])["data"]}
+    assert {path.name for path in data_files()} == named | {recent.name}
+    assert not built.exists() and not abandoned.exists()
+
+
+def test_a_data_file_removed_by_another_run_is_rebuilt_silently(ctreport: Any, base: Path) -> None:
+    expected = ctreport(["partners", "--json", "--data", str(base), "--no-cache"])
+    assert ctreport(["partners", "--json", "--data", str(base)]).code == 0
+    for path in data_files():
+        path.unlink()  # as a run that replaced the index between our reading it and opening these
+    run = ctreport(["partners", "--json", "--data", str(base)])
+    assert (run.code, run.raw, run.err) == (0, expected.raw, "")
+
+
+def test_a_base_in_use_keeps_answering_while_another_run_patches_the_cache(base: Path) -> None:
+    load_base(DataSelection((base,)))
+    before = load_base(DataSelection((base,)))  # reads its sections lazily, from open files
+    edit(base / DZ, "Libya, Mali", "Libya, Chad, Mali")
+    after = load_base(DataSelection((base,)))
+    DECLINED["a shared definition"](base)
+    load_base(DataSelection((base,)))  # rebuilt: the data files `before` reads are removed
+    assert data_files() and not any("Chad" in f.statement for f in before.facts)
+    assert any("Chad" in f.statement for f in after.facts)
