@@ -36,8 +36,8 @@ from ct_report import __version__, model, segments
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 9
-PREAMBLE = b'{"format":9}\n'
+CACHE_FORMAT = 10
+PREAMBLE = b'{"format":10}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -268,7 +268,9 @@ def _checked_base(opened: _OpenCache, header: dict[str, Any], changes: Changes) 
     try:
         meta = json.loads(opened.reader.part("meta"))
         if not all(
-            f"{what}:{command}" in header["sections"] for command in meta["compiled"] for what in ("keys", "rows")
+            f"{what}:{command}" in header["sections"]
+            for command in meta["compiled"]
+            for what in ("keys", "rows", "blocks")
         ):
             raise ValueError("compiled rows missing")
     except OSError as error:
@@ -670,7 +672,7 @@ def _data_names(path: Path) -> list[str]:
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
     lookups = (_locator(opened), _selector(opened), _tally(opened), _searcher(opened))
-    base = _base_from_sections(meta, opened.lines, opened.decoded, lookups)
+    base = _base_from_sections(meta, opened.lines, opened.decoded, opened.line, lookups)
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -731,6 +733,7 @@ def _patched_sections(
         index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in merged]
         yield f"keys:{command}", [keys if type(keys) is int else _dumps(keys) for _, _, keys, _ in merged]
         yield f"rows:{command}", [line for block in merged for line in block[3]]
+        yield f"blocks:{command}", [_dumps(index["blocks"][command])]
     yield "files", [_dumps(index)]
 
 
@@ -865,6 +868,7 @@ def _sections(
         index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in blocks]
         yield f"keys:{command}", [_dumps(keys) for _, _, keys, _ in blocks]
         yield f"rows:{command}", (line for block in blocks for line in block[3])
+        yield f"blocks:{command}", [_dumps(index["blocks"][command])]
     yield "files", [_dumps(index)]
 
 
@@ -1013,10 +1017,32 @@ def _tally(opened: _OpenCache) -> Callable[[], model.Tally]:
     return tally
 
 
+def _within(
+    decoded: Callable[..., Any],
+    line: Callable[[str, int], Any] | None,
+    command: str,
+    encoded: list[bytes],
+    wanted: Callable[[str, int], bool],
+) -> model.CompiledRows:
+    """A command's rows of the country-years `wanted` keeps, found from its blocks (country,
+    year, number of rows): the other country-years' keys are never decoded."""
+    kept, rows, start = [], [], 0
+    for number, (country, year, count) in enumerate(decoded(f"blocks:{command}")):
+        if wanted(country, year):
+            kept.append(number)
+            rows += encoded[start : start + count]
+        start += count
+    if line is None:
+        everything = decoded(f"keys:{command}", True)
+        return model.CompiledRows(rows, lambda: [key for n in kept for key in everything[n]])
+    return model.CompiledRows(rows, lambda: [key for n in kept for key in line(f"keys:{command}", n)])
+
+
 def _base_from_sections(
     meta: dict[str, Any],
     lines: Callable[[str], list[bytes]],
     decoded: Callable[..., Any],
+    line: Callable[[str, int], Any] | None = None,
     lookups: tuple[
         Callable[[str], model.Fact | None], model.FactSelector, Callable[[], model.Tally], model.SearchSelector
     ]
@@ -1032,7 +1058,12 @@ def _base_from_sections(
 
     def compiled(command: str) -> model.CompiledLoader:
         def load() -> model.CompiledRows:
-            return model.CompiledRows(encoded=lines(f"rows:{command}"), load_keys=lambda: keys(command))
+            encoded = lines(f"rows:{command}")
+            return model.CompiledRows(
+                encoded=encoded,
+                load_keys=lambda: keys(command),
+                within=lambda wanted: _within(decoded, line, command, encoded, wanted),
+            )
 
         return load
 

@@ -402,6 +402,8 @@ class CompiledRows(NamedTuple):
 
     encoded: list[bytes]
     load_keys: Callable[[], list[dict[str, Any]]]
+    within: "Callable[[Callable[[str, int], bool]], CompiledRows] | None" = None
+    """The rows of the country-years a test keeps, the others' keys never decoded."""
 
 
 CompiledLoader = Callable[[], CompiledRows]

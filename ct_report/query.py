@@ -207,12 +207,20 @@ def in_order(base: FactBase, kind: str) -> list[Fact]:
     return sorted(base.of_kind(kind), key=lambda fact: (fact.country, fact.year))
 
 
-def row_filter(base: FactBase, filters: Filters) -> RowTest | None:
-    """The shared filters as a test of a row's `country` and `year`; None when they keep every row."""
+CountryYearTest = Callable[[str, int], bool]
+
+
+def country_year_filter(base: FactBase, filters: Filters) -> CountryYearTest | None:
+    """The shared filters as a test of a country and a year; None when they keep every row."""
     country = check_filters(base, filters)
     if country is None and filters.year is None and filters.since is None and filters.until is None:
         return None
-    return lambda row: (country is None or row["country"] in country) and filters.years_match(row["year"])
+    return lambda code, year: (country is None or code in country) and filters.years_match(year)
+
+
+def row_test(test: CountryYearTest | None) -> RowTest | None:
+    """A country-year test as a test of a row's `country` and `year`."""
+    return None if test is None else lambda row: test(row["country"], row["year"])
 
 
 class RowSet:
@@ -251,13 +259,16 @@ class RowSet:
         return self._rows
 
 
-def answer(base: FactBase, command: str, keep: RowTest | None) -> RowSet:
+def answer(base: FactBase, command: str, keep: RowTest | None, within: CountryYearTest | None = None) -> RowSet:
     """The rows of `command` that pass `keep` (all of them when None), from the compiled cache
-    when the base has them."""
+    when the base has them; `keep` passes only rows of country-years `within` keeps, which the
+    compiled cache uses to leave the other country-years' rows undecoded."""
     compiled = base.compiled.get(command)
     if compiled is None:
         return RowSet([row for row in command_table(base, command) if keep is None or keep(row)])
     stored = compiled()
+    if within is not None and stored.within is not None:
+        stored = stored.within(within)
     if keep is None:
         return RowSet(keys=stored.load_keys, encoded=stored.encoded)
     keys = stored.load_keys()
@@ -295,7 +306,8 @@ def localise(rows: list[Row], lang: str) -> list[Row]:
 def list_rows(base: FactBase, command: str, filters: Filters) -> RowSet:
     """The rows of a list command drawn from one fact kind (see `kinds.KINDS`) that pass the
     shared filters."""
-    return answer(base, command, row_filter(base, filters))
+    within = country_year_filter(base, filters)
+    return answer(base, command, row_test(within), within)
 
 
 def partner_rows(
@@ -310,7 +322,8 @@ def partner_rows(
     if relation is not None:
         check_choice(relation, RELATIONS, "relation")
     wanted_regions = resolve_region(base, region) if region is not None else None
-    shared = row_filter(base, filters)
+    within = country_year_filter(base, filters)
+    shared = row_test(within)
     if shared is None and wanted_regions is None and kind is None and relation is None:
         return answer(base, "partners", None)
 
@@ -322,7 +335,7 @@ def partner_rows(
             and (relation is None or row["relation"] == relation)
         )
 
-    return answer(base, "partners", keep)
+    return answer(base, "partners", keep, within)
 
 
 SUMMARY_SECTIONS = [(kind.name, kind.title) for kind in KINDS]

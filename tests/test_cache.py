@@ -489,3 +489,34 @@ def test_search_answers_as_without_the_cache_for_any_words(data: st.DataObject) 
     uncached = provenance.search(load_base(DataSelection.choose(use_cache=False)), query)
     load_base(DataSelection.choose())  # writes the cache, if not yet written
     assert provenance.search(load_base(DataSelection.choose()), query) == uncached
+
+
+@pytest.mark.parametrize(
+    ("command", "filters"),
+    [("partners", {"country": ("DZ",)}), ("arrests", {"year": 2021}), ("partners", {"since": 2022})],
+)
+def test_country_and_year_filters_decode_only_their_country_years_keys(
+    monkeypatch: pytest.MonkeyPatch, command: str, filters: dict[str, Any]
+) -> None:
+    from ct_report import query
+
+    expected = query.list_rows(load_base(DataSelection.choose(use_cache=False)), command, query.Filters(**filters))
+    load_base(DataSelection.choose())  # writes the cache
+    decoded: list[str] = []
+    real_line, real_decoded = cache._OpenCache.line, cache._OpenCache.decoded
+    monkeypatch.setattr(
+        cache._OpenCache, "line", lambda self, name, n: decoded.append(name) or real_line(self, name, n)
+    )
+    monkeypatch.setattr(
+        cache._OpenCache,
+        "decoded",
+        lambda self, name, *a: decoded.append(f"all {name}") or real_decoded(self, name, *a),
+    )
+    rows = query.list_rows(load_base(DataSelection.choose()), command, query.Filters(**filters))
+    assert rows.rows == expected.rows and len(rows.keys) == len(expected.rows) and rows.rows
+    assert f"all keys:{command}" not in decoded
+    assert (
+        0
+        < decoded.count(f"keys:{command}")
+        < len(cache.section_bytes(cache_files()[0])[f"keys:{command}"].split(b"\n"))
+    )
