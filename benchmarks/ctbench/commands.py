@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import statistics
+import sys
 from pathlib import Path
 
 from ctbench.children import run_child
@@ -13,7 +14,7 @@ from ctbench.report import ratio, table
 from ctbench.synthetic import Generated
 
 ROUNDS = 5
-HEADERS = ["command", "median s", "vs partners --json", "sqlite3 -json s", "vs sqlite3"]
+HEADERS = ["command", "median s", "vs partners --json", "sqlite3 -json s", "vs sqlite3", "Python sqlite3 s"]
 
 _PARTNER_ROWS = """
 SELECT f.country, c.name_en AS country_name, c.name_ar AS country_name_ar, f.year, p.partner,
@@ -62,13 +63,16 @@ def commands(base: Generated) -> dict[str, list[str]]:
 
 def warm_commands(ctreport: list[str], base: Generated, env: dict[str, str], work: Path) -> str:
     """A table: each command's median over ROUNDS interleaved rounds on the warm cache, and for
-    the partner questions `sqlite3 -json` on the exported database, in the same rounds."""
+    the partner questions `sqlite3 -json` on the exported database and the floor of a SQLite
+    store (`sqlite_store.py`: Python answering from that database), in the same rounds."""
     data = ["--data", str(base.root)]
     runs: dict[str, list[str]] = {label: [*ctreport, *argv, *data] for label, argv in commands(base).items()}
     sqlite = shutil.which("sqlite3")
     database = work / f"export-{base.facts}.db"
     if sqlite and run_child([*ctreport, "export", str(database), *data], env, work / "export.out").returncode == 0:
         runs |= {f"sqlite3: {label}": [sqlite, "-json", str(database), query] for label, query in SQL.items()}
+        store = str(Path(__file__).with_name("sqlite_store.py"))
+        runs |= {f"python: {label}": [sys.executable, store, str(database), label] for label in SQL}
     times: dict[str, list[float]] = {label: [] for label in runs}
     labels = list(runs)
     for round_number in range(ROUNDS):
@@ -82,6 +86,7 @@ def warm_commands(ctreport: list[str], base: Generated, env: dict[str, str], wor
     rows = []
     for label in commands(base):
         against = median.get(f"sqlite3: {label}")
+        floor = median.get(f"python: {label}")
         rows.append(
             [
                 label,
@@ -89,6 +94,7 @@ def warm_commands(ctreport: list[str], base: Generated, env: dict[str, str], wor
                 ratio(median[label], reference),
                 f"{against:.3f}" if against is not None else "",
                 ratio(median[label], against) if against is not None else "",
+                f"{floor:.3f}" if floor is not None else "",
             ]
         )
     return table(HEADERS, rows)
