@@ -495,3 +495,45 @@ def test_a_base_in_use_keeps_answering_while_another_run_patches_the_cache(base:
     load_base(DataSelection((base,)))  # rebuilt: the data files `before` reads are removed
     assert data_files() and not any("Chad" in f.statement for f in before.facts)
     assert any("Chad" in f.statement for f in after.facts)
+
+
+def test_processes_patching_at_once_all_answer_as_a_cold_build(ctreport: Any, base: Path) -> None:
+    import subprocess
+    import sys
+
+    script = shutil.which("ctreport", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("ctreport is not installed")
+    args = [script, "partners", "--json", "--data", str(base)]
+    env = {**os.environ, "CTREPORT_CACHE_DIR": str(cache.cache_dir())}
+    assert subprocess.run(args, env=env, capture_output=True, check=False).returncode == 0
+    for change in ("a statement", "a file added", "a file deleted"):
+        PATCHED[change](base)
+        expected = ctreport(["partners", "--json", "--data", str(base), "--no-cache"]).raw.encode()
+        processes = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(4)]
+        outputs = [process.communicate(timeout=60) for process in processes]
+        assert [(process.returncode, out, err) for process, (out, err) in zip(processes, outputs, strict=True)] == [
+            (0, expected, b"")
+        ] * 4
+        (index,) = cache.cache_dir().glob("base-*.json")
+        named = json.loads(index.read_bytes().split(b"\n")[-2])["data"]
+        assert all((index.parent / name).stat().st_size == size for name, size in named)
+
+
+@pytest.mark.parametrize("when", ["patching", "rebuilding"])
+def test_a_write_interrupted_leaves_the_cache_usable(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    load_base(DataSelection((base,)))
+    before = set(cache.cache_dir().iterdir())
+    (PATCHED["a statement"] if when == "patching" else DECLINED["a shared definition"])(base)
+    with monkeypatch.context() as interrupted:
+
+        def stopped(self: segments.Writer) -> None:
+            raise KeyboardInterrupt
+
+        interrupted.setattr(segments.Writer, "flush", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            load_base(DataSelection((base,)))
+    assert set(cache.cache_dir().iterdir()) == before  # the half-written data file is gone
+    assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
