@@ -225,10 +225,13 @@ def _read_index(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | 
     except ValueError as error:
         raise CacheProblem(f"damaged ({error})") from None
     try:
-        return _checked_base(opened, header, changes)
+        base = _checked_base(opened, header, changes)
     except BaseException:
         opened.close()
         raise
+    # What runs racing to write this cache left, once no run can still be writing it.
+    segments.remove_unused(path.parent, path.stem, [name for name, _ in header["data"]])
+    return base
 
 
 def section_bytes(path: Path) -> dict[str, bytes]:
@@ -248,8 +251,14 @@ def section_bytes(path: Path) -> dict[str, bytes]:
         opened.close()
 
 
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+"""An index names segments and files: a few megabytes at a million facts."""
+
+
 def _index_header(fd: int, size: int) -> dict[str, Any] | None:
     """The index's header, checked; None for a cache of another version or format."""
+    if size > MAX_INDEX_BYTES:
+        raise ValueError(f"{size:,} bytes, more than an index ever holds")
     header, _ = _trailer(fd, size)
     if header is None:
         if _older_format(_read_at(fd, 0, size)):
@@ -633,8 +642,8 @@ def _write(
         with _replacing(path) as stream:
             stream.write(PREAMBLE + _trailer_line(header))
     except BaseException:
-        opened.close()
-        writer.discard()
+        opened.close()  # the writer's descriptor too
+        writer.discard(closed=True)
         raise
     segments.remove_unused(path.parent, path.stem, [name for name, _ in data], replaced)
     return _opened_base(opened, opened.decoded("meta"))
@@ -972,7 +981,8 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
             if term.named is not None:
                 try:
                     named = [_dumps(ident).lower() for ident in term.named]
-                    needles.append([_dumps(term.word)[1:-1], *named])
+                    # Lower-cased as the bytes are: folding can give upper-case ASCII ('№' is 'No').
+                    needles.append([_dumps(term.word)[1:-1].lower(), *named])
                 except UnicodeError:
                     return []  # text no file can hold (a lone surrogate): no fact holds it
 

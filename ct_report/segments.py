@@ -84,8 +84,11 @@ class Writer:
     def close(self) -> None:
         os.close(self.fd)
 
-    def discard(self) -> None:
-        self.close()
+    def discard(self, closed: bool = False) -> None:
+        """Remove the file (closing it first unless `closed`: its descriptor was handed on)."""
+        if not closed:
+            with contextlib.suppress(OSError):
+                self.close()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
 
@@ -254,15 +257,21 @@ def open_data(
     return fds
 
 
-def remove_unused(folder: Path, stem: str, used: Iterable[str], replaced: Iterable[str]) -> None:
-    """Remove the data files `replaced` (those of the index just replaced) that the new index
-    does not use, and any other unused one an hour old (left by a run that was killed); a data
-    file younger than that may belong to a run writing its index now."""
+ABANDONED_AFTER = 600
+"""Seconds since an unused data file was last written after which no run can still be writing
+it (a writer adds to its file at least every megabyte, and writes its index right after)."""
+
+
+def remove_unused(folder: Path, stem: str, used: Iterable[str], replaced: Iterable[str] = ()) -> None:
+    """Remove the data files `replaced` (those of the index just replaced) that the index in
+    place does not use, and any other unused one not written for ABANDONED_AFTER seconds: left
+    by a run that was killed, or by one whose index another run replaced (concurrent runs). A
+    younger one may belong to a run writing its index now."""
     import time
 
     keep = set(used)
     gone = set(replaced) - keep
-    abandoned = time.time() - 3600
+    abandoned = time.time() - ABANDONED_AFTER
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
             if is_data_name(stem, entry.name) and entry.name not in keep:

@@ -520,3 +520,27 @@ def test_country_and_year_filters_decode_only_their_country_years_keys(
         < decoded.count(f"keys:{command}")
         < len(cache.section_bytes(cache_files()[0])[f"keys:{command}"].split(b"\n"))
     )
+
+
+def test_a_word_that_folds_into_capitals_is_found_through_the_cache(ctreport: Any, base_dir: Path) -> None:
+    facts = base_dir / "ma-2021.yaml"
+    text = facts.read_text(encoding="utf-8")
+    facts.write_text(
+        text.replace("At least 55 people", "Under resolution № 2178, at least 55 people"), encoding="utf-8"
+    )
+    for query in ("№", "No", "resolution № 2178"):
+        cached = ctreport(["search", query, "--json", "--data", str(base_dir)])
+        uncached = ctreport(["search", query, "--json", "--data", str(base_dir), "--no-cache"])
+        assert (cached.code, cached.raw) == (uncached.code, uncached.raw)
+    assert [row["id"] for row in ctreport(["search", "№", "--json", "--data", str(base_dir)]).json()] == ["t-arrests"]
+
+
+def test_an_index_too_large_to_be_one_is_rebuilt_without_reading_it(base_dir: Path) -> None:
+    selection = DataSelection((base_dir,))
+    expected = load_base(selection)
+    (path,) = cache_files()
+    with path.open("r+b") as index:
+        index.truncate(cache.MAX_INDEX_BYTES + 1)  # sparse: nothing is written to disk
+    warnings: list[str] = []
+    assert load_base(selection, warn=warnings.append) == expected
+    assert len(warnings) == 1 and "more than an index ever holds" in warnings[0]

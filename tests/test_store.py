@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -456,8 +457,6 @@ def test_patches_spread_over_too_many_data_files_are_gathered_into_one(
 
 
 def test_only_the_data_files_in_use_are_kept(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import time
-
     load_base(DataSelection((base,)))
     folder = cache.cache_dir()
     (index,) = folder.glob("base-*.json")
@@ -537,3 +536,32 @@ def test_a_write_interrupted_leaves_the_cache_usable(
             load_base(DataSelection((base,)))
     assert set(cache.cache_dir().iterdir()) == before  # the half-written data file is gone
     assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
+
+
+def test_unused_data_files_are_removed_by_a_later_read_once_no_run_can_be_writing_them(base: Path) -> None:
+    load_base(DataSelection((base,)))
+    (index,) = cache.cache_dir().glob("base-*.json")
+    lost = [cache.cache_dir() / f"{index.stem}.{digit * 16}.data" for digit in "23"]  # runs that lost a race
+    for path in lost:
+        path.write_bytes(b"x")
+    old = time.time() - segments.ABANDONED_AFTER - 60
+    os.utime(lost[0], (old, old))
+    load_base(DataSelection((base,)))  # answered from the cache: nothing is written
+    assert not lost[0].exists() and lost[1].exists()
+
+
+def test_an_index_that_cannot_be_written_leaves_no_data_file(ctreport: Any, base: Path) -> None:
+    args = ["arrests", "--count", "--data", str(base)]
+    expected = ctreport([*args, "--no-cache"]).out
+    assert ctreport(args).code == 0
+    (index,) = cache.cache_dir().glob("base-*.json")
+    for path in data_files():
+        path.unlink()
+    index.unlink()
+    index.mkdir()  # the index cannot be replaced
+    (index / "x").write_text("", encoding="utf-8")
+    for _ in range(2):
+        run = ctreport(args)
+        assert (run.code, run.out) == (0, expected)
+        assert run.err.startswith("ctreport: warning: ") and run.err.count("\n") == 1
+    assert data_files() == []
