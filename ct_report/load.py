@@ -27,7 +27,25 @@ MAX_FILES = 20_000
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 MAX_BASE_BYTES = 256 * 1024 * 1024
 """All the YAML files and source texts of a base together: ten times the largest base measured
-(100,000 facts, 51.5 MB), small enough that a run cannot be made to read gigabytes."""
+(100,000 facts, 51.5 MB), small enough that a run cannot be made to read gigabytes. A larger
+base one trusts is read with CTREPORT_MAX_BASE_MB set (see `max_base_bytes`)."""
+
+
+def max_base_bytes() -> int:
+    """MAX_BASE_BYTES, or the limit CTREPORT_MAX_BASE_MB sets (in MiB) for a larger base."""
+    spelled = os.environ.get("CTREPORT_MAX_BASE_MB", "").strip()
+    if not spelled:
+        return MAX_BASE_BYTES
+    if not spelled.isascii() or not spelled.isdigit() or int(spelled) == 0:
+        from ct_report.errors import UsageError
+        from ct_report.text import printable
+
+        raise UsageError(
+            f"CTREPORT_MAX_BASE_MB is '{printable(spelled)}'; set it to a whole number of MiB, e.g. 1024, or unset it"
+        )
+    return int(spelled) * 1024 * 1024
+
+
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -199,7 +217,7 @@ def read_documents(
     from ct_report.safefile import OverTotal, Refused
     from ct_report.yamlread import MAX_FILE_BYTES
 
-    budget = budget if budget is not None else [MAX_BASE_BYTES]
+    budget = budget if budget is not None else [max_base_bytes()]
     documents: list[tuple[model.Document, Path, Path]] = []
     problems: list[Problem] = []
     unresolved: set[str] | None = set()
@@ -209,7 +227,10 @@ def read_documents(
         try:
             data, dependency = _read(path, MAX_FILE_BYTES, budget)
         except OverTotal:
-            message = f"the fact base is over the limit of {MAX_BASE_BYTES:,} bytes in all (YAML files and source texts); split it into several bases"
+            message = (
+                f"the fact base is over the limit of {max_base_bytes():,} bytes in all (YAML files and source "
+                "texts); split it into several bases, or raise the limit with CTREPORT_MAX_BASE_MB"
+            )
             problems.append(Problem(name, 1, 1, message))
             unresolved = None
             break  # the rest of the base is not read at all
@@ -241,7 +262,7 @@ def read_texts(
     folder, not a regular file, too large, not UTF-8), and what was read of each file."""
     from ct_report.safefile import Refused
 
-    budget = budget if budget is not None else [MAX_BASE_BYTES]
+    budget = budget if budget is not None else [max_base_bytes()]
     texts: dict[str, str | None] = {}
     read: list[Dependency] = []
     for document, _, root in documents:
@@ -299,7 +320,7 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     from ct_report.validate import check_base
 
     listing = listing or list_files(selection.roots)
-    budget = [MAX_BASE_BYTES]
+    budget = [max_base_bytes()]
     store = cache.FileStore.beside(cache.cache_file(selection.roots)) if selection.use_cache else None
     read = read_documents(listing.files, budget, store)
     if store:
@@ -397,7 +418,7 @@ def _patched(stale: cache.Stale, listing: FileList) -> model.FactBase | None:
 
     changed = {*stale.changes.changed, *stale.changes.added}
     unchanged_bytes = sum(entry[1] for entry in stale.dependencies if entry[0] not in changed)
-    budget = [MAX_BASE_BYTES - unchanged_bytes]
+    budget = [max_base_bytes() - unchanged_bytes]
     files = []
     try:
         for path, root in listing.files:

@@ -332,6 +332,25 @@ def test_a_base_over_the_total_limit_is_refused(ctreport: Any, base_dir: Path, m
     assert "the fact base is over the limit of 2,000 bytes in all" in run.out
 
 
+def test_the_total_limit_can_be_raised_for_a_larger_base(
+    ctreport: Any, base_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "MAX_BASE_BYTES", 2000)
+    refused = ctreport(["validate", str(base_dir)])
+    assert refused.code == 1 and "raise the limit with CTREPORT_MAX_BASE_MB" in refused.out
+    monkeypatch.setenv("CTREPORT_MAX_BASE_MB", "1")
+    run = ctreport(["validate", str(base_dir)])
+    assert run.code == 0 and "ok:" in run.out + run.err
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "1.5", "\x1b[2J"])
+def test_a_total_limit_that_is_not_a_number_is_a_usage_error(ctreport: Any, base_dir: Path, value: str) -> None:
+    run = ctreport(["arrests", "--count", "--data", str(base_dir)], env={"CTREPORT_MAX_BASE_MB": value})
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("ctreport: CTREPORT_MAX_BASE_MB is '") and run.err.count("\n") == 1
+    assert "\x1b" not in run.err
+
+
 # --- 5. a fact base stays inside its folder -----------------------------------------------
 
 

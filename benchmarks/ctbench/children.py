@@ -48,7 +48,8 @@ def run_child(cmd: Sequence[str], env: dict[str, str], stdout: Path) -> Run:
 
 
 def child_env(work: Path, cache_dir: Path) -> dict[str, str]:
-    """The caller's environment without fact-base overrides, with private cache folders.
+    """The caller's environment without fact-base overrides, with private cache folders and
+    room for bases over ctreport's default limit of 256 MiB.
 
     Bytecode is cached under `work` (PYTHONPYCACHEPREFIX) even when the caller sets
     PYTHONDONTWRITEBYTECODE: an installed ctreport has its .pyc files, and a checkout should
@@ -58,6 +59,8 @@ def child_env(work: Path, cache_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     env["CTREPORT_CACHE_DIR"] = str(cache_dir)
+    # ctreport refuses a base over 256 MiB unless told otherwise; the 1,000,000-fact base is 0.5 GB.
+    env.setdefault("CTREPORT_MAX_BASE_MB", "4096")
     return env
 
 
