@@ -367,6 +367,7 @@ def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -
     listing every problem. Cache trouble never fails a run: it is reported through `warn`."""
     from ct_report import cache
 
+    max_base_bytes()  # a bad CTREPORT_MAX_BASE_MB is an error even when the cache answers
     listing = list_files(selection.roots)
     cache_path = cache.cache_file(selection.roots)
     warned = False
