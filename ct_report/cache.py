@@ -261,7 +261,7 @@ def _index_header(fd: int, size: int) -> dict[str, Any] | None:
         raise ValueError(f"{size:,} bytes, more than an index ever holds")
     header, _ = _trailer(fd, size)
     if header is None:
-        if _older_format(_read_at(fd, 0, size)):
+        if _older_format(segments.read_at(fd, 0, size)):
             return None
         raise ValueError("no trailer line")
     if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
@@ -485,7 +485,7 @@ def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, int]:
     tail = 1 << 16
     while True:
         start = max(0, size - tail)
-        data = _read_at(fd, start, size - start)
+        data = segments.read_at(fd, start, size - start)
         newline = data.rfind(b"\n", 0, len(data) - 1)
         if newline >= 0 or start == 0:
             break
@@ -496,18 +496,6 @@ def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, int]:
     if not isinstance(header, dict):
         raise ValueError("trailer is not an object")
     return header, start + newline
-
-
-def _read_at(fd: int, offset: int, size: int) -> bytes:
-    os.lseek(fd, offset, os.SEEK_SET)
-    chunks = []
-    while size > 0:
-        chunk = os.read(fd, size)
-        if not chunk:
-            raise ValueError("the file ends early")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _older_format(raw: bytes) -> bool:
@@ -1143,7 +1131,7 @@ class FileStore:
         try:
             if _untrusted(status):
                 return None
-            data = _read_at(fd, 0, status.st_size)
+            data = segments.read_at(fd, 0, status.st_size)
             stored = json.loads(data)
             document = stored["document"]
             return (

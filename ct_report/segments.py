@@ -144,7 +144,7 @@ class Reader:
             ):
                 last += 1
             offset = segments[first][1]
-            data = _read_at(self.fds[segments[first][0]], offset, segments[last][2] - offset)
+            data = read_at(self.fds[segments[first][0]], offset, segments[last][2] - offset)
             view = memoryview(data)
             for _, start, end, crc, _ in segments[first : last + 1]:
                 if zlib.crc32(view[start - offset : end - offset]) != crc:
@@ -179,7 +179,7 @@ class Reader:
         key = (name, index)
         if key not in self._segment_lines:
             number, start, end, crc, count = self.sections[name][index]
-            data = _read_at(self.fds[number], start, end - start)
+            data = read_at(self.fds[number], start, end - start)
             if zlib.crc32(data) != crc:
                 raise ValueError(f"section {name}: checksum mismatch")
             lines = data.split(b"\n")
@@ -280,7 +280,8 @@ def remove_unused(folder: Path, stem: str, used: Iterable[str], replaced: Iterab
                         os.unlink(entry.path)
 
 
-def _read_at(fd: int, offset: int, size: int) -> bytes:
+def read_at(fd: int, offset: int, size: int) -> bytes:
+    """`size` bytes of a file from `offset`; ValueError if it ends first."""
     os.lseek(fd, offset, os.SEEK_SET)
     chunks = []
     while size > 0:
