@@ -257,11 +257,9 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 
 def _index_header(fd: int, size: int) -> dict[str, Any] | None:
     """The index's header, checked; None for a cache of another version or format."""
-    if size > MAX_INDEX_BYTES:
-        raise ValueError(f"{size:,} bytes, more than an index ever holds")
-    header, _ = _trailer(fd, size)
+    header, data = _trailer(fd, size)
     if header is None:
-        if _older_format(segments.read_at(fd, 0, size)):
+        if _older_format(data):
             return None
         raise ValueError("no trailer line")
     if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
@@ -292,7 +290,8 @@ def _checked_base(opened: _OpenCache, header: dict[str, Any], changes: Changes) 
     if dependencies != header["dependencies"]:
         # Touched, not changed (a reinstall, a checkout): record the new times, or every run
         # would hash those files again.
-        _write_index(opened.path, {**header, "dependencies": dependencies})
+        with contextlib.suppress(OSError):
+            _write_index(opened.path, {**header, "dependencies": dependencies})
     return _opened_base(opened, meta)
 
 
@@ -470,32 +469,25 @@ def _trailer_crc(header: dict[str, Any]) -> int:
     return zlib.crc32(json.dumps(covered, sort_keys=True, separators=(",", ":")).encode())
 
 
-def _write_index(path: Path, header: dict[str, Any]) -> bool:
-    """Replace the index; False, leaving it as it was, if it cannot be written."""
-    try:
-        with _replacing(path) as stream:
-            stream.write(PREAMBLE + _trailer_line(header))
-    except OSError:
-        return False
-    return True
+def _write_index(path: Path, header: dict[str, Any]) -> None:
+    """Replace the index (OSError, leaving it as it was, if it cannot be written)."""
+    with _replacing(path) as stream:
+        stream.write(PREAMBLE + _trailer_line(header))
 
 
-def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, int]:
-    """The trailer object and where it starts (the payload's length), or None if there is none."""
-    tail = 1 << 16
-    while True:
-        start = max(0, size - tail)
-        data = segments.read_at(fd, start, size - start)
-        newline = data.rfind(b"\n", 0, len(data) - 1)
-        if newline >= 0 or start == 0:
-            break
-        tail *= 8
+def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, bytes]:
+    """The index's last line as an object (None if it has no such line), and the whole file.
+    ValueError for a file larger than an index ever is, before reading any of it."""
+    if size > MAX_INDEX_BYTES:
+        raise ValueError(f"{size:,} bytes, more than an index ever holds")
+    data = segments.read_at(fd, 0, size)
+    newline = data.rfind(b"\n", 0, len(data) - 1)
     if not data.endswith(b"\n") or newline < 0:
-        return None, 0
+        return None, data
     header = json.loads(data[newline + 1 : -1])
     if not isinstance(header, dict):
         raise ValueError("trailer is not an object")
-    return header, start + newline
+    return header, data
 
 
 def _older_format(raw: bytes) -> bool:
@@ -627,8 +619,7 @@ def _write(
     replaced = _data_names(path)
     opened = _OpenCache(fds, path, header)
     try:
-        with _replacing(path) as stream:
-            stream.write(PREAMBLE + _trailer_line(header))
+        _write_index(path, header)
     except BaseException:
         opened.close()  # the writer's descriptor too
         writer.discard(closed=True)
