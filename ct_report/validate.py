@@ -114,6 +114,18 @@ def _plan(hint: Any) -> tuple[str, Any, bool]:
 
 
 @cache
+def _field_plan(cls: type, name: str) -> tuple[tuple[str, Any, bool], str | None]:
+    """How to convert a field of `cls`, and the pattern its text must match: looked up once
+    per field (hashing a type hint costs more than converting most values)."""
+    return _plan(hints(cls)[name]), fields(cls)[name].metadata.get("pattern")
+
+
+@cache
+def _required(cls: type) -> tuple[tuple[str, dataclasses.Field[Any]], ...]:
+    return tuple((name, f) for name, f in fields(cls).items() if is_required(f))
+
+
+@cache
 def _has_field(cls: type, name: str) -> bool:
     return any(f.name == name for f in dataclasses.fields(cls))
 
@@ -154,7 +166,10 @@ class Converter:
         self.problems.append(Problem(self.file, node.line, node.column, message + where))
 
     def convert(self, node: Node, hint: Any, path: str) -> Any:
-        kind, inner, optional = _plan(hint)
+        return self.convert_planned(node, _plan(hint), path)
+
+    def convert_planned(self, node: Node, plan: tuple[str, Any, bool], path: str) -> Any:
+        kind, inner, optional = plan
         if isinstance(node, Scalar) and node.tag == REFUSED_TAG:
             return None  # a refused alias, reported where it was read
         if isinstance(node, Scalar) and node.tag == NULL_TAG:
@@ -234,13 +249,14 @@ class Converter:
         if not isinstance(node, Seq):
             self.problem(node, path, "expected a list; write its items on lines starting with '- ', or as [a, b]")
             return None
-        items = [self.convert(item, item_hint, f"{path}[{i}]") for i, item in enumerate(node.items)]
+        plan = _plan(item_hint)
+        items = [self.convert_planned(item, plan, f"{path}[{i}]") for i, item in enumerate(node.items)]
         return tuple(item for item in items if item is not None)
 
     def field(self, cls: type, name: str, node: Node, path: str) -> Any:
         """The value of one field of `cls`, converted and checked against the field's pattern."""
-        value = self.convert(node, hints(cls)[name], path)
-        pattern = fields(cls)[name].metadata.get("pattern")
+        plan, pattern = _field_plan(cls, name)
+        value = self.convert_planned(node, plan, path)
         if pattern and isinstance(value, str) and not re.fullmatch(pattern, value):
             form, example = _FORMS.get(pattern, (f"of the form {pattern}", ""))
             fix = f"; write it like '{example}'" if example else ""
@@ -277,7 +293,8 @@ class Converter:
             values["origin"] = model.Origin(self.file, node.line, node.column, self.label)
         if _has_field(cls, "written_at"):
             values["written_at"] = read.where
-        return cls(**values)
+        # Every field known and every required one present, as __init__ would check again.
+        return cls.from_fields(values) if issubclass(cls, model.Record) else cls(**values)
 
     def _read_fields(self, node: Map, cls: type, path: str) -> _Read:
         """Each key of the mapping converted, or reported as unknown or wrong."""
@@ -315,8 +332,8 @@ class Converter:
         """Required fields not written: taken from the file's top-level defaults where they are
         inherited, else reported. The names still missing."""
         missing = []
-        for name, f in fields(cls).items():
-            if name in read.values or name in read.wrong or not is_required(f):
+        for name, f in _required(cls):
+            if name in read.values or name in read.wrong:
                 continue
             if f.metadata.get("inherited") and name in defaults:
                 value, position = defaults[name]
