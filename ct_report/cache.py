@@ -968,14 +968,13 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
         def holds(data: bytes) -> bool:
             return all(any(needle in data for needle in alternatives) for alternatives in needles)
 
-        if all(len(alternatives) == 1 for alternatives in needles):  # the common case, made quicker
-            single = [needle for (needle,) in needles]
-
-            def holds(data: bytes) -> bool:
-                return all(needle in data for needle in single)
-
         wanted = []
+        # A word looked for alone (no name holds it) is jumped to; alternatives need each line.
+        alone = next((alternatives[0] for alternatives in needles if len(alternatives) == 1), None)
         for data in opened.pieces("search"):
+            if alone is not None:
+                wanted += _entries_holding(data, alone, holds)
+                continue
             line_start = 0
             for line in data.lower().split(b"\n"):  # only ASCII letters change: offsets stay
                 if holds(line):
@@ -988,6 +987,23 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
         return list(json.loads(b"[" + b",".join(wanted) + b"]"))
 
     return select
+
+
+def _entries_holding(data: bytes, needle: bytes, holds: Callable[[bytes], bool]) -> list[bytes]:
+    """The entries of a piece of the search section (tab- and line-separated) whose lower-cased
+    bytes hold `needle` and pass `holds`: found by jumping from one place the needle is to the
+    next, so that a word in few entries costs a scan of memory, not a split of every line."""
+    lowered = data.lower()  # only ASCII letters change: offsets stay
+    found = []
+    at = lowered.find(needle)
+    while at >= 0:
+        start = max(lowered.rfind(b"\t", 0, at), lowered.rfind(b"\n", 0, at)) + 1
+        ends = [end for end in (lowered.find(b"\t", at), lowered.find(b"\n", at)) if end >= 0]
+        end = min(ends) if ends else len(lowered)
+        if holds(lowered[start:end]):
+            found.append(data[start:end])
+        at = lowered.find(needle, end)
+    return found
 
 
 def _tally(opened: _OpenCache) -> Callable[[], model.Tally]:

@@ -491,6 +491,22 @@ def test_search_answers_as_without_the_cache_for_any_words(data: st.DataObject) 
     assert provenance.search(load_base(DataSelection.choose()), query) == uncached
 
 
+_ENTRY = st.text(alphabet='abAB\u00e9"', max_size=6)
+
+
+@given(
+    lines=st.lists(st.lists(_ENTRY, max_size=4), max_size=5),
+    needle=st.text(alphabet="abB", min_size=1, max_size=2),
+)
+def test_the_search_scan_finds_the_entries_that_a_split_finds(lines: list[list[str]], needle: str) -> None:
+    """Jumping from one place the word is to the next finds each entry holding it once, first
+    and last of a line included, as cutting every line into entries does."""
+    data = "\n".join("\t".join(entries) for entries in lines).encode()
+    wanted = needle.lower().encode()
+    split = [entry for line in data.split(b"\n") for entry in line.split(b"\t") if wanted in entry.lower()]
+    assert cache._entries_holding(data, wanted, lambda entry: True) == split
+
+
 @pytest.mark.parametrize(
     ("command", "filters"),
     [("partners", {"country": ("DZ",)}), ("arrests", {"year": 2021}), ("partners", {"since": 2022})],
