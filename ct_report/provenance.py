@@ -121,24 +121,33 @@ SEARCHED_TEXTS = (("statement", 4), ("events", 4), ("quote", 3), ("note", 1))
 """Where a word can be found besides a name, in the order of `SearchEntry`, and its score."""
 
 
-def _score(words: list[str], names: list[str], name_words: list[str], texts: list[str]) -> tuple[int, list[str]] | None:
-    """A fact's score for the words and where they matched, or None unless every word matched."""
+def _name_points(word: str, names: list[str], name_words: list[str]) -> int:
+    """What a word scores against the names of what a fact is about: 10 for a whole name or a
+    whole word of one, 6 for the start of such a word, 0 when it is in none."""
+    if word in names or word in name_words:
+        return 10
+    if len(word) >= 3 and any(name.startswith(word) for name in name_words):
+        return 6
+    return 0
+
+
+def _score(words: list[str], name_points: list[int], texts: list[str]) -> tuple[int, list[str]] | None:
+    """A fact's score for the words and where they matched, or None unless every word matched.
+    `name_points` holds each word's `_name_points` for the names the fact is about."""
     score = 0
     matched = set()
-    for word in words:
-        if word in names or word in name_words:
-            score, where = score + 10, "name"
-        elif len(word) >= 3 and any(name.startswith(word) for name in name_words):
-            score, where = score + 6, "name"
-        else:
-            found = next(
-                (field for field, text in zip(SEARCHED_TEXTS, texts, strict=True) if _mentions(text, word)), None
-            )
-            if found is None:
-                return None
-            where, points = found
+    for word, points in zip(words, name_points, strict=True):
+        if points:
             score += points
-        matched.add(where)
+            matched.add("name")
+            continue
+        for (where, text_points), text in zip(SEARCHED_TEXTS, texts, strict=True):
+            if _mentions(text, word):
+                score += text_points
+                matched.add(where)
+                break
+        else:
+            return None
     return score, sorted(matched)
 
 
@@ -161,14 +170,15 @@ def search(base: FactBase, query: str) -> list[Row]:
     entries = base.search_entries(terms)
     if entries is None:
         entries = search_entries(base, base.facts)
-    names_of: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}  # many facts name the same things
+    points_of: dict[tuple[str, ...], list[int]] = {}  # many facts name the same things
     rows = []
     for entry in entries:
         named = tuple(entry[9])
-        if named not in names_of:
+        if named not in points_of:
             own = [name for ident in named for name in names[ident]]
-            names_of[named] = (own, [word for name in own for word in name.replace("-", " ").split()])
-        scored = _score(words, *names_of[named], searched_text(entry))
+            own_words = [word for name in own for word in name.replace("-", " ").split()]
+            points_of[named] = [_name_points(word, own, own_words) for word in words]
+        scored = _score(words, points_of[named], searched_text(entry))
         if scored is not None:
             fact_id, kind, country, year, statement, quote, conflicts, source, source_kind = entry[:9]
             rows.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -104,8 +105,16 @@ SURVIVES_JSON = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 def encode_row(row: dict[str, Any]) -> str:
     """A row as one line of JSON: the text every JSON answer is made of, and what the compiled
     cache stores. A row holding characters JSON would print raw is cleaned first."""
-    text = json.dumps(row, ensure_ascii=False)
-    return json.dumps(clean(row), ensure_ascii=False) if re.search(SURVIVES_JSON, text) else text
+    encode = _encoder().encode
+    text = encode(row)
+    return encode(clean(row)) if re.search(SURVIVES_JSON, text) else text
+
+
+@functools.cache
+def _encoder() -> json.JSONEncoder:
+    """One encoder for every row: json.dumps with options builds a new one per call, which
+    costs about a fifth of encoding a row."""
+    return json.JSONEncoder(ensure_ascii=False)
 
 
 def clean(value: Any) -> Any:
