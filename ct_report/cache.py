@@ -1026,21 +1026,30 @@ def _within(
     decoded: Callable[..., Any],
     line: Callable[[str, int], Any] | None,
     command: str,
-    encoded: list[bytes],
+    encoded: Callable[[], list[bytes]],
     wanted: Callable[[str, int], bool],
 ) -> model.CompiledRows:
     """A command's rows of the country-years `wanted` keeps, found from its blocks (country,
-    year, number of rows): the other country-years' keys are never decoded."""
-    kept, rows, start = [], [], 0
+    year, number of rows): the other country-years' keys are never decoded, and their number
+    is known without reading any row."""
+    kept, ranges, start = [], [], 0
     for number, (country, year, count) in enumerate(decoded(f"blocks:{command}")):
         if wanted(country, year):
             kept.append(number)
-            rows += encoded[start : start + count]
+            ranges.append((start, start + count))
         start += count
+
+    def rows() -> list[bytes]:
+        every = encoded()
+        return [row for first, end in ranges for row in every[first:end]]
+
+    count = sum(end - first for first, end in ranges)
     if line is None:
         everything = decoded(f"keys:{command}", True)
-        return model.CompiledRows(rows, lambda: [key for n in kept for key in everything[n]])
-    return model.CompiledRows(rows, lambda: [key for n in kept for key in line(f"keys:{command}", n)])
+        return model.CompiledRows(rows, lambda: [key for n in kept for key in everything[n]], number=lambda: count)
+    return model.CompiledRows(
+        rows, lambda: [key for n in kept for key in line(f"keys:{command}", n)], number=lambda: count
+    )
 
 
 def _base_from_sections(
@@ -1063,11 +1072,12 @@ def _base_from_sections(
 
     def compiled(command: str) -> model.CompiledLoader:
         def load() -> model.CompiledRows:
-            encoded = lines(f"rows:{command}")
+            encoded = functools.cache(lambda: lines(f"rows:{command}"))
             return model.CompiledRows(
-                encoded=encoded,
+                load_encoded=encoded,
                 load_keys=lambda: keys(command),
                 within=lambda wanted: _within(decoded, line, command, encoded, wanted),
+                number=lambda: sum(count for _, _, count in decoded(f"blocks:{command}")),
             )
 
         return load

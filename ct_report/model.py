@@ -397,13 +397,15 @@ SearchSelector = Callable[[Sequence[SearchTerm]], "list[list[Any]]"]
 
 class CompiledRows(NamedTuple):
     """A list command's rows, worked out when the cache was built: each row's JSON text
-    (`encoded`, every field in the command's order), and a function giving, per row, the fields
+    (`load_encoded`, every field in the command's order), and a function giving, per row, the fields
     its filters read (decoded only when a filter or a footer needs them)."""
 
-    encoded: list[bytes]
+    load_encoded: Callable[[], list[bytes]]
     load_keys: Callable[[], list[dict[str, Any]]]
     within: "Callable[[Callable[[str, int], bool]], CompiledRows] | None" = None
     """The rows of the country-years a test keeps, the others' keys never decoded."""
+    number: Callable[[], int] | None = None
+    """How many rows there are, when known without reading them (from the blocks)."""
 
 
 CompiledLoader = Callable[[], CompiledRows]

@@ -225,22 +225,39 @@ def row_test(test: CountryYearTest | None) -> RowTest | None:
 
 class RowSet:
     """The rows answering a list command. Rows from the compiled cache stay as JSON text until
-    something needs them as dicts: a JSON answer with every field in order is that text."""
+    something needs them as dicts (a JSON answer with every field in order is that text), and
+    are not read at all when only their number is asked for and known."""
 
     def __init__(
         self,
         rows: list[Row] | None = None,
         *,
         keys: list[Row] | Callable[[], list[Row]] | None = None,
-        encoded: list[bytes] | None = None,
+        encoded: list[bytes] | Callable[[], list[bytes]] | None = None,
+        count: Callable[[], int] | None = None,
+        owner: object = None,
     ) -> None:
+        self._owner = owner
+        """What the lazy parts read from (the base, whose compiled cache closes when it goes)."""
         self._rows = rows
         self._keys = keys if keys is not None else rows or []
-        self.encoded = encoded
+        self._encoded = encoded
+        self._count: int | Callable[[], int] | None = count
+
+    @property
+    def encoded(self) -> list[bytes] | None:
         """Per row, its JSON text with every field in `FIELDS` order; None when built here."""
+        if callable(self._encoded):
+            self._encoded = self._encoded()
+        return self._encoded
 
     def __len__(self) -> int:
-        return len(self.encoded) if self.encoded is not None else len(self.keys)
+        if callable(self._count):
+            self._count = self._count()
+        if self._count is not None:
+            return self._count
+        encoded = self.encoded
+        return len(encoded) if encoded is not None else len(self.keys)
 
     @property
     def keys(self) -> list[Row]:
@@ -254,26 +271,42 @@ class RowSet:
         if self._rows is None:
             import json
 
+            encoded = self.encoded
             # strict=False: a control character in a stored row is cleaned on output, not a crash.
-            self._rows = json.loads(b"[" + b",".join(self.encoded or []) + b"]", strict=False) if self.encoded else []
+            self._rows = json.loads(b"[" + b",".join(encoded) + b"]", strict=False) if encoded else []
         return self._rows
 
 
 def answer(base: FactBase, command: str, keep: RowTest | None, within: CountryYearTest | None = None) -> RowSet:
-    """The rows of `command` that pass `keep` (all of them when None), from the compiled cache
-    when the base has them; `keep` passes only rows of country-years `within` keeps, which the
-    compiled cache uses to leave the other country-years' rows undecoded."""
+    """The rows of `command` of the country-years `within` keeps that pass `keep` (all of them
+    when both are None), from the compiled cache when the base has them. The compiled cache
+    leaves the other country-years' rows undecoded, and counts the rows kept without reading
+    them unless `keep` tests them."""
     compiled = base.compiled.get(command)
+    in_years = row_test(within)
     if compiled is None:
-        return RowSet([row for row in command_table(base, command) if keep is None or keep(row)])
+        return RowSet(
+            [
+                row
+                for row in command_table(base, command)
+                if (in_years is None or in_years(row)) and (keep is None or keep(row))
+            ]
+        )
     stored = compiled()
     if within is not None and stored.within is not None:
         stored = stored.within(within)
+    elif in_years is not None:
+        keep = in_years if keep is None else _both(in_years, keep)
     if keep is None:
-        return RowSet(keys=stored.load_keys, encoded=stored.encoded)
+        return RowSet(keys=stored.load_keys, encoded=stored.load_encoded, count=stored.number, owner=base)
     keys = stored.load_keys()
     chosen = [i for i, key in enumerate(keys) if keep(key)]
-    return RowSet(keys=[keys[i] for i in chosen], encoded=[stored.encoded[i] for i in chosen])
+    encoded = stored.load_encoded()
+    return RowSet(keys=[keys[i] for i in chosen], encoded=[encoded[i] for i in chosen])
+
+
+def _both(first: RowTest, second: RowTest) -> RowTest:
+    return lambda row: first(row) and second(row)
 
 
 LOCALISED = ("country_name", "partner_name", "body_name", "member_name", "group_name", "statement")
@@ -306,8 +339,7 @@ def localise(rows: list[Row], lang: str) -> list[Row]:
 def list_rows(base: FactBase, command: str, filters: Filters) -> RowSet:
     """The rows of a list command drawn from one fact kind (see `kinds.KINDS`) that pass the
     shared filters."""
-    within = country_year_filter(base, filters)
-    return answer(base, command, row_test(within), within)
+    return answer(base, command, None, country_year_filter(base, filters))
 
 
 def partner_rows(
@@ -323,14 +355,12 @@ def partner_rows(
         check_choice(relation, RELATIONS, "relation")
     wanted_regions = resolve_region(base, region) if region is not None else None
     within = country_year_filter(base, filters)
-    shared = row_test(within)
-    if shared is None and wanted_regions is None and kind is None and relation is None:
-        return answer(base, "partners", None)
+    if wanted_regions is None and kind is None and relation is None:
+        return answer(base, "partners", None, within)
 
     def keep(row: Row) -> bool:
         return (
-            (shared is None or shared(row))
-            and (wanted_regions is None or not wanted_regions.isdisjoint(row["regions"]))
+            (wanted_regions is None or not wanted_regions.isdisjoint(row["regions"]))
             and (kind is None or row["partner_kind"] == kind)
             and (relation is None or row["relation"] == relation)
         )

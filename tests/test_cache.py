@@ -538,6 +538,21 @@ def test_country_and_year_filters_decode_only_their_country_years_keys(
     )
 
 
+@pytest.mark.parametrize("filters", [["--year", "2021"], ["--country", "DZ,MA", "--since", "2020"], []])
+def test_a_count_is_answered_without_reading_rows(
+    ctreport: Any, monkeypatch: pytest.MonkeyPatch, filters: list[str]
+) -> None:
+    """The cache's blocks know how many rows each country-year has: counting reads no row."""
+    expected = ctreport(["partners", "--count", *filters, "--no-cache"])
+    assert ctreport(["partners", "--count"]).code == 0  # builds the cache
+    read: list[str] = []
+    real_lines = cache._OpenCache.lines
+    monkeypatch.setattr(cache._OpenCache, "lines", lambda self, name: read.append(name) or real_lines(self, name))
+    counted = ctreport(["partners", "--count", *filters])
+    assert counted.code == 0 and counted.out == expected.out and int(counted.out) > 0
+    assert "rows:partners" not in read
+
+
 def test_a_word_that_folds_into_capitals_is_found_through_the_cache(ctreport: Any, base_dir: Path) -> None:
     facts = base_dir / "ma-2021.yaml"
     text = facts.read_text(encoding="utf-8")
