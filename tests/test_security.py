@@ -17,6 +17,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import unicodedata
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -243,13 +244,24 @@ def test_a_cache_others_can_write_is_not_trusted(ctreport: Any, base_dir: Path, 
         assert b"at least 99" in forged.read_bytes()  # neither read nor written
 
 
-def test_stored_rows_with_escapes_never_reach_stdout_raw(ctreport: Any, base_dir: Path) -> None:
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        "\x1b[2J\x1b]0;\x07",  # C0: erase the screen, set the window title
+        "\x7f",  # DEL
+        "\x9b2J",  # the C1 control introducing a sequence (CSI), two bytes in UTF-8
+        "\u202e",  # RIGHT-TO-LEFT OVERRIDE, three bytes
+        "\u2067",  # RIGHT-TO-LEFT ISOLATE
+    ],
+)
+def test_stored_rows_with_escapes_never_reach_stdout_raw(ctreport: Any, base_dir: Path, unsafe: str) -> None:
     args = ["partners", "--data", str(base_dir), "--json"]
     assert ctreport(args).code == 0
-    forge(only_cache(), b"Strong cooperation", b"\x1b[2J\x1b]0;\x07operation")
+    written = (unsafe + "operation").encode()
+    forge(only_cache(), b"Strong cooperation"[-len(written) :].rjust(len(written), b"x"), written)
     run = ctreport(args)
     assert run.code == 0, run.err
-    assert "\x1b" not in run.raw and "\x07" not in run.raw
+    assert not any(character in run.raw for character in unsafe if unicodedata.category(character) in ("Cc", "Cf"))
     assert any(row["statement"].endswith("operation with France [/x] [bold]not markup[/bold]") for row in run.json())
 
 
