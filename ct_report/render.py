@@ -122,14 +122,15 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
         utf8 = False
     if buffer is None or not utf8 or os.linesep != "\n":  # the text stream would write \r\n
         return False
-    if not _proven_clean(encoded):
+    body = (b"\n" if fmt == "ndjson" else b",\n").join(encoded)
+    if not _proven_clean(body):
         return False  # the ordinary path decodes the rows and cleans them
     term.stdout.flush()
     if fmt == "ndjson":
-        buffer.write(b"\n".join(encoded) + b"\n" if encoded else b"")
+        buffer.write(body + b"\n" if encoded else b"")
     elif encoded:  # written in three parts: each `+` would copy the whole answer again
         buffer.write(b"[\n")
-        buffer.write(b",\n".join(encoded))
+        buffer.write(body)
         buffer.write(b"\n]\n")
     else:
         buffer.write(b"[]\n")
@@ -138,20 +139,20 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
 
 
 # What `encode_row` never writes: raw C0 controls (JSON escapes them) and what it cleans away.
-_UNSAFE_STORED = "[\x00-\x1f" + SURVIVES_JSON[1:]
+_UNSAFE_STORED = "[\x00-\x09\x0b-\x1f" + SURVIVES_JSON[1:]
 
 
-# Every byte but C0 controls and DEL; what deleting them leaves is what the check refuses.
-_SAFE_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
+# Every byte but C0 controls and DEL, and the newline that separates the stored lines (a
+# stored line never holds one); what deleting them leaves is what the check refuses.
+_SAFE_BYTES = b"\n" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 
 
-def _proven_clean(encoded: list[bytes]) -> bool:
-    """Whether stored JSON lines hold only what `encode_row` writes: valid UTF-8 without a
-    control or bidirectional-override character. The cache is the user's own file, but bytes
-    copied to a terminal are checked as if they were not (about 2 ns a byte). The characters
-    beyond ASCII it refuses (C1 controls, bidirectional overrides) are written with a lead byte
-    of C2 or E2: text with neither needs no character-by-character search."""
-    data = b"".join(encoded)
+def _proven_clean(data: bytes) -> bool:
+    """Whether stored JSON lines, joined by newlines, hold only what `encode_row` writes: valid
+    UTF-8 without a control or bidirectional-override character. The cache is the user's own
+    file, but bytes copied to a terminal are checked as if they were not (about 2 ns a byte).
+    The characters beyond ASCII it refuses (C1 controls, bidirectional overrides) are written
+    with a lead byte of C2 or E2: text with neither needs no character-by-character search."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
