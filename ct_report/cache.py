@@ -971,9 +971,11 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
         wanted = []
         # A word looked for alone (no name holds it) is jumped to; alternatives need each line.
         alone = next((alternatives[0] for alternatives in needles if len(alternatives) == 1), None)
+        # The one word of a search: an entry around a place it is holds it.
+        only = None if len(needles) > 1 else lambda entry: True
         for data in opened.pieces("search"):
             if alone is not None:
-                wanted += _entries_holding(data, alone, holds)
+                wanted += _entries_holding(data, alone, only or holds)
                 continue
             line_start = 0
             for line in data.lower().split(b"\n"):  # only ASCII letters change: offsets stay

@@ -4,7 +4,7 @@ Pure functions over the fact base; no I/O, no printing."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ct_report.errors import UsageError
 from ct_report.fields import Row
@@ -109,12 +109,17 @@ def source_rows(base: FactBase) -> list[Row]:
     ]
 
 
-def _mentions(text: str, word: str) -> bool:
-    """A short word must start a word of the text ('us' is not in 'focus'); a longer one may
-    sit inside a word, which Arabic needs for attached prefixes (و, ل, ال)."""
-    if len(word) >= 4:
-        return word in text
-    return text.startswith(word) or f" {word}" in text
+class _Word(NamedTuple):
+    """A searched word. A short word must start a word of the text ('us' is not in 'focus'):
+    `spaced` is then the word after a space. A longer one may sit inside a word (None), which
+    Arabic needs for attached prefixes (و, ل, ال)."""
+
+    text: str
+    spaced: str | None
+
+    @classmethod
+    def of(cls, word: str) -> _Word:
+        return cls(word, None if len(word) >= 4 else f" {word}")
 
 
 SEARCHED_TEXTS = (("statement", 4), ("events", 4), ("quote", 3), ("note", 1))
@@ -131,7 +136,7 @@ def _name_points(word: str, names: list[str], name_words: list[str]) -> int:
     return 0
 
 
-def _score(words: list[str], name_points: list[int], texts: list[str]) -> tuple[int, list[str]] | None:
+def _score(words: list[_Word], name_points: list[int], texts: list[str]) -> tuple[int, list[str]] | None:
     """A fact's score for the words and where they matched, or None unless every word matched.
     `name_points` holds each word's `_name_points` for the names the fact is about."""
     score = 0
@@ -142,7 +147,8 @@ def _score(words: list[str], name_points: list[int], texts: list[str]) -> tuple[
             matched.add("name")
             continue
         for (where, text_points), text in zip(SEARCHED_TEXTS, texts, strict=True):
-            if _mentions(text, word):
+            # Written out rather than called: this runs for every word of every candidate fact.
+            if word.text in text if word.spaced is None else text.startswith(word.text) or word.spaced in text:
                 score += text_points
                 matched.add(where)
                 break
@@ -170,6 +176,7 @@ def search(base: FactBase, query: str) -> list[Row]:
     entries = base.search_entries(terms)
     if entries is None:
         entries = search_entries(base, base.facts)
+    looked_for = [_Word.of(word) for word in words]
     points_of: dict[tuple[str, ...], list[int]] = {}  # many facts name the same things
     rows = []
     for entry in entries:
@@ -178,7 +185,7 @@ def search(base: FactBase, query: str) -> list[Row]:
             own = [name for ident in named for name in names[ident]]
             own_words = [word for name in own for word in name.replace("-", " ").split()]
             points_of[named] = [_name_points(word, own, own_words) for word in words]
-        scored = _score(words, points_of[named], searched_text(entry))
+        scored = _score(looked_for, points_of[named], searched_text(entry))
         if scored is not None:
             fact_id, kind, country, year, statement, quote, conflicts, source, source_kind = entry[:9]
             rows.append(
