@@ -385,7 +385,7 @@ class Stale:
         self.changes = changes
         self.recorded: list[Any] = header["dependencies"]
         """What the cache recorded of each file, as it was."""
-        self._source_lines: list[list[dict[str, Any]]] | None = None
+        self._index: dict[str, Any] | None = None
         self.yaml_count: int = header["yaml_files"]
         self.text_count: int = header["text_files"]
 
@@ -400,29 +400,38 @@ class Stale:
         return self.changes.dependencies
 
     def index(self) -> dict[str, Any]:
-        """What the cache recorded of each YAML file (`file_entry`) and of each command's blocks."""
-        index: dict[str, Any] = self.opened.decoded("files")
-        return index
+        """What the cache recorded of each YAML file (`file_entry`) and of each command's blocks,
+        decoded once (not to be changed)."""
+        if self._index is None:
+            self._index = self.opened.decoded("files")
+        return self._index
 
     def sources(self, wanted: Iterable[str], leaving: Iterable[int] = ()) -> dict[str, Any]:
-        """Every source by id: the `wanted` ones built, the others as stored (enough to know
-        that they exist; building them all costs more than the rest of a patch); without the
-        sources of the files numbered `leaving`."""
-        import copy
-
-        gone = set(leaving)
-        lines = self.source_lines()
-        stored = {item["id"]: item for number, line in enumerate(lines) if number not in gone for item in line}
+        """Every source id, without the sources of the files numbered `leaving`: the `wanted`
+        ones built, decoded from the lines of the files defining them; the others None (enough
+        to know that they exist; decoding every file's sources costs more than the rest of a
+        patch)."""
+        gone, wanted = set(leaving), set(wanted)
+        files = self.index()["files"]
+        found: dict[str, Any] = {}
+        holders = set()
+        for number, entry in enumerate(files):
+            if number not in gone:
+                for ident in entry["sources"]:
+                    found[ident] = None
+                    if ident in wanted:
+                        holders.add(number)
         build = _builder(model.Source)
-        for ident in set(wanted) & stored.keys():
-            stored[ident] = build(copy.deepcopy(stored[ident]))  # building converts in place
-        return stored
+        for number in sorted(holders):
+            for item in self.sources_of(number):
+                if item["id"] in wanted:
+                    found[item["id"]] = build(item)
+        return found
 
-    def source_lines(self) -> list[list[dict[str, Any]]]:
-        """Each file's sources as stored, decoded once (not to be changed)."""
-        if self._source_lines is None:
-            self._source_lines = self.opened.decoded("sources", True)
-        return self._source_lines
+    def sources_of(self, number: int) -> list[dict[str, Any]]:
+        """The sources file `number` defined, as stored (decoded anew on each call)."""
+        stored: list[dict[str, Any]] = self.opened.line("sources", number)
+        return stored
 
     def close(self) -> None:
         self.opened.close()
@@ -703,8 +712,8 @@ def _patched_sections(
 ) -> Iterator[tuple[str, Iterable[segments.Item]]]:
     """The sections of the patched cache, each as its lines: new ones, or the numbers of the
     stale cache's lines that come over unchanged."""
-    index = stale.index()
-    index["files"] = [placed.entry for placed in files]
+    recorded = stale.index()
+    index = {**recorded, "files": [placed.entry for placed in files], "blocks": dict(recorded["blocks"])}
     years = sorted({key[1] for entry in index["files"] for key in entry["keys"]})
     yield "meta", [_dumps({"years": years, "compiled": stale.meta["compiled"]})]
     for part in SHARED:

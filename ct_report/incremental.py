@@ -174,7 +174,6 @@ class _Scope:
         self.before = [index["files"][number] for number in leaving]
         self.others = [entry for number, entry in enumerate(index["files"]) if number not in gone]
         self.other_ids = {ident for entry in self.others for ident in entry["ids"]}
-        self.stored_sources = stale.source_lines()
 
     def keys(self) -> set[tuple[str, int]]:
         """The country-years whose rows the patch works out again: the files' before and now."""
@@ -204,7 +203,7 @@ class _Scope:
     def changed_sources(self) -> set[str]:
         """The ids of the sources the files defined before and now define otherwise, or not at all."""
         now = {source.id: cache.plain(source) for document in self.documents.values() for source in document.sources}
-        before = {item["id"]: item for number in self.leaving for item in self.stored_sources[number]}
+        before = {item["id"]: item for number in self.leaving for item in self.stale.sources_of(number)}
         return {ident for ident, item in before.items() if now.get(ident) != item}
 
     def view(self, documents: list[model.Document]) -> model.FactBase:
