@@ -471,6 +471,7 @@ class FactBase:
         """Every year some fact covers, ascending."""
         self._by_kind = facts_by_kind
         self._all: tuple[Fact, ...] | None = None
+        self._at: dict[str, dict[tuple[str, int], list[Fact]]] = {}
         self._by_id: dict[str, Fact] | None = None
         self._locate = locate
         """Finds one fact by id without loading them all (the compiled cache gives this)."""
@@ -519,6 +520,16 @@ class FactBase:
         if callable(loaded):
             loaded = self._by_kind[kind] = loaded()
         return loaded
+
+    def of_kind_at(self, kind: str, country: str, year: int) -> list[Fact]:
+        """The facts of a kind for one country-year, in file order. Indexed on first use: a
+        comparison asks for every kind of every country-year it covers."""
+        index = self._at.get(kind)
+        if index is None:
+            index = self._at[kind] = {}
+            for fact in self.of_kind(kind):
+                index.setdefault((fact.country, fact.year), []).append(fact)
+        return list(index.get((country, year), ()))
 
     @property
     def facts(self) -> tuple[Fact, ...]:

@@ -547,7 +547,7 @@ COMPARED_RELATIONS: tuple[tuple[str, str], ...] = tuple(
 
 
 def facts_of(base: FactBase, kind: str, country: str, year: int) -> list[Fact]:
-    return [f for f in base.of_kind(kind) if f.country == country and f.year == year]
+    return base.of_kind_at(kind, country, year)
 
 
 def first_figure(base: FactBase, kind: str, name: str, country: str, year: int) -> tuple[Figure | None, Fact | None]:
