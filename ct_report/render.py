@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, TextIO
 
 from ct_report.fields import Field, Line, Row
 from ct_report.i18n import label, translate
-from ct_report.text import SURVIVES_JSON, clean, encode_row, isolate_ltr, terminal_safe
+from ct_report.text import SURVIVES_JSON, clean, encode_rows, isolate_ltr, terminal_safe
 
 FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
 # Spreadsheets skip leading blanks before a formula, and some read the full-width signs too.
@@ -103,10 +103,11 @@ def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = Fals
         if re.search(SURVIVES_JSON, text):
             text = json.dumps(clean(items), ensure_ascii=ascii_only, indent=2)
         return text + "\n"
-    lines = [json.dumps(item) if ascii_only else encode_row(item) for item in items]
-    if fmt == "ndjson":
-        return "".join(line + "\n" for line in lines)
-    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    if not items:
+        return "" if fmt == "ndjson" else "[]\n"
+    separator = "\n" if fmt == "ndjson" else ",\n"
+    body = separator.join(json.dumps(item) for item in items) if ascii_only else encode_rows(items, separator)
+    return body + "\n" if fmt == "ndjson" else "[\n" + body + "\n]\n"
 
 
 def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:

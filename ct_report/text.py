@@ -110,6 +110,16 @@ def encode_row(row: dict[str, Any]) -> str:
     return encode(clean(row)) if re.search(SURVIVES_JSON, text) else text
 
 
+def encode_rows(rows: list[dict[str, Any]], separator: str) -> str:
+    """Rows as `encode_row` writes them, joined by `separator` (which holds nothing JSON would
+    print raw): the search for such characters runs once over the whole answer, not per row."""
+    encode = _encoder().encode
+    joined = separator.join([encode(row) for row in rows])
+    if re.search(SURVIVES_JSON, joined) is None:
+        return joined
+    return separator.join([encode_row(row) for row in rows])
+
+
 @functools.cache
 def _encoder() -> json.JSONEncoder:
     """One encoder for every row: json.dumps with options builds a new one per call, which
