@@ -83,6 +83,14 @@ def test_search_ranks_a_name_match_above_a_passing_mention(ctreport: Any) -> Non
     assert all(r["score"] < rows[0]["score"] for r in tail)
 
 
+@pytest.mark.parametrize("query", ["terrorism", "the", "counterterrorism"])
+def test_search_lists_the_best_score_first_then_by_id(ctreport: Any, query: str) -> None:
+    rows = ctreport(["search", query, "--json"]).json()
+    scores = [r["score"] for r in rows]
+    assert len(set(scores)) > 1 and len(set(scores)) < len(scores)  # both orders are tested
+    assert rows == sorted(rows, key=lambda r: (-r["score"], r["id"]))
+
+
 def test_search_no_match(ctreport: Any) -> None:
     run = ctreport(["search", "zzzqqq", "--json"])
     assert run.code == 0 and run.out.strip() == "[]" and "nothing matched" in run.err
