@@ -98,7 +98,7 @@ class Changes(NamedTuple):
     removed: list[str]
 
 
-def _changes(recorded: list[Any], yaml_count: int, yaml_files: list[Path]) -> Changes | None:
+def _changes(recorded: list[Any], yaml_count: int, yaml_files: Sequence[str | Path]) -> Changes | None:
     """Which YAML files changed, were added or went away since the cache was built (its first
     `yaml_count` dependencies are its YAML files); None if anything else changed (a source
     text, ctreport's code): then the cache is rebuilt, not patched."""
@@ -164,7 +164,7 @@ def _untrusted_folder(folder: Path) -> str:
     return f"the cache folder {folder} is {reason}" if reason else ""
 
 
-def read(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
+def read(path: Path, yaml_files: Sequence[str | Path]) -> model.FactBase | Stale | None:
     """The cached base if valid and current; Stale if intact but some of its YAML files
     changed since (the caller closes it); None if absent or otherwise stale; CacheProblem if
     damaged.
@@ -190,7 +190,7 @@ def read(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
     return None
 
 
-def _read_index(path: Path, yaml_files: list[Path]) -> model.FactBase | Stale | None:
+def _read_index(path: Path, yaml_files: Sequence[str | Path]) -> model.FactBase | Stale | None:
     try:
         fd, status = open_regular(path)
     except (FileNotFoundError, NotADirectoryError):
