@@ -981,7 +981,7 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
         # A word looked for alone (no name holds it) is jumped to; alternatives need each line.
         alone = next((alternatives[0] for alternatives in needles if len(alternatives) == 1), None)
         # The one word of a search: an entry around a place it is holds it.
-        only = None if len(needles) > 1 else lambda entry: True
+        only = (lambda entry: True) if len(needles) == 1 else None
         for data in opened.pieces("search"):
             if alone is not None:
                 wanted += _entries_holding(data, alone, only or holds)

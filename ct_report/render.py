@@ -143,8 +143,8 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
 _UNSAFE_STORED = "[\x00-\x09\x0b-\x1f" + SURVIVES_JSON[1:]
 
 
-# Every byte but C0 controls and DEL, and the newline that separates the stored lines (a
-# stored line never holds one); what deleting them leaves is what the check refuses.
+# The bytes the check lets through: all but C0 controls and DEL, and yet the newline that
+# separates the stored lines (a stored line never holds one). Deleting them leaves what it refuses.
 _SAFE_BYTES = b"\n" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 
 
