@@ -84,7 +84,7 @@ class FileList:
     def __init__(self, named: list[tuple[str, Path]], problems: list[Problem]) -> None:
         self.named = named
         """(file name, root it belongs to), in the base's order: a warm run needs only the names
-        (making a Path of each of 4,004 files cost a tenth of a warm query)."""
+        (making a Path of each of 4,004 files cost about 0.01 s of every warm query)."""
         self.problems = problems
         self._files: list[tuple[Path, Path]] | None = None
 
