@@ -36,8 +36,8 @@ from ct_report import __version__, model, segments
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 10
-PREAMBLE = b'{"format":10}\n'
+CACHE_FORMAT = 11
+PREAMBLE = b'{"format":11}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -347,7 +347,7 @@ class _OpenCache:
     def files(self) -> list[dict[str, Any]]:
         """What the `files` section records of each YAML file (decoded once; not to be changed)."""
         if self._files is None:
-            self._files = self.decoded("files")["files"]
+            self._files = self.decoded("files", lines=True)
         return self._files
 
     def line(self, name: str, number: int) -> Any:
@@ -385,7 +385,6 @@ class Stale:
         self.changes = changes
         self.recorded: list[Any] = header["dependencies"]
         """What the cache recorded of each file, as it was."""
-        self._index: dict[str, Any] | None = None
         self.yaml_count: int = header["yaml_files"]
         self.text_count: int = header["text_files"]
 
@@ -399,12 +398,31 @@ class Stale:
         times brought up to date (a removed file's entry left out)."""
         return self.changes.dependencies
 
-    def index(self) -> dict[str, Any]:
-        """What the cache recorded of each YAML file (`file_entry`) and of each command's blocks,
+    def files(self) -> list[dict[str, Any]]:
+        """What the cache recorded of each YAML file (`file_entry`, without its facts' ids),
         decoded once (not to be changed)."""
-        if self._index is None:
-            self._index = self.opened.decoded("files")
-        return self._index
+        return self.opened.files()
+
+    def ids_of(self, number: int) -> list[str]:
+        """The ids of the facts of file `number`."""
+        ids: list[str] = self.opened.line("ids", number)
+        return ids
+
+    def holding(self, wanted: Iterable[str], leaving: Iterable[int] = ()) -> set[str]:
+        """Those of the `wanted` fact ids that a file not numbered `leaving` holds: each looked
+        for in the bytes of the files' ids, and a line where it occurs decoded to be sure."""
+        wanted = set(wanted)
+        if not wanted:
+            return set()
+        gone = set(leaving)
+        lines = [line for number, line in enumerate(self.opened.lines("ids")) if number not in gone]
+        every = b"\n".join(lines)
+        found = set()
+        for ident in wanted:
+            needle = _dumps(ident)
+            if needle in every and any(needle in line and ident in json.loads(line) for line in lines):
+                found.add(ident)
+        return found
 
     def sources(self, wanted: Iterable[str], leaving: Iterable[int] = ()) -> dict[str, Any]:
         """Every source id, without the sources of the files numbered `leaving`: the `wanted`
@@ -412,7 +430,7 @@ class Stale:
         to know that they exist; decoding every file's sources costs more than the rest of a
         patch)."""
         gone, wanted = set(leaving), set(wanted)
-        files = self.index()["files"]
+        files = self.files()
         found: dict[str, Any] = {}
         holders = set()
         for number, entry in enumerate(files):
@@ -446,6 +464,7 @@ REQUIRED_SECTIONS = (
     "sources",
     "texts",
     "search",
+    "ids",
     "files",
 ) + tuple(f"facts:{kind}" for kind in model.FACT_KINDS)
 
@@ -544,9 +563,8 @@ def write(
     """The cache of `base`, built from `files` (in the order their facts appear in the base);
     `dependencies` are what was read of them and then of their texts. `base` is read back
     from the file written (see `_write`)."""
-    index: dict[str, Any] = {"files": [file_entry(built) for built in files], "blocks": {}}
     counts = (len(files), len(dependencies) - len(files))
-    sections = _sections(base, files, compiled, searched, index)
+    sections = _sections(base, files, compiled, searched)
     return _write(path, sections, dependencies + _code_dependencies(), counts)
 
 
@@ -712,9 +730,7 @@ def _patched_sections(
 ) -> Iterator[tuple[str, Iterable[segments.Item]]]:
     """The sections of the patched cache, each as its lines: new ones, or the numbers of the
     stale cache's lines that come over unchanged."""
-    recorded = stale.index()
-    index = {**recorded, "files": [placed.entry for placed in files], "blocks": dict(recorded["blocks"])}
-    years = sorted({key[1] for entry in index["files"] for key in entry["keys"]})
+    years = sorted({key[1] for placed in files for key in placed.entry["keys"]})
     yield "meta", [_dumps({"years": years, "compiled": stale.meta["compiled"]})]
     for part in SHARED:
         yield part, [0]  # unchanged: a patch declines when they change
@@ -725,13 +741,13 @@ def _patched_sections(
         yield f"facts:{kind}", _spliced(stale, f"facts:{kind}", files, functools.partial(_kind_line, kind))
     yield "search", _spliced(stale, "search", files, lambda document, _: _search_line(searched(document)))
     for command in stale.meta["compiled"]:
-        kept = _unchanged_blocks(index["blocks"][command], replaced)
+        kept = _unchanged_blocks(stale.opened.decoded(f"blocks:{command}"), replaced)
         merged = sorted([*kept, *blocks[command]], key=lambda block: (block[0], block[1]))
-        index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in merged]
         yield f"keys:{command}", [keys if type(keys) is int else _dumps(keys) for _, _, keys, _ in merged]
         yield f"rows:{command}", [line for block in merged for line in block[3]]
-        yield f"blocks:{command}", [_dumps(index["blocks"][command])]
-    yield "files", [_dumps(index)]
+        yield f"blocks:{command}", [_dumps([[country, year, len(lines)] for country, year, _, lines in merged])]
+    yield "ids", [_dumps(p.entry["ids"]) if p.before is None else p.before for p in files]
+    yield "files", [_dumps(_without_ids(p.entry)) if p.before is None else p.before for p in files]
 
 
 def _spliced(
@@ -843,14 +859,16 @@ def _array(items: Iterable[Any], batch: int = 1000) -> Iterator[bytes]:
 
 
 def _sections(
-    base: model.FactBase, files: list[Built], compiled: Compiled, searched: Searched, index: dict[str, Any]
+    base: model.FactBase, files: list[Built], compiled: Compiled, searched: Searched
 ) -> Iterator[tuple[str, Iterable[segments.Item]]]:
     """The payload's named sections, each as chunks of bytes: `meta` (the years, the commands
     with compiled rows), `regions` to `sources`, `texts`, the facts of each kind (one line per
-    file, so that a changed file's line can be replaced), each file's search entries (`search`), each list command's compiled rows (the
-    fields its filters read, `keys:`, one line per country-year; each row's JSON line, `rows:`),
-    and last `files`, what `file_entry` records of each file and where each command's blocks lie.
-    A query decodes only the sections it reads."""
+    file, so that a changed file's line can be replaced), each file's search entries (`search`),
+    each list command's compiled rows (the fields its filters read, `keys:`, one line per
+    country-year; each row's JSON line, `rows:`; the country-years and their numbers of rows,
+    `blocks:`), and last what `file_entry` records of each file, one line per file: its facts'
+    ids (`ids`) apart from the rest (`files`), which a patch decodes whole. A query decodes only
+    the sections it reads."""
     yield "meta", [_dumps({"years": list(base.years), "compiled": list(compiled)})]
     for part in SHARED:
         yield part, [b"".join(_array(_to_plain(item) for item in getattr(base, part).values()))]
@@ -862,11 +880,16 @@ def _sections(
     yield "search", (_search_line(searched(built.document)) for built in files)
     for command, build in compiled.items():
         blocks = build()
-        index["blocks"][command] = [[country, year, len(lines)] for country, year, _, lines in blocks]
         yield f"keys:{command}", [_dumps(keys) for _, _, keys, _ in blocks]
         yield f"rows:{command}", (line for block in blocks for line in block[3])
-        yield f"blocks:{command}", [_dumps(index["blocks"][command])]
-    yield "files", [_dumps(index)]
+        yield f"blocks:{command}", [_dumps([[country, year, len(lines)] for country, year, _, lines in blocks])]
+    entries = [file_entry(built) for built in files]
+    yield "ids", [_dumps(entry["ids"]) for entry in entries]
+    yield "files", [_dumps(_without_ids(entry)) for entry in entries]
+
+
+def _without_ids(entry: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in entry.items() if name != "ids"}
 
 
 def _facts_line(document: model.Document, kind: str) -> bytes:
@@ -925,13 +948,14 @@ def _builder(cls: type, checked: bool = False) -> Callable[[dict[str, Any]], Any
 
 
 def _locator(opened: _OpenCache) -> Callable[[str], model.Fact | None]:
-    """Finds a fact by id through the `files` section: only the lines of the file holding it
+    """Finds a fact by id through the `ids` section: only the lines of the file holding it
     are decoded (`show` on a large base would otherwise build every fact)."""
     holder: dict[str, int] = {}
 
     def locate(fact_id: str) -> model.Fact | None:
         if not holder:
-            holder.update((ident, number) for number, entry in enumerate(opened.files()) for ident in entry["ids"])
+            every = opened.decoded("ids", lines=True)
+            holder.update((ident, number) for number, ids in enumerate(every) for ident in ids)
         number = holder.get(fact_id)
         if number is None:
             return None

@@ -87,9 +87,9 @@ def patch(
     """The base from the stale cache rewritten for the files that changed or were added (in
     `changed`) and those no longer `listed` (the absolute path of every YAML file of the base,
     in order); None, leaving the cache as it was, when the change needs a full rebuild."""
-    index = stale.index()
-    before = {entry["path"]: number for number, entry in enumerate(index["files"])}
-    if len(before) != len(index["files"]) or len(set(listed)) != len(listed):
+    recorded = stale.files()
+    before = {entry["path"]: number for number, entry in enumerate(recorded)}
+    if len(before) != len(recorded) or len(set(listed)) != len(listed):
         return None  # a file listed twice: the rebuild reports its ids as duplicates
     now: dict[str, _Read] = {}
     for file in changed:
@@ -105,7 +105,7 @@ def patch(
     listed_set = set(listed)
     leaving = sorted(number for name, number in before.items() if name in now or name not in listed_set)
     entries = {name: cache.file_entry(read.built) for name, read in now.items()}
-    scope = _Scope(stale, index, leaving, entries, {name: read.built.document for name, read in now.items()})
+    scope = _Scope(stale, leaving, entries, {name: read.built.document for name, read in now.items()})
     if not scope.contained():
         return None
     documents = [(read.built.document, str(read.file.path)) for read in now.values()]
@@ -116,7 +116,7 @@ def patch(
     placed = [
         cache.Placed(entries[name], now[name].built, now[name].texts, None)
         if name in now
-        else cache.Placed(index["files"][before[name]], None, {}, before[name])
+        else cache.Placed(recorded[before[name]], None, {}, before[name])
         for name in listed
     ]
     dependencies = _dependencies(stale, placed, now, len(before) - sum(name not in listed_set for name in before))
@@ -130,7 +130,7 @@ def patch(
     if store:  # the entries of the files' old versions, and of the files gone
         for name, number in before.items():
             if name in now or name not in listed_set:
-                entry = index["files"][number]
+                entry = recorded[number]
                 store.forget(store.key(name, entry["label"], stale.recorded[number][3]))
         store.forget_abandoned()
     return base
@@ -161,7 +161,6 @@ class _Scope:
     def __init__(
         self,
         stale: cache.Stale,
-        index: dict[str, Any],
         leaving: list[int],
         entries: dict[str, dict[str, Any]],
         documents: dict[str, model.Document],
@@ -171,9 +170,18 @@ class _Scope:
         self.entries = entries
         self.documents = documents
         gone = set(leaving)
-        self.before = [index["files"][number] for number in leaving]
-        self.others = [entry for number, entry in enumerate(index["files"]) if number not in gone]
-        self.other_ids = {ident for entry in self.others for ident in entry["ids"]}
+        recorded = stale.files()
+        self.before = [recorded[number] for number in leaving]
+        self.before_ids = {ident for number in leaving for ident in stale.ids_of(number)}
+        self.others = [entry for number, entry in enumerate(recorded) if number not in gone]
+
+    def other_ids(self) -> set[str]:
+        """The fact ids that the files' facts take or refer to and other files hold. An id the
+        files held before is in no other file (the cache was valid), so only the others are
+        looked for: usually none, when an edit keeps the file's ids."""
+        facts = [fact for document in self.documents.values() for fact in document.facts]
+        named = {fact.id for fact in facts} | {ref for fact in facts for ref in fact.conflicts_with}
+        return self.stale.holding(named - self.before_ids, self.leaving)
 
     def keys(self) -> set[tuple[str, int]]:
         """The country-years whose rows the patch works out again: the files' before and now."""
@@ -190,7 +198,7 @@ class _Scope:
         added_or_gone += [e for name, e in now.items() if name not in {b["path"] for b in self.before}]
         if not all(cache.defines_nothing_shared(entry) for entry in added_or_gone):
             return False
-        removed = {i for e in self.before for i in e["ids"]} - {i for e in now.values() for i in e["ids"]}
+        removed = self.before_ids - {i for e in now.values() for i in e["ids"]}
         if removed & {ref for entry in self.others for ref in entry["refs"]}:
             return False
         if self.keys() & {(key[0], key[1]) for entry in self.others for key in entry["keys"]}:
@@ -233,4 +241,4 @@ def _valid(
     texts: dict[str, str | None] = dict(own_texts)
     if any(getattr(view.sources.get(s), "text", None) is not None for s in cited):
         texts |= {s: view.texts.get(s) for s in cited}
-    return not check_changed_facts(documents, view, scope.other_ids, texts)
+    return not check_changed_facts(documents, view, scope.other_ids(), texts)
