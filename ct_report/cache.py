@@ -36,8 +36,8 @@ from ct_report import __version__, model, segments
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 11
-PREAMBLE = b'{"format":11}\n'
+CACHE_FORMAT = 12
+PREAMBLE = b'{"format":12}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -821,6 +821,10 @@ def _to_plain(value: Any, transient: bool = False) -> Any:
         return plain
     if type(value) is tuple:
         return [v if type(v) in _SCALARS else _to_plain(v, transient) for v in value]
+    if kind is model.Positions:
+        return value.plain()
+    if kind is model.Origin:
+        return list(value)
     return value
 
 
@@ -910,6 +914,11 @@ def _search_line(entries: list[list[Any]]) -> bytes:
     return b"\t".join(_dumps(entry) for entry in entries)
 
 
+def _origin(plain: list[Any]) -> model.Origin:
+    file, line, column, label = plain
+    return model.Origin(file, line, column, label)
+
+
 def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else build(value)
 
@@ -930,6 +939,10 @@ def _builder(cls: type, checked: bool = False) -> Callable[[dict[str, Any]], Any
         inner = args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) else hint
         if dataclasses.is_dataclass(inner):
             converters[f.name] = _optional(_builder(typing.cast(type, inner), checked))
+        elif inner is model.Positions:
+            converters[f.name] = _optional(model.Positions.from_plain)
+        elif inner is model.Origin:
+            converters[f.name] = _optional(_origin)
         elif typing.get_origin(inner) is tuple:
             item = typing.get_args(inner)[0]
             converters[f.name] = (

@@ -71,9 +71,48 @@ URL_PATTERN = r"^https?://\S+$"
 
 
 def _written_at() -> Any:
-    """Where each field of an object was written, (line, column) by field name: filled by the
-    validator for its messages, compared by nothing and never cached."""
+    """Where each field of an object was written (`Positions`): filled by the validator for its
+    messages, compared by nothing and never cached."""
     return field(default=None, compare=False, repr=False, metadata={"internal": True, "transient": True})
+
+
+class Positions:
+    """Where each field of a record was written, (line, column) by field name. Kept as the
+    names (one tuple shared by every record written with the same keys) and one array of
+    numbers: a dict of tuples took a kilobyte a record, a fifth of a large base's memory."""
+
+    __slots__ = ("names", "numbers")
+
+    def __init__(self, names: Iterable[str], numbers: Iterable[int]) -> None:
+        """`numbers` holds each named field's line, then its column."""
+        from array import array
+
+        self.names = _shared_names(tuple(names))
+        self.numbers = array("I", numbers)
+        if len(self.numbers) != 2 * len(self.names):
+            raise ValueError("positions of another shape")
+
+    def get(self, name: str, default: tuple[int, int] | None = None) -> tuple[int, int] | None:
+        if name not in self.names:
+            return default
+        at = 2 * self.names.index(name)
+        return self.numbers[at], self.numbers[at + 1]
+
+    def plain(self) -> list[Any]:
+        """As the store keeps it: [names, numbers]."""
+        return [list(self.names), self.numbers.tolist()]
+
+    @classmethod
+    def from_plain(cls, plain: list[Any]) -> "Positions":
+        names, numbers = plain
+        return cls(names, numbers)
+
+
+_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    return _NAMES.setdefault(names, names)
 
 
 def _doc(text: str, **extra: Any) -> Any:
@@ -175,15 +214,16 @@ def _compared(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls) if f.compare)
 
 
-class Origin(Record):
-    """Where an object was written: file (as given to the loader) and 1-based line and column."""
+class Origin(NamedTuple):
+    """Where an object was written: file (as given to the loader) and 1-based line and column.
+    A tuple, not a record: every fact and source has one, and a record's dict took four times
+    the memory. The cache keeps it as a list: [file, line, column, label]."""
 
     file: str
     line: int
     column: int
-    label: str | None = _opt(
-        "The file named after its fact-base root, as rows show it: 'bundled:facts/2021/MA.yaml'", default=None
-    )
+    label: str | None = None
+    """The file named after its fact-base root, as rows show it: 'bundled:facts/2021/MA.yaml'."""
 
 
 class Names(Record):
@@ -191,7 +231,7 @@ class Names(Record):
 
     en: str = _doc("English name")
     ar: str | None = _opt("Arabic name", default=None)
-    written_at: dict[str, tuple[int, int]] | None = _written_at()
+    written_at: Positions | None = _written_at()
 
 
 class Region(Record):
@@ -205,7 +245,7 @@ class Region(Record):
     code: str | None = _opt("M49 numeric code, as a quoted string", default=None)
     parent: str | None = _opt("Id of the enclosing region", default=None)
     aliases: tuple[str, ...] = _opt("Other names accepted by --region", default=())
-    written_at: dict[str, tuple[int, int]] | None = _written_at()
+    written_at: Positions | None = _written_at()
 
 
 class Country(Record):
@@ -216,7 +256,7 @@ class Country(Record):
     name: Names = _doc("Display names")
     regions: tuple[str, ...] = _doc("Leaf regions: one CRT chapter, one M49 sub-region, and any named groups")
     aliases: tuple[str, ...] = _opt("Other names accepted by --country", default=())
-    written_at: dict[str, tuple[int, int]] | None = _written_at()
+    written_at: Positions | None = _written_at()
 
 
 class Entity(Record):
@@ -230,7 +270,7 @@ class Entity(Record):
     scope: tuple[str, ...] = _opt("Regions the body covers; 'm49:world' for global bodies", default=())
     parent: str | None = _opt("Id of the body this one belongs to", default=None)
     country: str | None = _opt("Country of a national institution", default=None, pattern=COUNTRY_PATTERN)
-    written_at: dict[str, tuple[int, int]] | None = _written_at()
+    written_at: Positions | None = _written_at()
 
 
 class Edition(Record):
@@ -248,7 +288,7 @@ class Edition(Record):
         default=(),
     )
     note: str | None = _opt("Caveats: a release date or address that could not be established", default=None)
-    written_at: dict[str, tuple[int, int]] | None = _written_at()
+    written_at: Positions | None = _written_at()
 
 
 class Source(Record):
@@ -273,7 +313,7 @@ class Source(Record):
     text: str | None = _opt("Path of the shipped full text, relative to the file's data folder", default=None)
     note: str | None = _opt("Caveats about the source", default=None)
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
-    written_at: dict[str, tuple[int, int]] | None = _written_at()
+    written_at: Positions | None = _written_at()
 
 
 class Figure(Record):
@@ -341,7 +381,7 @@ class Fact(Record):
     institution: str | None = _opt("Entity id of the institution (cve)", default=None)
     # Which of these kind-specific fields each kind requires and allows: ct_report.kinds.
     origin: Origin | None = field(default=None, compare=False, repr=False, metadata={"internal": True})
-    written_at: dict[str, tuple[int, int]] | None = _written_at()
+    written_at: Positions | None = _written_at()
 
 
 class Document(Record):

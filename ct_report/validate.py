@@ -131,11 +131,13 @@ def _has_field(cls: type, name: str) -> bool:
 
 
 class _Read(NamedTuple):
-    """What a mapping's keys gave: the values and where each was written, the keys that were
-    wrong, and the field names suggested for unknown keys."""
+    """What a mapping's keys gave: the values, the names of the fields given and where each
+    was written (its line, then its column, in `numbers`), the keys that were wrong, and the
+    field names suggested for unknown keys."""
 
     values: dict[str, Any]
-    where: dict[str, tuple[int, int]]
+    names: list[str]
+    numbers: list[int]
     wrong: set[str]
     suggested: set[str]
 
@@ -292,14 +294,14 @@ class Converter:
         if _has_field(cls, "origin"):
             values["origin"] = model.Origin(self.file, node.line, node.column, self.label)
         if _has_field(cls, "written_at"):
-            values["written_at"] = read.where
+            values["written_at"] = model.Positions(read.names, read.numbers)
         # Every field known and every required one present, as __init__ would check again.
         return cls.from_fields(values) if issubclass(cls, model.Record) else cls(**values)
 
     def _read_fields(self, node: Map, cls: type, path: str) -> _Read:
         """Each key of the mapping converted, or reported as unknown or wrong."""
         known = fields(cls)
-        read = _Read({}, {}, set(), set())
+        read = _Read({}, [], [], set(), set())
         for key, value_node in node.pairs:
             key_path = f"{path}.{key.value}" if path else key.value
             if key.value not in known:
@@ -323,7 +325,8 @@ class Converter:
                 read.wrong.add(key.value)
                 continue
             read.values[key.value] = value
-            read.where[key.value] = (value_node.line, value_node.column)
+            read.names.append(key.value)
+            read.numbers.extend((value_node.line, value_node.column))
         return read
 
     def _fill_required(
@@ -340,7 +343,9 @@ class Converter:
                 if value is None:  # written at the top of the file but wrong, and reported there
                     missing.append(name)
                 else:
-                    read.values[name], read.where[name] = value, position
+                    read.values[name] = value
+                    read.names.append(name)
+                    read.numbers.extend(position)
                 continue
             missing.append(name)
             if name in read.suggested:
@@ -406,9 +411,12 @@ _DEFINED_UNDER = {
 }
 
 
-def _written_at(obj: Any) -> dict[str, tuple[int, int]]:
-    written: dict[str, tuple[int, int]] | None = getattr(obj, "written_at", None)
-    return written or {}
+def _written_at(obj: Any) -> model.Positions:
+    written: model.Positions | None = getattr(obj, "written_at", None)
+    return written or _NOWHERE
+
+
+_NOWHERE = model.Positions((), ())
 
 
 class BaseChecker:
@@ -436,7 +444,7 @@ class BaseChecker:
             ident = getattr(obj, name)
             if ident in seen:
                 first_file = seen[ident][1]
-                first_line = _written_at(seen[ident][0]).get(name, (1, 1))[0]
+                first_line = (_written_at(seen[ident][0]).get(name) or (1, 1))[0]
                 self.at(
                     obj,
                     file,
