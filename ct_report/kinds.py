@@ -12,7 +12,7 @@ checks, the query tables, the export, `ctreport fields` and the docs are all der
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from ct_report.fields import (
@@ -393,11 +393,20 @@ def compiled_blocks(
     rows = kind.rows(base, base.of_kind(kind.name) if facts is None else facts)
     names = [f.name for f in kind.command_fields()]
     blocks: list[Block] = []
-    for (country, year), group in itertools.groupby(rows, key=lambda row: (row["country"], row["year"])):
+    for (country, year), group in itertools.groupby(_draining(rows), key=lambda row: (row["country"], row["year"])):
         members = list(group)
         keys = [{k: row[k] for k in kind.key_fields} for row in members]
         blocks.append((country, year, keys, [encode({n: row.get(n) for n in names}).encode() for row in members]))
     return blocks
+
+
+def _draining(rows: list[Row]) -> Iterator[Row]:
+    """Each row in order, let go of once given: the rows of a large base are then not all held
+    as dicts while they are held encoded (at 100,000 facts, the partner rows' dicts were a
+    sixth of the first run's peak memory)."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 def detail_value(base: FactBase, fact: Fact, name: str) -> Any:
