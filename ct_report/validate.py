@@ -457,15 +457,16 @@ class BaseChecker:
         return {ident: obj for ident, (obj, _) in seen.items()}
 
     def reference(self, obj: Any, file: str, name: str, value: str | None, known: Iterable[str], what: str) -> None:
+        if value is None or value in known:
+            return
         if self.unresolved is None or value in self.unresolved:
             return  # its definition is broken and reported already; do not report every use too
-        if value is not None and value not in known:
-            self.at(
-                obj,
-                file,
-                name,
-                f"unknown {what} '{shown(value)}'{suggest(value, known)}; it must be defined under {_DEFINED_UNDER[what]}",
-            )
+        self.at(
+            obj,
+            file,
+            name,
+            f"unknown {what} '{shown(value)}'{suggest(value, known)}; it must be defined under {_DEFINED_UNDER[what]}",
+        )
 
 
 class _Defined(NamedTuple):
@@ -623,6 +624,8 @@ def _check_fact(
     known = {"entity": defined.entities.keys(), "country or entity": defined.partners}
     for name, what in REFERENCES.items():
         value = getattr(fact, name)
+        if value is None or value == ():
+            continue
         for ident in value if isinstance(value, tuple) else (value,):
             check.reference(fact, file, name, ident, known[what], what)
     for event in fact.events:
@@ -765,14 +768,22 @@ def _check_scripts(check: BaseChecker, obj: Any, file: str) -> None:
             )
 
 
+@cache
+def _fields_of_kind(kind: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields a kind of fact requires, and the specific fields it does not allow, sorted."""
+    found = BY_NAME[kind]
+    return tuple(sorted(found.required)), tuple(sorted(SPECIFIC_FIELDS - found.allowed))
+
+
 def _check_kind(check: BaseChecker, fact: model.Fact, file: str) -> None:
     """The fields the fact's kind requires and allows (`kinds.KINDS`), its own checks, and
     every figure's."""
     kind = BY_NAME[fact.kind]
-    for name in sorted(kind.required):
+    required, forbidden = _fields_of_kind(fact.kind)
+    for name in required:
         if getattr(fact, name) in (None, ()):
             check.at(fact, file, "kind", f"a {fact.kind} fact needs '{name}'; add it")
-    for name in sorted(SPECIFIC_FIELDS - kind.allowed):
+    for name in forbidden:
         if getattr(fact, name) not in (None, ()):
             check.at(
                 fact,
