@@ -336,10 +336,11 @@ def search(common: Common, text: SearchText) -> None:
     Example: ctreport search 'Barcelona attacks' --json
     """
     from ct_report.provenance import search as search_facts
+    from ct_report.query import RowSet
 
     base = _base(common)
-    rows = search_facts(base, text)
-    emit_rows("search", common, rows, f"Facts matching '{text}'", sources_of=base)
+    found = RowSet(encoded=search_facts(base, text))
+    emit_rows("search", common, found, f"Facts matching '{text}'", sources_of=base)
 
 
 @command("cite", DATA_OPTIONS + FORMAT_OPTIONS)

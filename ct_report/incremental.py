@@ -123,7 +123,7 @@ def patch(
     if dependencies is None:
         return None
 
-    def searched(document: model.Document) -> list[Any]:
+    def searched(document: model.Document) -> list[tuple[list[Any], bytes]]:
         return search_entries(view, document.facts)
 
     base = cache.write_patched(stale, placed, blocks, scope.keys(), searched, *dependencies)

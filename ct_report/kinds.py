@@ -457,17 +457,22 @@ def texts_searched(fact: Fact) -> dict[str, str]:
     return {"statement": fact.statement, "events": events, "quote": fact.quote or "", "note": fact.note or ""}
 
 
-SearchEntry = list[Any]
-"""What `search` reads of a fact and answers with: [id, kind, country, year, statement, quote,
-conflicts_with, source, the source's kind, the countries and entities it names, and its
-statement, events, quote and note folded as search folds them]. A folded statement or quote
-that is plain ASCII is None: it is the text in lower case (see `searched_text`)."""
+SearchEntry = tuple[list[Any], bytes]
+"""What `search` reads of a fact, and what it answers with. First, decoded to score the fact:
+[id, the countries and entities it names, and its statement, events, quote and note folded as
+search folds them (text in plain ASCII is only lower-cased, which is the same)]. Then the
+fact's row from its kind on, as the JSON text of a `--json` answer ('"kind": "arrests", …}'):
+a match is answered by putting its id, score and where it matched in front, without decoding
+or encoding the row."""
+
+_FOUND_FIELDS = [field.name for field in SEARCH_FIELDS[3:]]
+"""The fields of a search row after its id, score and matched_in."""
 
 
 def search_entries(base: FactBase, facts: Sequence[Fact]) -> list[SearchEntry]:
     """The search entries of some facts (see SearchEntry). The compiled cache keeps them per
     file, so that a search neither decodes facts nor folds text."""
-    from ct_report.text import fold
+    from ct_report.text import encode_row, fold
 
     parts = [text for fact in facts for text in texts_searched(fact).values()]
     # One fold for them all (a call per text cost more than the folding): folding joined text
@@ -479,22 +484,13 @@ def search_entries(base: FactBase, facts: Sequence[Fact]) -> list[SearchEntry]:
     sources = base.sources
     entries = []
     for n, f in enumerate(facts):
-        statement, events, quote, note = folded[4 * n : 4 * n + 4]
-        entries.append(
-            [f.id, f.kind, f.country, f.year, f.statement, f.quote, list(f.conflicts_with), f.source]
-            + [sources[f.source].kind, named_in(f)]
-            + [None if f.statement.isascii() else statement, events]
-            + [None if (f.quote or "").isascii() else quote, note]
-        )
+        found = [f.kind, f.country, f.year, f.statement, f.quote, list(f.conflicts_with), f.source]
+        row = dict(zip(_FOUND_FIELDS, [*found, sources[f.source].kind], strict=True))
+        entries.append(([f.id, named_in(f), *folded[4 * n : 4 * n + 4]], encode_row(row)[1:].encode()))
     return entries
 
 
-def searched_text(entry: SearchEntry) -> list[str]:
-    """An entry's statement, events, quote and note, folded."""
-    statement, events, quote, note = entry[10:14]
-    return [
-        entry[4].lower() if statement is None else statement,
-        events,
-        (entry[5] or "").lower() if quote is None else quote,
-        note,
-    ]
+def searched_text(entry: list[Any]) -> list[str]:
+    """The statement, events, quote and note of an entry's first part, folded."""
+    texts: list[str] = entry[2:6]
+    return texts

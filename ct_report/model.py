@@ -430,7 +430,7 @@ class SearchTerm(NamedTuple):
     matches it by name); None when they are too many to look for."""
 
 
-SearchSelector = Callable[[Sequence[SearchTerm]], "list[list[Any]]"]
+SearchSelector = Callable[[Sequence[SearchTerm]], "list[tuple[list[Any], bytes]]"]
 """Given the words of a search, the search entries of every fact that can match them all
 (see FactBase.search_entries)."""
 
@@ -589,7 +589,7 @@ class FactBase:
         candidates = self._select(wanted) if self._select is not None and self._all is None else self.facts
         return [fact for fact in candidates if wanted(fact.country, fact.year)]
 
-    def search_entries(self, terms: Sequence[SearchTerm]) -> list[list[Any]] | None:
+    def search_entries(self, terms: Sequence[SearchTerm]) -> "list[tuple[list[Any], bytes]] | None":
         """What the compiled cache keeps for `search` (kinds.search_entries) of the facts that
         may match every term: at least those that do. None without a compiled cache: the
         caller works the entries out."""

@@ -3,6 +3,7 @@ Pure functions over the fact base; no I/O, no printing."""
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -158,8 +159,9 @@ def _score(words: list[_Word], name_points: list[int], texts: list[str]) -> tupl
     return score, sorted(matched)
 
 
-def search(base: FactBase, query: str) -> list[Row]:
-    """Facts matching every word of the query, best first.
+def search(base: FactBase, query: str) -> list[bytes]:
+    """Facts matching every word of the query, best first: each one's row (`SEARCH_FIELDS`) as
+    the JSON text of a `--json` answer.
 
     Matching folds case, accents and Arabic spelling variants (see text.fold). A word that is a
     whole word of a name, code, acronym or alias of what the fact is about scores highest, the
@@ -179,36 +181,28 @@ def search(base: FactBase, query: str) -> list[Row]:
         entries = search_entries(base, base.facts)
     looked_for = [_Word.of(word) for word in words]
     points_of: dict[tuple[str, ...], list[int]] = {}  # many facts name the same things
-    rows = []
-    for entry in entries:
-        named = tuple(entry[9])
+    found = []
+    for scored_part, row_part in entries:
+        named = tuple(scored_part[1])
         if named not in points_of:
             own = [name for ident in named for name in names[ident]]
             own_words = [word for name in own for word in name.replace("-", " ").split()]
             points_of[named] = [_name_points(word, own, own_words) for word in words]
-        scored = _score(looked_for, points_of[named], searched_text(entry))
+        scored = _score(looked_for, points_of[named], searched_text(scored_part))
         if scored is not None:
-            fact_id, kind, country, year, statement, quote, conflicts, source, source_kind = entry[:9]
-            rows.append(
-                {
-                    "id": fact_id,
-                    "score": scored[0],
-                    "matched_in": scored[1],
-                    "kind": kind,
-                    "country": country,
-                    "year": year,
-                    "statement": statement,
-                    "quote": quote,
-                    "conflicts_with": conflicts,
-                    "source": source,
-                    "source_kind": source_kind,
-                }
-            )
+            found.append((scored[0], scored_part[0], scored[1], row_part))
     # Best score first, then by id: two stable sorts with C key functions instead of a key
     # tuple built per row.
-    rows.sort(key=operator.itemgetter("id"))
-    rows.sort(key=operator.itemgetter("score"), reverse=True)
-    return rows
+    found.sort(key=operator.itemgetter(1))
+    found.sort(key=operator.itemgetter(0), reverse=True)
+    # Each match's row as `text.encode_row` writes a whole row: its id (a slug, whose JSON text
+    # is the same escaped or not), score and where it matched before the rest of its row.
+    matched_in = {where: json.dumps(list(where)).encode() for where in {tuple(match[2]) for match in found}}
+    return [
+        b'{"id": %s, "score": %d, "matched_in": %s, %s'
+        % (json.dumps(fact_id).encode(), score, matched_in[tuple(matched)], row_part)
+        for score, fact_id, matched, row_part in found
+    ]
 
 
 _MOST_NAMES_LOOKED_FOR = 16

@@ -240,7 +240,7 @@ class RowSet:
         self._owner = owner
         """What the lazy parts read from (the base, whose compiled cache closes when it goes)."""
         self._rows = rows
-        self._keys = keys if keys is not None else rows or []
+        self._keys = keys if keys is not None else rows
         self._encoded = encoded
         self._count: int | Callable[[], int] | None = count
 
@@ -261,7 +261,10 @@ class RowSet:
 
     @property
     def keys(self) -> list[Row]:
-        """Per row, at least the fields filters and footers read (`Kind.key_fields`)."""
+        """Per row, at least the fields filters and footers read (`Kind.key_fields`): the rows
+        themselves unless given."""
+        if self._keys is None:
+            return self.rows
         if callable(self._keys):
             self._keys = self._keys()
         return self._keys

@@ -132,8 +132,12 @@ class Reader:
     def pieces(self, name: str) -> list[bytes]:
         """A section's runs of lines as read, each checked: segments that follow each other in
         one data file (all of them, after a full build) are read at once."""
+        return list(self.runs(name))
+
+    def runs(self, name: str, most: int | None = None) -> Iterator[bytes]:
+        """The pieces of `pieces` one at a time, each of at most `most` bytes (or one segment),
+        so that a scan of a large section holds one piece at a time."""
         segments = self.sections[name]
-        pieces = []
         first = 0
         while first < len(segments):
             last = first
@@ -141,6 +145,7 @@ class Reader:
                 last + 1 < len(segments)
                 and segments[last + 1][0] == segments[first][0]
                 and segments[last + 1][1] == segments[last][2] + 1
+                and (most is None or segments[last + 1][2] - segments[first][1] <= most)
             ):
                 last += 1
             offset = segments[first][1]
@@ -149,9 +154,8 @@ class Reader:
             for _, start, end, crc, _ in segments[first : last + 1]:
                 if zlib.crc32(view[start - offset : end - offset]) != crc:
                     raise ValueError(f"section {name}: checksum mismatch")
-            pieces.append(data)
+            yield data
             first = last + 1
-        return pieces
 
     def forget(self, name: str) -> None:
         """Let go of the lines kept of a section's segments."""

@@ -464,6 +464,42 @@ def test_search_decodes_only_the_files_that_can_match(ctreport: Any, text: str) 
     assert base._all is None
 
 
+def test_a_search_row_is_the_text_a_whole_row_encodes_to() -> None:
+    """Each match's row is made of stored JSON text with its id, score and where it matched put
+    in front: it must be the text `encode_row` makes of the row, with or without the cache."""
+    from ct_report import provenance
+    from ct_report.text import encode_row
+
+    for use_cache in (True, False):
+        base = load_base(DataSelection.choose(use_cache=use_cache))
+        for text in SEARCHES:
+            for line in provenance.search(base, text):
+                row = json.loads(line)
+                assert list(row)[:3] == ["id", "score", "matched_in"]
+                assert encode_row(row).encode() == line
+
+
+def test_a_search_that_reads_the_section_in_many_runs_answers_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ct_report import provenance, segments
+
+    uncached = {text: provenance.search(load_base(DataSelection.choose(use_cache=False)), text) for text in SEARCHES}
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", 300)
+    monkeypatch.setattr(cache, "SEARCH_RUN_BYTES", 1)
+    runs = []
+    real = segments.Reader.runs
+
+    def counted(reader: segments.Reader, name: str, most: int | None = None) -> Any:
+        for run in real(reader, name, most):
+            runs.append(name)
+            yield run
+
+    monkeypatch.setattr(segments.Reader, "runs", counted)
+    load_base(DataSelection.choose())
+    base = load_base(DataSelection.choose())
+    assert {text: provenance.search(base, text) for text in SEARCHES} == uncached
+    assert runs.count("search") > 3 * len(SEARCHES)
+
+
 def _fixture_texts() -> list[str]:
     base = load_base(DataSelection.choose(use_cache=False))
     return [fact.statement for fact in base.facts] + [fact.quote for fact in base.facts if fact.quote]
