@@ -239,6 +239,22 @@ def _build(text: str, file: str) -> tuple[Node | None, list[Problem]]:
     return root, problems
 
 
+_TAGS: dict[str, str] = {}
+"""The tag of each short plain scalar read so far: keys and codes repeat thousands of times in
+a large base, and PyYAML's resolver (Python, a regular expression per candidate tag) took a
+sixth of parsing."""
+
+
+def _implicit_tag(value: str) -> str:
+    """The tag YAML gives a plain scalar (str, int, bool, null, ...), as PyYAML resolves it."""
+    tag = _TAGS.get(value)
+    if tag is None:
+        tag = _resolver.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        if len(value) <= 40 and len(_TAGS) < 100_000:
+            _TAGS[value] = tag
+    return tag
+
+
 def _where(event: yaml.Event) -> tuple[int, int]:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -288,7 +304,9 @@ class _Builder:
         ]
 
     def take(self, event: yaml.Event) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
+        if isinstance(event, yaml.ScalarEvent):  # the most common: tested first
+            self.scalar(event, self.count(event))
+        elif isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 self.stop(*_where(event), "more than one YAML document ('---'); use one document per file")
@@ -301,8 +319,6 @@ class _Builder:
                 "aliases",
             )
             self.attach(Scalar("", REFUSED_TAG, line, column))  # never expanded: no alias bomb
-        elif isinstance(event, yaml.ScalarEvent):
-            self.scalar(event, self.count(event))
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             self.open(event, self.count(event))
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
@@ -340,7 +356,7 @@ class _Builder:
         if explicit_tag:
             tag = REFUSED_TAG  # reported already; its value is not read
         elif event.implicit[0] and event.tag is None:
-            tag = _resolver.resolve(yaml.ScalarNode, event.value, (True, False))  # type: ignore[no-untyped-call]
+            tag = _implicit_tag(event.value)
         else:
             tag = STR_TAG
         self.attach(Scalar(event.value, tag, line, column))
