@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ct_report.text import _ARABIC_DIACRITICS, _ARABIC_FOLDS, fold
 
 
 def test_show_a_fact_from_the_article(ctreport: Any) -> None:
@@ -180,3 +186,20 @@ def test_cite_as_json(ctreport: Any) -> None:
         "citation": f"{REPORT_2021}. (2023). Country Reports on Terrorism 2021: Morocco. As reported by Yabiladi. "
         f"(n.d.). {YABILADI}. {YABILADI_URL}",
     }
+
+
+def _fold_by_every_character(text: str) -> str:
+    """What `fold` does, looking at every character of the text for a combining mark."""
+    if text.isascii():
+        return text.casefold()
+    text = re.sub(_ARABIC_DIACRITICS, "", text)
+    for variant, letter in _ARABIC_FOLDS:
+        text = text.replace(variant, letter)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c) and not "\u0600" <= c <= "\u06ff"}
+    return decomposed.translate(marks)
+
+
+@given(st.text() | st.text(alphabet="aéÉ\u0301\u0300\u05c4\u0711ًُإأآةىـﻷﷺǅﬁ ", max_size=30))
+def test_fold_strips_every_combining_mark_but_arabic_ones(text: str) -> None:
+    assert fold(text) == _fold_by_every_character(text)
