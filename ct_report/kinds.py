@@ -465,14 +465,11 @@ fact's row from its kind on, as the JSON text of a `--json` answer ('"kind": "ar
 a match is answered by putting its id, score and where it matched in front, without decoding
 or encoding the row."""
 
-_FOUND_FIELDS = [field.name for field in SEARCH_FIELDS[3:]]
-"""The fields of a search row after its id, score and matched_in."""
-
 
 def search_entries(base: FactBase, facts: Sequence[Fact]) -> list[SearchEntry]:
     """The search entries of some facts (see SearchEntry). The compiled cache keeps them per
     file, so that a search neither decodes facts nor folds text."""
-    from ct_report.text import encode_row, fold
+    from ct_report.text import encode_rows, fold
 
     parts = [text for fact in facts for text in texts_searched(fact).values()]
     # One fold for them all (a call per text cost more than the folding): folding joined text
@@ -482,12 +479,26 @@ def search_entries(base: FactBase, facts: Sequence[Fact]) -> list[SearchEntry]:
     if len(folded) != len(parts):
         folded = [fold(part) for part in parts]
     sources = base.sources
-    entries = []
-    for n, f in enumerate(facts):
-        found = [f.kind, f.country, f.year, f.statement, f.quote, list(f.conflicts_with), f.source]
-        row = dict(zip(_FOUND_FIELDS, [*found, sources[f.source].kind], strict=True))
-        entries.append(([f.id, named_in(f), *folded[4 * n : 4 * n + 4]], encode_row(row)[1:].encode()))
-    return entries
+    rows = [
+        {
+            "kind": f.kind,
+            "country": f.country,
+            "year": f.year,
+            "statement": f.statement,
+            "quote": f.quote,
+            "conflicts_with": list(f.conflicts_with),
+            "source": f.source,
+            "source_kind": sources[f.source].kind,
+        }
+        for f in facts
+    ]
+    # One text for the rows of these facts, cut where the separator is (a control character,
+    # which JSON text never holds raw); each row without its opening brace.
+    found = encode_rows(rows, "\x1e").encode().split(b"\x1e") if rows else []
+    return [
+        ([f.id, named_in(f), *folded[4 * n : 4 * n + 4]], row[1:])
+        for n, (f, row) in enumerate(zip(facts, found, strict=True))
+    ]
 
 
 def searched_text(entry: list[Any]) -> list[str]:
