@@ -42,10 +42,7 @@ def fold(text: str) -> str:
         return text.casefold()
     import unicodedata
 
-    text = re.sub(_ARABIC_DIACRITICS, "", text)
-    for variant, letter in _ARABIC_FOLDS:
-        text = text.replace(variant, letter)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = decomposed_letters(text)
     # Looked up once per distinct character, not per character: search folds every fact. No
     # combining mark comes before U+0300, and Arabic's own (U+0600-06FF) stay, so only the
     # characters outside both are looked at: a set of every character took most of the time.
@@ -55,6 +52,17 @@ def fold(text: str) -> str:
 
 
 _MAY_COMBINE = "[\u0300-\u05ff\u0700-\U0010ffff]"
+
+
+def decomposed_letters(text: str) -> str:
+    """`fold` before its combining marks go: Arabic diacritics, tatweel and letter variants
+    folded, case folded, compatibility-decomposed."""
+    import unicodedata
+
+    text = re.sub(_ARABIC_DIACRITICS, "", text)
+    for variant, letter in _ARABIC_FOLDS:
+        text = text.replace(variant, letter)
+    return unicodedata.normalize("NFKD", text.casefold())
 
 
 def slug(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ct_report.text import _ARABIC_DIACRITICS, _ARABIC_FOLDS, fold
+from ct_report.text import decomposed_letters, fold
 
 
 def test_show_a_fact_from_the_article(ctreport: Any) -> None:
@@ -192,10 +191,7 @@ def _fold_by_every_character(text: str) -> str:
     """What `fold` does, looking at every character of the text for a combining mark."""
     if text.isascii():
         return text.casefold()
-    text = re.sub(_ARABIC_DIACRITICS, "", text)
-    for variant, letter in _ARABIC_FOLDS:
-        text = text.replace(variant, letter)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = decomposed_letters(text)
     marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c) and not "\u0600" <= c <= "\u06ff"}
     return decomposed.translate(marks)
 
