@@ -222,6 +222,21 @@ def test_results_with_and_without_cache_are_identical(
     assert [(f.id, f.origin) for f in cached.facts] == [(f.id, f.origin) for f in uncached.facts]
 
 
+@pytest.mark.parametrize("output", [["--json"], ["--format", "ndjson"], ["--json", "--limit", "3"]], ids=" ".join)
+def test_stored_rows_written_a_few_at_a_time_are_the_same_answer(
+    ctreport: Any, monkeypatch: pytest.MonkeyPatch, output: list[str]
+) -> None:
+    from ct_report import render
+
+    assert ctreport(["arrests", "--count"]).code == 0  # builds the cache
+    whole = ctreport(["partners", *output])
+    monkeypatch.setattr(render, "_PART_BYTES", 200)  # a row or two a part
+    assert render._parts([b"x" * 150] * 5) == [(0, 2), (2, 4), (4, 5)]
+    in_parts = ctreport(["partners", *output])
+    assert in_parts.code == whole.code == 0
+    assert in_parts.raw == whole.raw and whole.raw.count("\n") >= 3
+
+
 QUERIES = [
     ["arrests"],
     ["arrests", "--country", "MA", "--since", "2019"],

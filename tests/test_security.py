@@ -254,15 +254,27 @@ def test_a_cache_others_can_write_is_not_trusted(ctreport: Any, base_dir: Path, 
         "\u2067",  # RIGHT-TO-LEFT ISOLATE
     ],
 )
-def test_stored_rows_with_escapes_never_reach_stdout_raw(ctreport: Any, base_dir: Path, unsafe: str) -> None:
+@pytest.mark.parametrize("part_bytes", [1 << 20, 1], ids=["one part", "one row a part"])
+def test_stored_rows_with_escapes_never_reach_stdout_raw(
+    ctreport: Any, base_dir: Path, unsafe: str, part_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ct_report import render
+
+    # One row a part: the forged row, the last, is checked after a clean one, which must not
+    # be written before it is (the answer would then be written twice, and not be JSON).
+    monkeypatch.setattr(render, "_PART_BYTES", part_bytes)
     args = ["partners", "--data", str(base_dir), "--json"]
     assert ctreport(args).code == 0
-    written = (unsafe + "operation").encode()
-    forge(only_cache(), b"Strong cooperation"[-len(written) :].rjust(len(written), b"x"), written)
+    written, clean = (unsafe + "operation").encode(), "operation with France [/x] [bold]not markup[/bold]"
+    forged = b"Strong cooperation"
+    if part_bytes == 1:
+        written, clean, forged = (unsafe + "X").encode(), "X.", b"Member of Forum X"
+    forge(only_cache(), forged[-len(written) :].rjust(len(written), b"x"), written)
     run = ctreport(args)
     assert run.code == 0, run.err
     assert not any(character in run.raw for character in unsafe if unicodedata.category(character) in ("Cc", "Cf"))
-    assert any(row["statement"].endswith("operation with France [/x] [bold]not markup[/bold]") for row in run.json())
+    assert any(row["statement"].endswith(clean) for row in run.json())
+    assert run.json()[-1]["statement"].endswith(clean) == (part_bytes == 1)
 
 
 def test_a_fifo_in_place_of_the_cache_file_does_not_hang(base_dir: Path) -> None:
