@@ -540,7 +540,7 @@ def _older_format(raw: bytes) -> bool:
 Block = tuple[str, int, list[Any], list[bytes]]
 """A list command's rows of one country-year: (country, year, each row's key fields, each row's
 JSON line). The rows of a command are its blocks in (country, year) order."""
-Compiled = Mapping[str, Callable[[], list[Block]]]
+Compiled = Mapping[str, Callable[[], Iterable[Block]]]
 """Per list command, a function giving its blocks: what the caller wants stored beside the
 base (the cache does not know how rows are made)."""
 SHARED = ("regions", "countries", "entities", "editions")
@@ -753,8 +753,8 @@ def _patched_sections(
     for command in stale.meta["compiled"]:
         kept = _unchanged_blocks(stale.opened.decoded(f"blocks:{command}"), replaced)
         merged = sorted([*kept, *blocks[command]], key=lambda block: (block[0], block[1]))
-        yield f"keys:{command}", [keys if type(keys) is int else _dumps(keys) for _, _, keys, _ in merged]
         yield f"rows:{command}", [line for block in merged for line in block[3]]
+        yield f"keys:{command}", [keys if type(keys) is int else _dumps(keys) for _, _, keys, _ in merged]
         yield f"blocks:{command}", [_dumps([[country, year, len(lines)] for country, year, _, lines in merged])]
     yield "ids", [_dumps(p.entry["ids"]) if p.before is None else p.before for p in files]
     yield "files", [_dumps(_without_ids(p.entry)) if p.before is None else p.before for p in files]
@@ -901,13 +901,24 @@ def _sections(
         yield f"facts:{kind}", (_facts_line(facts.get(kind, ())) for facts in by_kind)
     yield "search", (_search_line(searched(built.document)) for built in files)
     for command, build in compiled.items():
-        blocks = build()
-        yield f"keys:{command}", [_dumps(keys) for _, _, keys, _ in blocks]
-        yield f"rows:{command}", (line for block in blocks for line in block[3])
-        yield f"blocks:{command}", [_dumps([[country, year, len(lines)] for country, year, _, lines in blocks])]
+        keys: list[bytes] = []
+        counts: list[list[Any]] = []
+        yield f"rows:{command}", _rows_noting(build(), keys, counts)
+        # The writer has taken every row by now, and so filled both lists.
+        yield f"keys:{command}", keys
+        yield f"blocks:{command}", [_dumps(counts)]
     entries = [file_entry(built) for built in files]
     yield "ids", [_dumps(entry["ids"]) for entry in entries]
     yield "files", [_dumps(_without_ids(entry)) for entry in entries]
+
+
+def _rows_noting(blocks: Iterable[Block], keys: list[bytes], counts: list[list[Any]]) -> Iterator[bytes]:
+    """The rows of each block in turn, noting its keys line and its [country, year, number of
+    rows] as it comes: the rows are written as they are made, never all held."""
+    for country, year, block_keys, lines in blocks:
+        keys.append(_dumps(block_keys))
+        counts.append([country, year, len(lines)])
+        yield from lines
 
 
 def _without_ids(entry: dict[str, Any]) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def patch(
     view = scope.view([document for document, _ in documents])
     if not _valid(view, scope, documents, {k: v for read in now.values() for k, v in read.texts.items()}):
         return None
-    blocks = {command: compiled_blocks(view, command, encode_row) for command in stale.meta["compiled"]}
+    blocks = {command: list(compiled_blocks(view, command, encode_row)) for command in stale.meta["compiled"]}
     placed = [
         cache.Placed(entries[name], now[name].built, now[name].texts, None)
         if name in now

@@ -86,13 +86,20 @@ class Kind(Record):
         return frozenset(self.required + self.optional)
 
     def rows(self, base: FactBase, facts: Iterable[Fact]) -> list[Row]:
+        return list(self.each_row(base, facts))
+
+    def each_row(self, base: FactBase, facts: Iterable[Fact]) -> Iterator[Row]:
+        """The rows one at a time: a kind with one row per fact makes each when it is asked
+        for, and a table's rows are let go of once given (see `_draining`)."""
         maker = RowMaker(base)
         ordered = sorted(facts, key=lambda fact: (fact.country, fact.year))
         if self.table is not None:
-            return self.table(maker, ordered)
+            yield from _draining(self.table(maker, ordered))
+            return
         assert self.row is not None, f"kind {self.name} has a command but neither row nor table"
         row = self.row
-        return [{**maker.subject(fact), **row(maker, fact), **maker.source_fields(fact)} for fact in ordered]
+        for fact in ordered:
+            yield {**maker.subject(fact), **row(maker, fact), **maker.source_fields(fact)}
 
     def command_fields(self) -> list[Field]:
         return [*SUBJECT_FIELDS, *self.fields, *SOURCE_FIELDS]
@@ -384,20 +391,19 @@ Block = tuple[str, int, list[Row], list[bytes]]
 
 def compiled_blocks(
     base: FactBase, command: str, encode: Callable[[Row], str], facts: Iterable[Fact] | None = None
-) -> list[Block]:
+) -> Iterator[Block]:
     """A list command's rows as the compiled cache stores them, one block per country-year in
     answer order: the key fields of each row, and each row's JSON line (every field, in order;
     `encode` writes it). `facts` (default: the base's facts of the kind) gives the rows of those
-    facts alone, which are the rows of their country-years when no other fact shares them."""
+    facts alone, which are the rows of their country-years when no other fact shares them.
+    Made as they are asked for: a large base's rows are never all held, as dicts or as text."""
     kind = BY_COMMAND[command]
-    rows = kind.rows(base, base.of_kind(kind.name) if facts is None else facts)
+    rows = kind.each_row(base, base.of_kind(kind.name) if facts is None else facts)
     names = [f.name for f in kind.command_fields()]
-    blocks: list[Block] = []
-    for (country, year), group in itertools.groupby(_draining(rows), key=lambda row: (row["country"], row["year"])):
+    for (country, year), group in itertools.groupby(rows, key=lambda row: (row["country"], row["year"])):
         members = list(group)
         keys = [{k: row[k] for k in kind.key_fields} for row in members]
-        blocks.append((country, year, keys, [encode({n: row.get(n) for n in names}).encode() for row in members]))
-    return blocks
+        yield country, year, keys, [encode({n: row.get(n) for n in names}).encode() for row in members]
 
 
 def _draining(rows: list[Row]) -> Iterator[Row]:

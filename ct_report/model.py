@@ -156,7 +156,7 @@ class Record:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         cls: Any = type(self)  # Any: a class with __hash__ = None still hashes as a class
-        order, names, required, defaults = _layout(cls)
+        order, names, required = _layout(cls)
         if len(args) > len(order):
             raise TypeError(f"{cls.__name__}() takes at most {len(order)} positional arguments")
         given = dict(zip(order, args, strict=False))
@@ -166,7 +166,6 @@ class Record:
         if not given.keys() <= names or not required <= given.keys():
             unknown, missing = sorted(given.keys() - names), sorted(required - given.keys())
             raise TypeError(f"{cls.__name__}(): unknown fields {unknown}, missing fields {missing}")
-        self.__dict__.update(defaults)
         self.__dict__.update(given)
 
     @classmethod
@@ -175,7 +174,6 @@ class Record:
         which ctreport wrote from a validated base): without `__init__`'s checks, which cost
         most of the time a large base takes to load."""
         record = cls.__new__(cls)
-        record.__dict__.update(_layout(cast(Any, cls))[3])
         record.__dict__.update(values)
         return record
 
@@ -195,9 +193,11 @@ class Record:
 
 
 @cache
-def _layout(cls: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str], dict[str, Any]]:
-    """A record class's field names in order and as a set, those without a default, and the
-    defaults."""
+def _layout(cls: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str]]:
+    """A record class's field names in order and as a set, and those without a default. A
+    field left at its default is not stored in the record: `dataclass` makes each default a
+    class attribute, which the record's attribute falls back to. A fact then holds a dict of
+    the dozen fields it gives (464 bytes) instead of all 31 (832 bytes)."""
     known = fields(cls)
     if any(f.default_factory is not MISSING for f in known):
         raise TypeError(f"{cls.__name__}: Record fields take a default, not a default_factory")
@@ -205,7 +205,6 @@ def _layout(cls: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str],
         tuple(f.name for f in known),
         frozenset(f.name for f in known),
         frozenset(f.name for f in known if f.default is MISSING),
-        {f.name: f.default for f in known if f.default is not MISSING},
     )
 
 
