@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Collection, Iterable
@@ -128,6 +129,10 @@ def _required(cls: type) -> tuple[tuple[str, dataclasses.Field[Any]], ...]:
 @cache
 def _has_field(cls: type, name: str) -> bool:
     return any(f.name == name for f in dataclasses.fields(cls))
+
+
+_UNIQUE = frozenset({"id", "code"})
+"""Fields whose value each object has to itself: not interned (see `Converter.field`)."""
 
 
 class _Read(NamedTuple):
@@ -264,6 +269,8 @@ class Converter:
             fix = f"; write it like '{example}'" if example else ""
             self.problem(node, path, f"'{shown(value)}' is not {form}{fix}")
             return None
+        if type(value) is str and name not in _UNIQUE and len(value) <= 64 and " " not in value:
+            return sys.intern(value)  # a code, reference or choice that many facts repeat: kept once
         return value
 
     def to_dataclass(
