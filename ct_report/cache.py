@@ -32,12 +32,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, NoReturn
 
-from ct_report import __version__, model, segments
+from ct_report import __version__, model, postings, segments
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
 
-CACHE_FORMAT = 13
-PREAMBLE = b'{"format":13}\n'
+CACHE_FORMAT = 14
+PREAMBLE = b'{"format":14}\n'
 """The first line: a ctreport that put its header first (format 3 and before) reads it, sees
 another format and rebuilds silently instead of calling the file damaged."""
 Dependency = tuple[str, int, int, str]
@@ -276,8 +276,8 @@ def _checked_base(opened: _OpenCache, header: dict[str, Any], changes: Changes) 
         meta = json.loads(opened.reader.part("meta"))
         if not all(
             f"{what}:{command}" in header["sections"]
-            for command in meta["compiled"]
-            for what in ("keys", "rows", "blocks")
+            for command, indexed in meta["compiled"].items()
+            for what in ("keys", "rows", "blocks", *(["values"] if indexed else []))
         ):
             raise ValueError("compiled rows missing")
     except OSError as error:
@@ -540,9 +540,19 @@ def _older_format(raw: bytes) -> bool:
 Block = tuple[str, int, list[Any], list[bytes]]
 """A list command's rows of one country-year: (country, year, each row's key fields, each row's
 JSON line). The rows of a command are its blocks in (country, year) order."""
-Compiled = Mapping[str, Callable[[], Iterable[Block]]]
-"""Per list command, a function giving its blocks: what the caller wants stored beside the
-base (the cache does not know how rows are made)."""
+
+
+class CompiledCommand(NamedTuple):
+    """What the caller wants stored beside the base for one list command (the cache does not
+    know how rows are made)."""
+
+    blocks: Callable[[], Iterable[Block]]
+    indexed: tuple[str, ...] = ()
+    """Key fields whose values get postings (see `postings`): a filter on them reads only the
+    numbers of the rows it keeps."""
+
+
+Compiled = Mapping[str, CompiledCommand]
 SHARED = ("regions", "countries", "entities", "editions")
 """The definitions other files' rows show (names, regions): a change to them rebuilds the cache."""
 Searched = Callable[[model.Document], list[tuple[list[Any], bytes]]]
@@ -750,12 +760,16 @@ def _patched_sections(
     for kind in model.FACT_KINDS:
         yield f"facts:{kind}", _spliced(stale, f"facts:{kind}", files, functools.partial(_kind_line, kind))
     yield "search", _spliced(stale, "search", files, lambda document, _: _search_line(searched(document)))
-    for command in stale.meta["compiled"]:
-        kept = _unchanged_blocks(stale.opened.decoded(f"blocks:{command}"), replaced)
+    for command, indexed in stale.meta["compiled"].items():
+        recorded = stale.opened.decoded(f"blocks:{command}")
+        kept = _unchanged_blocks(recorded, replaced)
         merged = sorted([*kept, *blocks[command]], key=lambda block: (block[0], block[1]))
         yield f"rows:{command}", [line for block in merged for line in block[3]]
         yield f"keys:{command}", [keys if type(keys) is int else _dumps(keys) for _, _, keys, _ in merged]
         yield f"blocks:{command}", [_dumps([[country, year, len(lines)] for country, year, _, lines in merged])]
+        if indexed:
+            gone = [n for n, (country, year, _) in enumerate(recorded) if (country, year) in replaced]
+            yield f"values:{command}", _patched_values(stale.opened, command, indexed, merged, gone)
     yield "ids", [_dumps(p.entry["ids"]) if p.before is None else p.before for p in files]
     yield "files", [_dumps(_without_ids(p.entry)) if p.before is None else p.before for p in files]
 
@@ -773,6 +787,29 @@ def _spliced(
 
 def _kind_line(kind: str, document: model.Document, _: dict[str, str]) -> bytes:
     return _facts_line(fact for fact in document.facts if fact.kind == kind)
+
+
+def _patched_values(
+    opened: _OpenCache, command: str, indexed: list[str], merged: list[Any], gone: list[int]
+) -> list[segments.Item]:
+    """A command's postings after a patch: `merged` are its blocks (kept ones as in
+    `_unchanged_blocks`), `gone` the numbers of the stale blocks replaced."""
+    added, touched = postings.Builder(indexed), postings.Builder(indexed)
+    for number in gone:
+        for key in opened.line(f"keys:{command}", number):
+            touched.note(0, key)
+    moves: list[postings.Move] = []
+    start = 0
+    for _, _, keys, lines in merged:
+        if type(keys) is int:
+            moves.append((lines.start, lines.stop, start - lines.start))
+        else:
+            for offset, key in enumerate(keys):
+                added.note(start + offset, key)
+        start += len(lines)
+    section = f"values:{command}"
+    directory = opened.line(section, 0)
+    return list(postings.patched(directory, moves, added.rows, touched.rows, lambda n: opened.line(section, n)))
 
 
 def _unchanged_blocks(recorded: list[Any], replaced: set[Any]) -> list[Any]:
@@ -890,7 +927,8 @@ def _sections(
     `blocks:`), and last what `file_entry` records of each file, one line per file: its facts'
     ids (`ids`) apart from the rest (`files`), which a patch decodes whole. A query decodes only
     the sections it reads."""
-    yield "meta", [_dumps({"years": list(base.years), "compiled": list(compiled)})]
+    indexed = {command: list(wanted.indexed) for command, wanted in compiled.items()}
+    yield "meta", [_dumps({"years": list(base.years), "compiled": indexed})]
     for part in SHARED:
         yield part, [b"".join(_array(_to_plain(item) for item in getattr(base, part).values()))]
     yield "sources", (_sources_line(built.document) for built in files)
@@ -900,24 +938,35 @@ def _sections(
     for kind in model.FACT_KINDS:
         yield f"facts:{kind}", (_facts_line(facts.get(kind, ())) for facts in by_kind)
     yield "search", (_search_line(searched(built.document)) for built in files)
-    for command, build in compiled.items():
+    for command, wanted in compiled.items():
         keys: list[bytes] = []
         counts: list[list[Any]] = []
-        yield f"rows:{command}", _rows_noting(build(), keys, counts)
-        # The writer has taken every row by now, and so filled both lists.
+        values = postings.Builder(wanted.indexed)
+        yield f"rows:{command}", _rows_noting(wanted.blocks(), keys, counts, values)
+        # The writer has taken every row by now, and so filled the lists and the postings.
         yield f"keys:{command}", keys
         yield f"blocks:{command}", [_dumps(counts)]
+        if wanted.indexed:
+            yield f"values:{command}", values.lines()
     entries = [file_entry(built) for built in files]
     yield "ids", [_dumps(entry["ids"]) for entry in entries]
     yield "files", [_dumps(_without_ids(entry)) for entry in entries]
 
 
-def _rows_noting(blocks: Iterable[Block], keys: list[bytes], counts: list[list[Any]]) -> Iterator[bytes]:
-    """The rows of each block in turn, noting its keys line and its [country, year, number of
-    rows] as it comes: the rows are written as they are made, never all held."""
+def _rows_noting(
+    blocks: Iterable[Block], keys: list[bytes], counts: list[list[Any]], values: postings.Builder
+) -> Iterator[bytes]:
+    """The rows of each block in turn, noting its keys line, its [country, year, number of
+    rows] and its rows' postings as it comes: the rows are written as they are made, never
+    all held."""
+    number = 0
     for country, year, block_keys, lines in blocks:
         keys.append(_dumps(block_keys))
         counts.append([country, year, len(lines)])
+        if values.fields:
+            for offset, key in enumerate(block_keys):
+                values.note(number + offset, key)
+        number += len(lines)
         yield from lines
 
 
@@ -1153,6 +1202,50 @@ def _within(
     )
 
 
+def _filtered(
+    decoded: Callable[..., Any],
+    line: Callable[[str, int], Any],
+    command: str,
+    encoded: Callable[[], list[bytes]],
+    indexed: frozenset[str],
+) -> model.RowSelector:
+    """A command's rows that a filter on `indexed` fields keeps, found from its postings: no
+    row's fields are decoded. None for a filter on another field."""
+
+    def select(match: postings.Match, wanted: Callable[[str, int], bool] | None) -> model.CompiledRows | None:
+        if not match.keys() <= indexed:
+            return None
+        section = f"values:{command}"
+        rows = postings.select(line(section, 0), lambda number: line(section, number), match)
+        if wanted is not None:
+            rows = _in_blocks(rows, decoded(f"blocks:{command}"), wanted)
+
+        def chosen_rows() -> list[bytes]:
+            every = encoded()
+            return [every[number] for number in rows]
+
+        def chosen_keys() -> list[dict[str, Any]]:
+            every = [key for block in decoded(f"keys:{command}", True) for key in block]
+            return [every[number] for number in rows]
+
+        return model.CompiledRows(chosen_rows, chosen_keys, number=lambda: len(rows))
+
+    return select
+
+
+def _in_blocks(rows: list[int], blocks: list[Any], wanted: Callable[[str, int], bool]) -> list[int]:
+    """The rows (ascending) that lie in a block of a country-year `wanted` keeps."""
+    kept: list[int] = []
+    block, end = -1, 0
+    for row in rows:
+        while row >= end:
+            block += 1
+            end += blocks[block][2]
+        if wanted(blocks[block][0], blocks[block][1]):
+            kept.append(row)
+    return kept
+
+
 def _base_from_sections(
     meta: dict[str, Any],
     lines: Callable[[str], list[bytes]],
@@ -1172,6 +1265,8 @@ def _base_from_sections(
         return [key for block in decoded(f"keys:{command}", True) for key in block]
 
     def compiled(command: str) -> model.CompiledLoader:
+        indexed = frozenset(meta["compiled"][command])
+
         def load() -> model.CompiledRows:
             encoded = functools.cache(lambda: lines(f"rows:{command}"))
             return model.CompiledRows(
@@ -1179,6 +1274,7 @@ def _base_from_sections(
                 load_keys=lambda: keys(command),
                 within=lambda wanted: _within(decoded, line, command, encoded, wanted),
                 number=lambda: sum(count for _, _, count in decoded(f"blocks:{command}")),
+                select=_filtered(decoded, line, command, encoded, indexed) if indexed and line else None,
             )
 
         return load

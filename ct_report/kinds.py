@@ -70,6 +70,9 @@ class Kind(Record):
     """Instead of `row`, when the command's rows are not one per fact."""
     key_fields: tuple[str, ...] = ("country", "year", "source")
     """The row fields the command's filters read (kept decoded in the compiled cache)."""
+    indexed_fields: tuple[str, ...] = ()
+    """Key fields the command filters on beyond the country-year: the compiled cache keeps,
+    for each of their values, the rows holding it (`postings`)."""
     measures: tuple[tuple[str, str], ...] = ()
     """Figures `compare` sets side by side: (label, figure field)."""
     relation: Callable[[Fact], tuple[str, str]] | None = None
@@ -312,6 +315,7 @@ KINDS: tuple[Kind, ...] = (
         ),
         row=_partner_row,
         key_fields=("country", "year", "source", "regions", "partner_kind", "relation"),
+        indexed_fields=("regions", "partner_kind", "relation"),
         relation=lambda fact: (fact.partner or "", fact.relation or ""),
         plural="partners",
     ),

@@ -458,10 +458,16 @@ def _patched(stale: cache.Stale, listing: FileList) -> model.FactBase | None:
 
 def _compiled(base: model.FactBase) -> cache.Compiled:
     """What the cache keeps beside the base: each list command's rows, ready to filter and print."""
+    from ct_report import cache
     from ct_report.kinds import BY_COMMAND, compiled_blocks
     from ct_report.text import encode_row
 
-    return {command: functools.partial(compiled_blocks, base, command, encode_row) for command in BY_COMMAND}
+    return {
+        command: cache.CompiledCommand(
+            functools.partial(compiled_blocks, base, command, encode_row), kind.indexed_fields
+        )
+        for command, kind in BY_COMMAND.items()
+    }
 
 
 def _searched(base: model.FactBase) -> cache.Searched:

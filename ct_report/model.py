@@ -15,7 +15,7 @@ dataclass that shares one `__init__`, `__eq__` and `__repr__` (typed for mypy th
 a docstring (a dataclass without one computes its signature to make one).
 """
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, cast, get_args
@@ -445,6 +445,13 @@ class CompiledRows(NamedTuple):
     """The rows of the country-years a test keeps, the others' keys never decoded."""
     number: Callable[[], int] | None = None
     """How many rows there are, when known without reading them (from the blocks)."""
+    select: "RowSelector | None" = None
+    """The rows a filter on some fields keeps (field -> values accepted), of the country-years
+    a test keeps (or all), found without decoding every row's fields; None from it when the
+    filter reads a field it cannot look up."""
+
+
+RowSelector = Callable[[Mapping[str, Collection[str]], "Callable[[str, int], bool] | None"], "CompiledRows | None"]
 
 
 CompiledLoader = Callable[[], CompiledRows]

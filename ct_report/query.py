@@ -15,6 +15,7 @@ from ct_report.errors import UsageError
 from ct_report.fields import Field, Row
 from ct_report.kinds import BY_NAME, IN_MODEL_ORDER, KINDS, command_table
 from ct_report.model import RELATIONS, Fact, FactBase, Figure, Tally
+from ct_report.postings import Match, matching
 from ct_report.present import (
     LOWER_BOUNDS,
     country_fields,
@@ -280,14 +281,19 @@ class RowSet:
         return self._rows
 
 
-def answer(base: FactBase, command: str, keep: RowTest | None, within: CountryYearTest | None = None) -> RowSet:
-    """The rows of `command` of the country-years `within` keeps that pass `keep` (all of them
-    when both are None), from the compiled cache when the base has them. The compiled cache
-    leaves the other country-years' rows undecoded, and counts the rows kept without reading
-    them unless `keep` tests them."""
+def answer(base: FactBase, command: str, match: Match | None, within: CountryYearTest | None = None) -> RowSet:
+    """The rows of `command` of the country-years `within` keeps whose fields `match` accepts
+    (all of them when both are None), from the compiled cache when the base has them. The
+    compiled cache leaves the other country-years' rows undecoded, counts the rows kept
+    without reading them, and finds the rows `match` keeps from its postings."""
     compiled = base.compiled.get(command)
+    stored = compiled() if compiled is not None else None
+    selected = stored.select(match, within) if match and stored and stored.select else None
+    if selected is not None:
+        return RowSet(keys=selected.load_keys, encoded=selected.load_encoded, count=selected.number, owner=base)
     in_years = row_test(within)
-    if compiled is None:
+    keep: RowTest | None = matching(match) if match else None
+    if stored is None:
         return RowSet(
             [
                 row
@@ -295,7 +301,6 @@ def answer(base: FactBase, command: str, keep: RowTest | None, within: CountryYe
                 if (in_years is None or in_years(row)) and (keep is None or keep(row))
             ]
         )
-    stored = compiled()
     if within is not None and stored.within is not None:
         stored = stored.within(within)
     elif in_years is not None:
@@ -356,19 +361,14 @@ def partner_rows(
         check_choice(kind, ["country", *(e.kind for e in base.entities.values())], "kind")
     if relation is not None:
         check_choice(relation, RELATIONS, "relation")
-    wanted_regions = resolve_region(base, region) if region is not None else None
-    within = country_year_filter(base, filters)
-    if wanted_regions is None and kind is None and relation is None:
-        return answer(base, "partners", None, within)
-
-    def keep(row: Row) -> bool:
-        return (
-            (wanted_regions is None or not wanted_regions.isdisjoint(row["regions"]))
-            and (kind is None or row["partner_kind"] == kind)
-            and (relation is None or row["relation"] == relation)
-        )
-
-    return answer(base, "partners", keep, within)
+    match: dict[str, set[str]] = {}
+    if region is not None:
+        match["regions"] = resolve_region(base, region)
+    if kind is not None:
+        match["partner_kind"] = {kind}
+    if relation is not None:
+        match["relation"] = {relation}
+    return answer(base, "partners", match, country_year_filter(base, filters))
 
 
 SUMMARY_SECTIONS = [(kind.name, kind.title) for kind in KINDS]

@@ -237,6 +237,30 @@ def test_stored_rows_written_a_few_at_a_time_are_the_same_answer(
     assert in_parts.raw == whole.raw and whole.raw.count("\n") >= 3
 
 
+FILTERED = [
+    ["--region", "europe"],
+    ["--region", "africa", "--kind", "country"],
+    ["--relation", "strong-cooperation", "--country", "MA", "--since", "2020"],
+    ["--region", "europe", "--relation", "host"],  # none
+]
+
+
+@pytest.mark.parametrize("output", [["--json"], ["--count"], ["--format", "csv"]], ids=" ".join)
+@pytest.mark.parametrize("filters", FILTERED, ids=" ".join)
+def test_a_filter_on_partner_fields_finds_its_rows_without_reading_every_row(
+    ctreport: Any, monkeypatch: pytest.MonkeyPatch, filters: list[str], output: list[str]
+) -> None:
+    from ct_report import query as queries
+
+    args = ["partners", *filters, *output]
+    built = ctreport([*args, "--no-cache"])
+    assert ctreport(["arrests", "--count"]).code == 0  # builds the cache
+    monkeypatch.setattr(queries, "matching", lambda match: pytest.fail("every row's fields were tested"))
+    compiled = ctreport(args)
+    assert (compiled.code, compiled.raw, compiled.err) == (built.code, built.raw, built.err)
+    assert compiled.code == 0 and compiled.raw
+
+
 QUERIES = [
     ["arrests"],
     ["arrests", "--country", "MA", "--since", "2019"],

@@ -12,7 +12,12 @@ PACKAGE = Path(__file__).parent.parent / "ct_report"
 LAYERS = [
     {"text", "fields", "model", "safefile", "documents", "i18n"},  # foundations: no ctreport imports
     {"errors"},  # the library's errors and exit codes
-    {"yamlread", "present", "segments"},  # the YAML reader; how facts read as values; the cache's files
+    {
+        "yamlread",
+        "present",
+        "segments",
+        "postings",
+    },  # the YAML reader; how facts read as values; the cache's files and postings
     {"kinds"},  # the fact kinds, declared once
     {"validate", "cache", "export"},  # checking, and storage details
     {"incremental"},  # reading one file; patching the cache for changed files

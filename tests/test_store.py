@@ -20,6 +20,7 @@ COMMANDS = [
     ["arrests"],
     ["partners"],
     ["partners", "--region", "europe"],
+    ["partners", "--region", "africa", "--relation", "host", "--since", "2021"],
     ["incidents"],
     ["groups"],
     ["financing"],
@@ -264,6 +265,19 @@ PATCHED = {
         edit(base / TN, "remained high", "stayed high"),
     ],
     "a source": lambda base: edit(base / DZ, "title: Echorouk article", "title: An Echorouk article"),
+    # A partner row's fields have postings (the rows holding each value, see postings.py):
+    # changed in place, its relation's and regions' lines change; a row added moves the rest.
+    "a partner's relation": lambda base: edit(
+        base / DZ, "partner: MA\n    relation: tension", "partner: MA\n    relation: host"
+    ),
+    "a partner's country": lambda base: edit(
+        base / DZ, "partner: MA\n    relation: tension", "partner: FR\n    relation: tension"
+    ),
+    "a partner added": lambda base: append_fact(
+        base,
+        DZ,
+        "{id: dz-2021-fr, kind: partner, source: echorouk-crt2021-algeria, partner: FR, relation: host, statement: Added.}",
+    ),
     "a file added": lambda base: (base / "facts" / "2020" / "DZ.yaml").write_text(
         "country: DZ\nyear: 2020\nedition: crt-2020\nfacts:\n"
         "  - {id: dz-2020-added, kind: threat, source: echorouk-crt2021-algeria, statement: An added fact.}\n",
