@@ -1082,9 +1082,9 @@ def _selector(opened: _OpenCache) -> model.FactSelector:
 
 
 def _searcher(opened: _OpenCache) -> model.SearchSelector:
-    """The search entries that may match every term, found in the section's bytes (lower-cased,
-    as an entry's ASCII text is folded): each term's word, as JSON escapes it (character by
-    character, so a word in an entry is in its bytes), or one of the names holding it, as a
+    """The search entries that may match every term, found in the section's bytes: each term's
+    word, as JSON escapes it (character by character, so a word in an entry's folded text is in
+    its bytes, folded the same way), or the id of one of the things whose names hold it, as a
     JSON string. Only those entries are decoded, and `search` keeps those that match."""
 
     def select(terms: Sequence[model.SearchTerm]) -> list[tuple[list[Any], bytes]]:
@@ -1092,9 +1092,7 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
         for term in terms:
             if term.named is not None:
                 try:
-                    named = [_dumps(ident).lower() for ident in term.named]
-                    # Lower-cased as the bytes are: folding can give upper-case ASCII ('№' is 'No').
-                    needles.append([_dumps(term.word)[1:-1].lower(), *named])
+                    needles.append([_dumps(term.word)[1:-1], *(_dumps(ident) for ident in term.named)])
                 except UnicodeError:
                     return []  # text no file can hold (a lone surrogate): no fact holds it
 
@@ -1110,15 +1108,10 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
             if alone is not None:
                 wanted += _entries_holding(data, alone, only or holds)
                 continue
-            line_start = 0
-            for line in data.lower().split(b"\n"):  # only ASCII letters change: offsets stay
+            for line in data.split(b"\n"):
                 if holds(line):
-                    start = line_start
-                    for entry in line.split(b"\t"):
-                        if entry and holds(entry):  # a file without facts has an empty line
-                            wanted.append(data[start : start + len(entry)])
-                        start += len(entry) + 1
-                line_start += len(line) + 1
+                    # A file without facts has an empty line.
+                    wanted += [entry for entry in line.split(b"\t") if entry and holds(entry)]
         parts = [entry.partition(b"\x1f") for entry in wanted]
         scored = json.loads(b"[" + b",".join([part[0] for part in parts]) + b"]")
         return list(zip(scored, [part[2] for part in parts], strict=True))
@@ -1127,32 +1120,28 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
 
 
 SEARCH_RUN_BYTES = 4 * 1024 * 1024
-"""How much of the search section a search reads at a time: it holds that and a lower-cased
-copy, not the whole section twice (84 MB at 100,000 facts)."""
-
-
-# Lower-cases ASCII letters, as `bytes.lower` does, and makes every line end an entry end.
-_FOLD_SEPARATORS = bytes.maketrans(
-    bytes(range(ord("A"), ord("Z") + 1)) + b"\n", bytes(range(ord("a"), ord("z") + 1)) + b"\t"
-)
+"""How much of the search section a search reads at a time: not the whole section (250 MB at
+300,000 facts)."""
 
 
 def _entries_holding(data: bytes, needle: bytes, holds: Callable[[bytes], bool]) -> list[bytes]:
-    """The entries of a piece of the search section (tab- and line-separated) whose lower-cased
+    """The entries of a piece of the search section (tab-separated, one line per file) whose
     bytes hold `needle` and pass `holds`: found by jumping from one place the needle is to the
-    next, so that a word in few entries costs a scan of memory, not a split of every line. With
-    every separator made a tab, finding an entry's ends costs the length of that entry, however
-    long its line (one file's entries) is."""
-    lowered = data.translate(_FOLD_SEPARATORS)  # offsets stay: one byte for one byte
+    next, so that a word in few entries costs a scan of memory, not a split of every line. Each
+    end of an entry is the nearer of a tab and a line end, each looked for no further than the
+    tab: finding them costs about the length of the entry, however long its line is."""
     found = []
-    at = lowered.find(needle)
+    at = data.find(needle)
     while at >= 0:
-        start = lowered.rfind(b"\t", 0, at) + 1
-        end = lowered.find(b"\t", at)
-        end = len(lowered) if end < 0 else end
-        if holds(lowered[start:end]):
+        start = data.rfind(b"\t", 0, at) + 1
+        start = data.rfind(b"\n", start, at) + 1 or start
+        tab = data.find(b"\t", at)
+        tab = len(data) if tab < 0 else tab
+        end = data.find(b"\n", at, tab)
+        end = tab if end < 0 else end
+        if holds(data[start:end]):
             found.append(data[start:end])
-        at = lowered.find(needle, end)
+        at = data.find(needle, end)
     return found
 
 

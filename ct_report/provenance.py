@@ -180,14 +180,20 @@ def search(base: FactBase, query: str) -> list[bytes]:
     if entries is None:
         entries = search_entries(base, base.facts)
     looked_for = [_Word.of(word) for word in words]
-    points_of: dict[tuple[str, ...], list[int]] = {}  # many facts name the same things
+    # What each word scores against the names of what a fact is about is the best it scores
+    # against one of them: worked out once per thing named, then once per set of things.
+    ident_points: dict[str, list[int]] = {}
+    points_of: dict[tuple[str, ...], list[int]] = {}
     found = []
     for scored_part, row_part in entries:
         named = tuple(scored_part[1])
         if named not in points_of:
-            own = [name for ident in named for name in names[ident]]
-            own_words = [word for name in own for word in name.replace("-", " ").split()]
-            points_of[named] = [_name_points(word, own, own_words) for word in words]
+            for ident in named:
+                if ident not in ident_points:
+                    own = names[ident]
+                    own_words = [word for name in own for word in name.replace("-", " ").split()]
+                    ident_points[ident] = [_name_points(word, own, own_words) for word in words]
+            points_of[named] = [max((ident_points[i][n] for i in named), default=0) for n in range(len(words))]
         scored = _score(looked_for, points_of[named], searched_text(scored_part))
         if scored is not None:
             found.append((scored[0], scored_part[0], scored[1], row_part))
@@ -198,9 +204,10 @@ def search(base: FactBase, query: str) -> list[bytes]:
     # Each match's row as `text.encode_row` writes a whole row: its id (a slug, whose JSON text
     # is the same escaped or not), score and where it matched before the rest of its row.
     matched_in = {where: json.dumps(list(where)).encode() for where in {tuple(match[2]) for match in found}}
+    quoted = json.encoder.encode_basestring_ascii  # json.dumps of a string, without its set-up per call
     return [
         b'{"id": %s, "score": %d, "matched_in": %s, %s'
-        % (json.dumps(fact_id).encode(), score, matched_in[tuple(matched)], row_part)
+        % (quoted(fact_id).encode(), score, matched_in[tuple(matched)], row_part)
         for score, fact_id, matched, row_part in found
     ]
 
