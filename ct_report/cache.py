@@ -707,7 +707,7 @@ def _data_names(path: Path) -> list[str]:
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
     lookups = (_locator(opened), _selector(opened), _tally(opened), _searcher(opened))
-    base = _base_from_sections(meta, opened.lines, opened.decoded, opened.line, lookups)
+    base = _base_from_sections(meta, opened.lines, opened.decoded, opened.line, lookups, opened.runs)
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -1244,6 +1244,7 @@ def _base_from_sections(
         Callable[[str], model.Fact | None], model.FactSelector, Callable[[], model.Tally], model.SearchSelector
     ]
     | None = None,
+    runs: Callable[[str, int], Iterator[bytes]] | None = None,
 ) -> model.FactBase:
     build_fact = _builder(model.Fact)
 
@@ -1264,6 +1265,7 @@ def _base_from_sections(
                 within=lambda wanted: _within(decoded, line, command, encoded, wanted),
                 number=lambda: sum(count for _, _, count in decoded(f"blocks:{command}")),
                 select=_filtered(decoded, line, command, encoded, indexed) if indexed and line else None,
+                load_runs=(lambda size: runs(f"rows:{command}", size)) if runs else None,
             )
 
         return load

@@ -449,6 +449,9 @@ class CompiledRows(NamedTuple):
     """The rows a filter on some fields keeps (field -> values accepted), of the country-years
     a test keeps (or all), found without decoding every row's fields; None from it when the
     filter reads a field it cannot look up."""
+    load_runs: Callable[[int], Iterable[bytes]] | None = None
+    """Every row's JSON text as read, in runs of about the given number of bytes, the lines of a
+    run joined by newlines: a whole answer is written without cutting it into lines."""
 
 
 RowSelector = Callable[[Mapping[str, Collection[str]], "Callable[[str, int], bool] | None"], "CompiledRows | None"]

@@ -6,7 +6,7 @@ does not."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,17 @@ def sources_footer(base: FactBase, rows: list[Row], lang: str) -> str:
     return translate("Source: {sources}. `ctreport show ID` gives a fact's passage.", lang, sources=named)
 
 
+def _stored_runs(answer: RowSet, limit: int | None) -> Callable[[int], Iterable[bytes]]:
+    """How to read the JSON text of an answer's first `limit` rows in runs (see
+    `render.write_encoded_rows`): as the cache holds them when the answer is a whole section."""
+    from ct_report.render import line_runs
+
+    whole = answer.stored_runs
+    if whole is not None and limit is None:
+        return whole
+    return lambda size: line_runs((answer.encoded or [])[:limit], size)
+
+
 def emit_rows(
     command_name: str,
     common: Common,
@@ -117,12 +128,12 @@ def emit_rows(
         write(term, f"{len(answer)}\n")
         return
     if (
-        answer.encoded is not None
+        answer.stored
         and options.format in ("json", "ndjson")
         and not term.is_tty
         and fields == available
         and common.sort is None
-        and write_encoded_rows(answer.encoded[: common.limit], options.format, term)
+        and write_encoded_rows(_stored_runs(answer, common.limit), options.format, term)
     ):
         return
     rows = arrange(answer.rows, available, common.sort, common.limit)

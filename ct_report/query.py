@@ -237,6 +237,7 @@ class RowSet:
         encoded: list[bytes] | Callable[[], list[bytes]] | None = None,
         count: Callable[[], int] | None = None,
         owner: object = None,
+        runs: Callable[[int], Iterable[bytes]] | None = None,
     ) -> None:
         self._owner = owner
         """What the lazy parts read from (the base, whose compiled cache closes when it goes)."""
@@ -244,6 +245,18 @@ class RowSet:
         self._keys = keys if keys is not None else rows
         self._encoded = encoded
         self._count: int | Callable[[], int] | None = count
+        self._runs = runs
+
+    @property
+    def stored(self) -> bool:
+        """Whether the rows are held as JSON text (see `encoded`), read or not yet."""
+        return self._encoded is not None
+
+    @property
+    def stored_runs(self) -> Callable[[int], Iterable[bytes]] | None:
+        """Reads the JSON text of every row in runs of lines (see `model.CompiledRows.load_runs`),
+        when the rows are a whole section of the compiled cache not yet read as lines."""
+        return self._runs if callable(self._encoded) else None
 
     @property
     def encoded(self) -> list[bytes] | None:
@@ -306,7 +319,9 @@ def answer(base: FactBase, command: str, match: Match | None, within: CountryYea
     elif in_years is not None:
         keep = in_years if keep is None else _both(in_years, keep)
     if keep is None:
-        return RowSet(keys=stored.load_keys, encoded=stored.load_encoded, count=stored.number, owner=base)
+        return RowSet(
+            keys=stored.load_keys, encoded=stored.load_encoded, count=stored.number, owner=base, runs=stored.load_runs
+        )
     keys = stored.load_keys()
     chosen = [i for i, key in enumerate(keys) if keep(key)]
     encoded = stored.load_encoded()

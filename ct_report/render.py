@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TextIO
 
 from ct_report.fields import Field, Line, Row
@@ -110,12 +110,14 @@ def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = Fals
     return body + "\n" if fmt == "ndjson" else "[\n" + body + "\n]\n"
 
 
-def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
+def write_encoded_rows(read_runs: Callable[[int], Iterable[bytes]], fmt: str, term: Terminal) -> bool:
     """Write rows whose JSON lines are already known (the compiled cache keeps them) straight to
-    a UTF-8 stdout. False, writing nothing, when stdout takes another encoding or ends lines
-    with something else than \\n (Windows), or when a row is not proven clean. The answer is
-    checked a megabyte at a time: a large answer's text, which the check decodes, is never
-    held whole (at 100,000 facts, `partners --json` peaked at 171 MB instead of 106 MB)."""
+    a UTF-8 stdout. `read_runs(size)` gives those lines in runs of about `size` bytes, the lines
+    of a run joined by newlines: as the cache reads a whole section, or as `line_runs` joins
+    lines. False, writing nothing, when stdout takes another encoding or ends lines with
+    something else than \\n (Windows), or when a row is not proven clean. Every run is checked
+    before anything is written, a megabyte at a time, so that the text the check decodes is never
+    held whole (at 100,000 facts, `partners --json` peaked at 171 MB when it was)."""
     import codecs
 
     buffer = getattr(term.stdout, "buffer", None)
@@ -125,20 +127,23 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
         utf8 = False
     if buffer is None or not utf8 or os.linesep != "\n":  # the text stream would write \r\n
         return False
-    separator = b"\n" if fmt == "ndjson" else b",\n"
-    parts = [separator.join(encoded[start:end]) for start, end in _parts(encoded)]
-    if not all(_proven_clean(part) for part in parts):
+    runs = [run for run in read_runs(_PART_BYTES) if run]
+    if not all(_proven_clean(run) for run in runs):
         return False  # the ordinary path decodes the rows and cleans them
     term.stdout.flush()
-    if not encoded:
-        buffer.write(b"" if fmt == "ndjson" else b"[]\n")
+    if fmt == "ndjson":
+        for run in runs:
+            buffer.write(run)
+            buffer.write(b"\n")
+    elif not runs:
+        buffer.write(b"[]\n")
     else:
-        buffer.write(b"" if fmt == "ndjson" else b"[\n")
-        for number, part in enumerate(parts):
+        buffer.write(b"[\n")
+        for number, run in enumerate(runs):
             if number:
-                buffer.write(separator)
-            buffer.write(part)
-        buffer.write(b"\n" if fmt == "ndjson" else b"\n]\n")
+                buffer.write(b",\n")
+            buffer.write(run.replace(b"\n", b",\n"))
+        buffer.write(b"\n]\n")
     buffer.flush()
     return True
 
@@ -146,17 +151,17 @@ def write_encoded_rows(encoded: list[bytes], fmt: str, term: Terminal) -> bool:
 _PART_BYTES = 1 << 20
 
 
-def _parts(encoded: list[bytes]) -> list[tuple[int, int]]:
-    """The rows cut into runs of about _PART_BYTES, as (first, end) index ranges."""
-    parts, start, size = [], 0, 0
-    for number, line in enumerate(encoded):
-        size += len(line)
-        if size >= _PART_BYTES:
-            parts.append((start, number + 1))
-            start, size = number + 1, 0
-    if start < len(encoded):
-        parts.append((start, len(encoded)))
-    return parts
+def line_runs(lines: Sequence[bytes], size: int) -> list[bytes]:
+    """Lines joined by newlines in runs of about `size` bytes (see `write_encoded_rows`)."""
+    runs, start, total = [], 0, 0
+    for number, line in enumerate(lines):
+        total += len(line)
+        if total >= size:
+            runs.append(b"\n".join(lines[start : number + 1]))
+            start, total = number + 1, 0
+    if start < len(lines):
+        runs.append(b"\n".join(lines[start:]))
+    return runs
 
 
 # What `encode_row` never writes: raw C0 controls (JSON escapes them) and what it cleans away.

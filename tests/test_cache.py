@@ -222,19 +222,35 @@ def test_results_with_and_without_cache_are_identical(
     assert [(f.id, f.origin) for f in cached.facts] == [(f.id, f.origin) for f in uncached.facts]
 
 
+@pytest.mark.parametrize("segment_bytes", [300, 1 << 18], ids=["a row a segment", "one segment"])
 @pytest.mark.parametrize("output", [["--json"], ["--format", "ndjson"], ["--json", "--limit", "3"]], ids=" ".join)
 def test_stored_rows_written_a_few_at_a_time_are_the_same_answer(
-    ctreport: Any, monkeypatch: pytest.MonkeyPatch, output: list[str]
+    ctreport: Any, monkeypatch: pytest.MonkeyPatch, output: list[str], segment_bytes: int
 ) -> None:
-    from ct_report import render
+    from ct_report import render, segments
 
+    uncached = ctreport(["partners", "--no-cache", *output])
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", segment_bytes)
+    monkeypatch.setattr(render, "_PART_BYTES", 200)  # a row or two a run
+    assert render.line_runs([b"x" * 150] * 5, 200) == [b"x" * 150 + b"\n" + b"x" * 150] * 2 + [b"x" * 150]
+    runs: list[tuple[str, int | None]] = []
+    real = segments.Reader.runs
+
+    def counted(reader: segments.Reader, name: str, most: int | None = None) -> Any:
+        for run in real(reader, name, most):
+            runs.append((name, most))
+            yield run
+
+    monkeypatch.setattr(segments.Reader, "runs", counted)
     assert ctreport(["arrests", "--count"]).code == 0  # builds the cache
-    whole = ctreport(["partners", *output])
-    monkeypatch.setattr(render, "_PART_BYTES", 200)  # a row or two a part
-    assert render._parts([b"x" * 150] * 5) == [(0, 2), (2, 4), (4, 5)]
-    in_parts = ctreport(["partners", *output])
-    assert in_parts.code == whole.code == 0
-    assert in_parts.raw == whole.raw and whole.raw.count("\n") >= 3
+    in_runs = ctreport(["partners", *output])
+    assert in_runs.code == uncached.code == 0
+    assert in_runs.raw == uncached.raw and uncached.raw.count("\n") >= 3
+    # The whole answer is read as the cache holds it, a segment a run (a row is over 300 bytes);
+    # a limited one as lines.
+    rows = len(in_runs.raw.strip("[]\n").split("\n"))
+    read = runs.count(("rows:partners", 200))
+    assert read == 0 if "--limit" in output else read == (rows if segment_bytes == 300 else 1)
 
 
 FILTERED = [

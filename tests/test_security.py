@@ -258,11 +258,14 @@ def test_a_cache_others_can_write_is_not_trusted(ctreport: Any, base_dir: Path, 
 def test_stored_rows_with_escapes_never_reach_stdout_raw(
     ctreport: Any, base_dir: Path, unsafe: str, part_bytes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ct_report import render
+    from ct_report import render, segments
 
     # One row a part: the forged row, the last, is checked after a clean one, which must not
-    # be written before it is (the answer would then be written twice, and not be JSON).
+    # be written before it is (the answer would then be written twice, and not be JSON). The
+    # whole answer is read a segment a run, so segments are made a row each too.
     monkeypatch.setattr(render, "_PART_BYTES", part_bytes)
+    if part_bytes == 1:
+        monkeypatch.setattr(segments, "SEGMENT_BYTES", 1)
     args = ["partners", "--data", str(base_dir), "--json"]
     assert ctreport(args).code == 0
     written, clean = (unsafe + "operation").encode(), "operation with France [/x] [bold]not markup[/bold]"
