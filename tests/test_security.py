@@ -202,7 +202,6 @@ def forge(index: Path, old: bytes, new: bytes) -> Path:
         for segment in section:
             if segment[0] == number:
                 segment[3] = zlib.crc32(data[segment[1] : segment[2]])
-    header.pop("trailer_crc32")
     target = index.parent / name
     for path, content in ((target, data), (index, raw[: raw.index(b"\n") + 1] + cache._trailer_line(header))):
         mode = stat.S_IMODE(path.stat().st_mode)
