@@ -285,7 +285,7 @@ def _checked_base(opened: _OpenCache, header: dict[str, Any], changes: Changes) 
     except (ValueError, KeyError, TypeError) as error:
         raise CacheProblem(f"damaged ({error})") from None
     if changes.changed or changes.added or changes.removed:
-        return Stale(opened, meta, _base_from_sections(meta, opened.lines, opened.decoded), header, changes)
+        return Stale(opened, meta, _base_from_sections(meta, _Sections(opened.lines, opened.decoded)), header, changes)
     dependencies = changes.dependencies
     if dependencies != header["dependencies"]:
         # Touched, not changed (a reinstall, a checkout): record the new times, or every run
@@ -359,6 +359,15 @@ class _OpenCache:
         if self._files is None:
             self._files = self.decoded("files", lines=True)
         return self._files
+
+    def lines_at(self, name: str, numbers: Iterable[int]) -> list[bytes]:
+        """Some lines of a section (see segments.Reader.lines_at)."""
+        if self.closed:
+            raise RuntimeError(f"section {name} wanted after the base was released")
+        try:
+            return self.reader.lines_at(name, numbers)
+        except (OSError, ValueError) as error:
+            self._failed(str(error))
 
     def line(self, name: str, number: int) -> Any:
         """The value of one line of a section of JSON lines (only its segment is read)."""
@@ -704,7 +713,8 @@ def _data_names(path: Path) -> list[str]:
 
 def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
     lookups = (_locator(opened), _selector(opened), _tally(opened), _searcher(opened))
-    base = _base_from_sections(meta, opened.lines, opened.decoded, opened.line, lookups, opened.runs)
+    sections = _Sections(opened.lines, opened.decoded, opened.line, opened.runs, opened.lines_at)
+    base = _base_from_sections(meta, sections, lookups)
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
     return base
@@ -1161,16 +1171,20 @@ def _tally(opened: _OpenCache) -> Callable[[], model.Tally]:
     return tally
 
 
+RowsAt = Callable[[list[int]], list[bytes]]
+"""The JSON lines of some rows of a command, by number (ascending)."""
+
+
 def _within(
     decoded: Callable[..., Any],
     line: Callable[[str, int], Any] | None,
     command: str,
-    encoded: Callable[[], list[bytes]],
+    rows_at: RowsAt,
     wanted: Callable[[str, int], bool],
 ) -> model.CompiledRows:
     """A command's rows of the country-years `wanted` keeps, found from its blocks (country,
-    year, number of rows): the other country-years' keys are never decoded, and their number
-    is known without reading any row."""
+    year, number of rows): the other country-years' keys are never decoded, their rows' segments
+    never read, and their number is known without reading any row."""
     kept, ranges, start = [], [], 0
     for number, (country, year, count) in enumerate(decoded(f"blocks:{command}")):
         if wanted(country, year):
@@ -1179,8 +1193,7 @@ def _within(
         start += count
 
     def rows() -> list[bytes]:
-        every = encoded()
-        return [row for first, end in ranges for row in every[first:end]]
+        return rows_at([row for first, end in ranges for row in range(first, end)])
 
     count = sum(end - first for first, end in ranges)
     if line is None:
@@ -1195,7 +1208,7 @@ def _filtered(
     decoded: Callable[..., Any],
     line: Callable[[str, int], Any],
     command: str,
-    encoded: Callable[[], list[bytes]],
+    rows_at: RowsAt,
     indexed: frozenset[str],
 ) -> model.RowSelector:
     """A command's rows that a filter on `indexed` fields keeps, found from its postings: no
@@ -1210,8 +1223,7 @@ def _filtered(
             rows = _in_blocks(rows, decoded(f"blocks:{command}"), wanted)
 
         def chosen_rows() -> list[bytes]:
-            every = encoded()
-            return [every[number] for number in rows]
+            return rows_at(rows)
 
         def chosen_keys() -> list[dict[str, Any]]:
             every = [key for block in decoded(f"keys:{command}", True) for key in block]
@@ -1235,40 +1247,53 @@ def _in_blocks(rows: list[int], blocks: list[Any], wanted: Callable[[str, int], 
     return kept
 
 
+class _Sections(NamedTuple):
+    """How a base built from the cache reads its sections: whole, decoded, and (when the cache
+    stays open for queries) by line, in runs, or some lines only."""
+
+    lines: Callable[[str], list[bytes]]
+    decoded: Callable[..., Any]
+    line: Callable[[str, int], Any] | None = None
+    runs: Callable[[str, int], Iterator[bytes]] | None = None
+    lines_at: Callable[[str, Iterable[int]], list[bytes]] | None = None
+
+
+def _compiled(command: str, indexed: frozenset[str], sections: _Sections) -> model.CompiledLoader:
+    """A list command's compiled rows, each part read when first wanted."""
+    decoded, line, runs, lines_at = sections.decoded, sections.line, sections.runs, sections.lines_at
+
+    def load() -> model.CompiledRows:
+        encoded = functools.cache(lambda: sections.lines(f"rows:{command}"))
+        rows_at: RowsAt = (
+            (lambda numbers: lines_at(f"rows:{command}", numbers))
+            if lines_at
+            else (lambda numbers: [encoded()[number] for number in numbers])
+        )
+        return model.CompiledRows(
+            load_encoded=encoded,
+            load_keys=lambda: [key for block in decoded(f"keys:{command}", True) for key in block],
+            within=lambda wanted: _within(decoded, line, command, rows_at, wanted),
+            number=lambda: sum(count for _, _, count in decoded(f"blocks:{command}")),
+            select=_filtered(decoded, line, command, rows_at, indexed) if indexed and line else None,
+            load_runs=(lambda size: runs(f"rows:{command}", size)) if runs else None,
+        )
+
+    return load
+
+
 def _base_from_sections(
     meta: dict[str, Any],
-    lines: Callable[[str], list[bytes]],
-    decoded: Callable[..., Any],
-    line: Callable[[str, int], Any] | None = None,
+    sections: _Sections,
     lookups: tuple[
         Callable[[str], model.Fact | None], model.FactSelector, Callable[[], model.Tally], model.SearchSelector
     ]
     | None = None,
-    runs: Callable[[str, int], Iterator[bytes]] | None = None,
 ) -> model.FactBase:
     build_fact = _builder(model.Fact)
+    decoded = sections.decoded
 
     def facts(kind: str) -> model.FactLoader:
         return lambda: tuple(build_fact(f) for file in decoded(f"facts:{kind}", True) for f in file)
-
-    def keys(command: str) -> list[dict[str, Any]]:
-        return [key for block in decoded(f"keys:{command}", True) for key in block]
-
-    def compiled(command: str) -> model.CompiledLoader:
-        indexed = frozenset(meta["compiled"][command])
-
-        def load() -> model.CompiledRows:
-            encoded = functools.cache(lambda: lines(f"rows:{command}"))
-            return model.CompiledRows(
-                load_encoded=encoded,
-                load_keys=lambda: keys(command),
-                within=lambda wanted: _within(decoded, line, command, encoded, wanted),
-                number=lambda: sum(count for _, _, count in decoded(f"blocks:{command}")),
-                select=_filtered(decoded, line, command, encoded, indexed) if indexed and line else None,
-                load_runs=(lambda size: runs(f"rows:{command}", size)) if runs else None,
-            )
-
-        return load
 
     def index(section: str, cls: type, key: str) -> Callable[[], dict[str, Any]]:
         def load() -> dict[str, Any]:
@@ -1288,7 +1313,9 @@ def _base_from_sections(
         facts_by_kind={kind: facts(kind) for kind in model.FACT_KINDS},
         years=tuple(meta["years"]),
         texts=lambda: {ident: text for line in decoded("texts", True) for ident, text in line.items()},
-        compiled={command: compiled(command) for command in meta["compiled"]},
+        compiled={
+            command: _compiled(command, frozenset(indexed), sections) for command, indexed in meta["compiled"].items()
+        },
         locate=lookups[0] if lookups else None,
         select=lookups[1] if lookups else None,
         tally=lookups[2] if lookups else None,

@@ -179,18 +179,38 @@ class Reader:
             self._starts[name] = starts
         return self._starts[name]
 
-    def _lines_of(self, name: str, index: int) -> list[bytes]:
+    def lines_at(self, name: str, numbers: Iterable[int]) -> list[bytes]:
+        """The lines of a section with these numbers, in ascending order, reading only the
+        segments that hold them (and each of those once)."""
+        starts = self._line_starts(name)
+        found: list[bytes] = []
+        index, first, end = -1, 0, 0
+        lines: list[bytes] = []
+        for number in numbers:
+            if not first <= number < end:
+                index = bisect.bisect_right(starts, number) - 1
+                if index < 0 or number >= starts[-1]:
+                    raise ValueError(f"section {name} has no line {number + 1}")
+                first, end = starts[index], starts[index + 1]
+                lines = self._lines_of(name, index, keep=False)
+            found.append(lines[number - first])
+        return found
+
+    def _lines_of(self, name: str, index: int, keep: bool = True) -> list[bytes]:
+        """The lines of one segment, checked; kept for the next call unless not `keep`."""
         key = (name, index)
-        if key not in self._segment_lines:
-            number, start, end, crc, count = self.sections[name][index]
-            data = read_at(self.fds[number], start, end - start)
-            if zlib.crc32(data) != crc:
-                raise ValueError(f"section {name}: checksum mismatch")
-            lines = data.split(b"\n")
-            if len(lines) != count:
-                raise ValueError(f"section {name}: a segment holds {len(lines)} lines, not {count}")
+        if key in self._segment_lines:
+            return self._segment_lines[key]
+        number, start, end, crc, count = self.sections[name][index]
+        data = read_at(self.fds[number], start, end - start)
+        if zlib.crc32(data) != crc:
+            raise ValueError(f"section {name}: checksum mismatch")
+        lines = data.split(b"\n")
+        if len(lines) != count:
+            raise ValueError(f"section {name}: a segment holds {len(lines)} lines, not {count}")
+        if keep:
             self._segment_lines[key] = lines
-        return self._segment_lines[key]
+        return lines
 
     def planned(self, name: str, items: Sequence[Item], writer: Writer, reuse: bool = True) -> list[Segment]:
         """The segments of a section made of `items` (see Item): every segment of this

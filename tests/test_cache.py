@@ -277,6 +277,33 @@ def test_a_filter_on_partner_fields_finds_its_rows_without_reading_every_row(
     assert compiled.code == 0 and compiled.raw
 
 
+@pytest.mark.parametrize(
+    "filters", [["--country", "MA"], ["--year", "2021"], ["--region", "europe", "--since", "2021"]], ids=" ".join
+)
+def test_a_filtered_answer_reads_only_the_segments_holding_its_rows(
+    ctreport: Any, monkeypatch: pytest.MonkeyPatch, filters: list[str]
+) -> None:
+    from ct_report import segments
+
+    args = ["partners", *filters, "--json"]
+    built = ctreport([*args, "--no-cache"])
+    monkeypatch.setattr(segments, "SEGMENT_BYTES", 300)  # a row a segment
+    assert ctreport(["arrests", "--count"]).code == 0  # builds the cache
+    read: list[int] = []
+    real = segments.Reader._lines_of
+
+    def counted(reader: segments.Reader, name: str, index: int, keep: bool = True) -> list[bytes]:
+        if name == "rows:partners":
+            read.append(index)
+        return real(reader, name, index, keep)
+
+    monkeypatch.setattr(segments.Reader, "_lines_of", counted)
+    monkeypatch.setattr(segments.Reader, "lines", lambda reader, name: pytest.fail(f"all of {name} read"))
+    compiled = ctreport(args)
+    assert (compiled.code, compiled.raw, compiled.err) == (built.code, built.raw, built.err)
+    assert sorted(read) == sorted(set(read)) and 0 < len(read) == len(compiled.json())
+
+
 QUERIES = [
     ["arrests"],
     ["arrests", "--country", "MA", "--since", "2019"],
@@ -668,3 +695,32 @@ def test_an_index_too_large_to_be_one_is_rebuilt_without_reading_it(base_dir: Pa
     warnings: list[str] = []
     assert load_base(selection, warn=warnings.append) == expected
     assert len(warnings) == 1 and "more than an index ever holds" in warnings[0]
+
+
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda line: line.replace(b"\n", b" ")), min_size=1, max_size=60),
+    segment_bytes=st.integers(1, 120),
+    data=st.data(),
+)
+def test_some_lines_of_a_section_are_the_lines_with_those_numbers(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], segment_bytes: int, data: st.DataObject
+) -> None:
+    from ct_report import segments
+
+    wanted = data.draw(st.lists(st.integers(0, len(lines) - 1), unique=True).map(sorted))
+    folder = tmp_path_factory.mktemp("segments")
+    writer = segments.Writer(folder, "base", 0)
+    real = segments.SEGMENT_BYTES
+    segments.SEGMENT_BYTES = segment_bytes
+    try:
+        written = writer.section(lines)
+    finally:
+        segments.SEGMENT_BYTES = real
+    writer.flush()
+    reader = segments.Reader([writer.fd], {"section": written})
+    try:
+        assert reader.lines_at("section", wanted) == [lines[number] for number in wanted]
+        with pytest.raises(ValueError, match="has no line"):
+            reader.lines_at("section", [len(lines)])
+    finally:
+        writer.close()
