@@ -18,7 +18,7 @@ from ct_report import model
 from ct_report.errors import FactBaseError, Problem
 
 if TYPE_CHECKING:
-    from ct_report import cache
+    from ct_report import cache, incremental
 
 Dependency = tuple[str, int, int, str]
 """(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
@@ -224,43 +224,71 @@ def _read(path: Path, limit: int, budget: list[int]) -> tuple[bytes, Dependency]
     return read.data, (os.path.abspath(path), len(read.data), read.mtime_ns, digest)
 
 
+Outcome = tuple[Path, Path, "Problem | incremental.ChangedFile | cache.FileResult"]
+"""A file of the base, and why it could not be read, or what it gave (or, until the helper is
+done, what to take from the store)."""
+
+
 def read_documents(
     files: list[tuple[Path, Path]], budget: list[int] | None = None, store: cache.FileStore | None = None
 ) -> Documents:
     """Every file read, parsed and converted; with a `store`, a file read before with the same
-    content gives what it gave then, and only new or changed files are parsed."""
-    from ct_report import incremental
+    content gives what it gave then, and only new or changed files are parsed (on a large base,
+    half of them by a helper process: see `prefill`)."""
+    from ct_report import incremental, prefill
     from ct_report.safefile import OverTotal, Refused
     from ct_report.yamlread import MAX_FILE_BYTES
 
     budget = budget if budget is not None else [max_base_bytes()]
+    read: list[Dependency] = []
+    outcomes: list[Outcome] = []
+    helper = prefill.start(files, _filler(store)) if store is not None else None
+    try:
+        for position, (path, root) in enumerate(files):
+            name = str(path)
+            try:
+                data, dependency = _read(path, MAX_FILE_BYTES, budget)
+            except OverTotal:
+                message = (
+                    f"the fact base is over the limit of {max_base_bytes():,} bytes in all (YAML files and source "
+                    "texts); split it into several bases, or raise the limit with CTREPORT_MAX_BASE_MB"
+                )
+                outcomes.append((path, root, Problem(name, 1, 1, message)))
+                break  # the rest of the base is not read at all
+            except Refused as refused:
+                outcomes.append((path, root, Problem(name, 1, 1, refused.message)))
+                continue
+            except OSError as error:
+                outcomes.append((path, root, Problem(name, 1, 1, f"cannot read file: {error.strerror or error}")))
+                continue
+            read.append(dependency)
+            changed = incremental.ChangedFile(path, root, file_label(path, root), data, dependency)
+            helped = helper is not None and helper.takes(position)
+            outcomes.append((path, root, changed if helped else incremental.through_store(store, changed)))
+        if helper is not None:
+            helper.wait()
+            helper = None
+    finally:
+        if helper is not None:
+            helper.stop()
+    return _gathered(outcomes, store, read)
+
+
+def _gathered(outcomes: list[Outcome], store: cache.FileStore | None, read: list[Dependency]) -> Documents:
+    from ct_report import incremental
+
     documents: list[tuple[model.Document, Path, Path]] = []
     problems: list[Problem] = []
     unresolved: set[str] | None = set()
-    read: list[Dependency] = []
-    for path, root in files:
+    for path, root, outcome in outcomes:
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+            unresolved = None
+            continue
+        if isinstance(outcome, incremental.ChangedFile):
+            outcome = incremental.through_store(store, outcome)
+        document, found, dropped, parsed = outcome
         name = str(path)
-        try:
-            data, dependency = _read(path, MAX_FILE_BYTES, budget)
-        except OverTotal:
-            message = (
-                f"the fact base is over the limit of {max_base_bytes():,} bytes in all (YAML files and source "
-                "texts); split it into several bases, or raise the limit with CTREPORT_MAX_BASE_MB"
-            )
-            problems.append(Problem(name, 1, 1, message))
-            unresolved = None
-            break  # the rest of the base is not read at all
-        except Refused as refused:
-            problems.append(Problem(name, 1, 1, refused.message))
-            unresolved = None
-            continue
-        except OSError as error:
-            problems.append(Problem(name, 1, 1, f"cannot read file: {error.strerror or error}"))
-            unresolved = None
-            continue
-        read.append(dependency)
-        changed = incremental.ChangedFile(path, root, file_label(path, root), data, dependency)
-        document, found, dropped, parsed = incremental.through_store(store, changed)
         problems.extend(Problem(name, line, column, message) for line, column, message in found)
         if not parsed:
             unresolved = None
@@ -269,6 +297,18 @@ def read_documents(
         if document is not None:
             documents.append((document, path, root))
     return Documents(documents, problems, unresolved, read)
+
+
+def _filler(store: cache.FileStore | None) -> Callable[[Path, Path], object]:
+    """What the helper does with each of its files: read it into the store (see `prefill`)."""
+    from ct_report import incremental
+    from ct_report.yamlread import MAX_FILE_BYTES
+
+    def fill(path: Path, root: Path) -> None:
+        data, dependency = _read(path, MAX_FILE_BYTES, [max_base_bytes()])
+        incremental.through_store(store, incremental.ChangedFile(path, root, file_label(path, root), data, dependency))
+
+    return fill
 
 
 def read_texts(

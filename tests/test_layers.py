@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).parent.parent / "ct_report"
 
 LAYERS = [
-    {"text", "fields", "model", "safefile", "documents", "i18n"},  # foundations: no ctreport imports
+    {"text", "fields", "model", "safefile", "documents", "i18n", "prefill"},  # foundations: no ctreport imports
     {"errors"},  # the library's errors and exit codes
     {
         "yamlread",
