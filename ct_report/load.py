@@ -234,7 +234,7 @@ def read_documents(
 ) -> Documents:
     """Every file read, parsed and converted; with a `store`, a file read before with the same
     content gives what it gave then, and only new or changed files are parsed (on a large base,
-    half of them by a helper process: see `prefill`)."""
+    some of them by helper processes: see `prefill`)."""
     from ct_report import incremental, prefill
     from ct_report.safefile import OverTotal, Refused
     from ct_report.yamlread import MAX_FILE_BYTES
@@ -242,7 +242,7 @@ def read_documents(
     budget = budget if budget is not None else [max_base_bytes()]
     read: list[Dependency] = []
     outcomes: list[Outcome] = []
-    helper = prefill.start(files, _filler(store)) if store is not None else None
+    helpers = prefill.start(files, _filler(store)) if store is not None else None
     try:
         for position, (path, root) in enumerate(files):
             name = str(path)
@@ -263,14 +263,13 @@ def read_documents(
                 continue
             read.append(dependency)
             changed = incremental.ChangedFile(path, root, file_label(path, root), data, dependency)
-            helped = helper is not None and helper.takes(position)
+            helped = helpers is not None and helpers.takes(position)
             outcomes.append((path, root, changed if helped else incremental.through_store(store, changed)))
-        if helper is not None:
-            helper.wait()
-            helper = None
+        if helpers is not None:
+            helpers.wait()
     finally:
-        if helper is not None:
-            helper.stop()
+        if helpers is not None:
+            helpers.stop()  # nothing left to stop once they were waited for
     return _gathered(outcomes, store, read)
 
 
@@ -300,7 +299,7 @@ def _gathered(outcomes: list[Outcome], store: cache.FileStore | None, read: list
 
 
 def _filler(store: cache.FileStore | None) -> Callable[[Path, Path], object]:
-    """What the helper does with each of its files: read it into the store (see `prefill`)."""
+    """What a helper does with each of its files: read it into the store (see `prefill`)."""
     from ct_report import incremental
     from ct_report.yamlread import MAX_FILE_BYTES
 
@@ -372,11 +371,12 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     """Read and validate every file of the selection, collecting every problem. Unless the
     selection forgoes the cache, files unchanged since they were last read are not parsed
     again (`cache.FileStore`)."""
-    from ct_report import cache
+    from ct_report import cache, prefill
     from ct_report.validate import check_base
 
     listing = listing or list_files(selection.roots)
     budget = [max_base_bytes()]
+    prefill.jobs()  # a bad CTREPORT_JOBS is an error whether or not helpers would start
     store = cache.FileStore.beside(cache.cache_file(selection.roots)) if selection.use_cache else None
     read = read_documents(listing.files, budget, store)
     if store:
@@ -421,9 +421,10 @@ def _ignore(message: str) -> None:
 def load_base(selection: DataSelection, warn: Callable[[str], None] = _ignore) -> model.FactBase:
     """The validated fact base, from the compiled cache when it is current; raise FactBaseError
     listing every problem. Cache trouble never fails a run: it is reported through `warn`."""
-    from ct_report import cache
+    from ct_report import cache, prefill
 
     max_base_bytes()  # a bad CTREPORT_MAX_BASE_MB is an error even when the cache answers
+    prefill.jobs()  # and so is a bad CTREPORT_JOBS
     listing = list_files(selection.roots)
     cache_path = cache.cache_file(selection.roots)
     warned = False

@@ -1,13 +1,13 @@
-"""A second process that parses part of a large base into the file store while this one reads
-the rest.
+"""Helper processes that read part of a large base's files into the file store while this one
+reads the rest.
 
 Reading a file (parsing its YAML and validating it) depends on that file alone, and the file
 store (`cache.FileStore`) keeps what it gave under a key made of its content. On a machine with
-a second core, a forked helper reads every other file and puts what each gave in the store; this
-process reads the others, waits for the helper, and then takes the helper's files from the store
-as a rebuild does. An entry holds exactly what parsing those bytes gives, so the base is the same
-either way, and whatever the helper did not finish (it failed, was killed, could not write) is
-read here. Only on Linux: a fork there copies nothing but this process, which at that point
+more than one core, forked helpers read some of the files and put what each gave in the store;
+this process reads the others, waits for the helpers, and then takes their files from the store
+as a rebuild does. An entry holds exactly what parsing those bytes gives, so the base is the
+same either way, and whatever a helper did not finish (it failed, was stopped, could not write)
+is read here. Only on Linux: a fork there copies nothing but this process, which at that point
 holds little more than the list of files.
 """
 
@@ -21,65 +21,105 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ct_report.errors import UsageError
+
 MIN_FILES = 100
-"""Below this a base reads in well under a second, and a second process is not worth starting."""
+"""Below this a base reads in well under a second, and a helper is not worth starting."""
+DEFAULT_JOBS = 4
+"""At most this many processes read a base unless CTREPORT_JOBS says otherwise: each helper
+also costs the main process the time to take its files from the store."""
 
 
-class Helper:
-    """A forked process reading the files at odd positions of the list into the store."""
+def jobs() -> int:
+    """How many processes read a large base: CTREPORT_JOBS, else one per core up to DEFAULT_JOBS."""
+    spelled = os.environ.get("CTREPORT_JOBS", "").strip()
+    if not spelled:
+        return min(_cores(), DEFAULT_JOBS)
+    if not spelled.isascii() or not spelled.isdigit() or not 1 <= int(spelled) <= 64:
+        from ct_report.text import printable
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
+        raise UsageError(
+            f"CTREPORT_JOBS is '{printable(spelled)}'; set it to how many processes may read a large base "
+            "(1 to 64; 1 reads in this process alone), or unset it"
+        )
+    return int(spelled)
+
+
+class Helpers:
+    """Forked processes reading into the store the files whose position, divided by how many
+    processes read, leaves their own number (this process keeps the files that leave 0, and
+    those of a helper that could not be started)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pids: list[int] = []
+        self.numbers: set[int] = set()
         self.started = time.monotonic()
 
-    @staticmethod
-    def takes(position: int) -> bool:
-        return position % 2 == 1
+    def takes(self, position: int) -> bool:
+        return position % self.count in self.numbers
 
     def wait(self) -> None:
-        """Wait for the helper to end, whether or not it finished: what it left undone is read
-        here. Its share is about as much work as this process's, so it is given as long again,
-        and a second more, before it is stopped (it would only be stuck)."""
+        """Wait for the helpers to end, whether or not they finished: what they left undone is
+        read here. A helper's share is about as much work as this process's, so they are given
+        as long again, and a second more, before they are stopped (they would only be stuck)."""
         deadline = time.monotonic() + 2 * (time.monotonic() - self.started) + 1
         pause = 0.001
-        while time.monotonic() < deadline:
-            try:
-                if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
-                    return
-            except ChildProcessError:
-                return
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
+        running = list(self.pids)
+        while running and time.monotonic() < deadline:
+            running = [pid for pid in running if not _ended(pid)]
+            if running:
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
         self.stop()
 
     def stop(self) -> None:
-        """End the helper at once (this process is failing, interrupted or done waiting)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        """End the helpers still running at once (this process is failing, interrupted or done
+        waiting), and reap them all."""
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.pids = []
 
 
-def start(files: list[tuple[Path, Path]], fill: Callable[[Path, Path], object]) -> Helper | None:
-    """Fork a helper that calls `fill` on each file it takes, or None when one would not help
-    (few files, one core, no fork)."""
-    if len(files) < MIN_FILES or not sys.platform.startswith("linux") or _cores() < 2:
+def _ended(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG) != (0, 0)
+    except ChildProcessError:
+        return True
+
+
+def start(files: list[tuple[Path, Path]], fill: Callable[[Path, Path], object]) -> Helpers | None:
+    """Fork helpers that call `fill` on each file they take, or None when they would not help
+    (few files, one process asked for, no fork)."""
+    count = jobs()
+    if len(files) < MIN_FILES or not sys.platform.startswith("linux") or count < 2:
         return None
     for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
+    helpers = Helpers(count)
+    for number in range(1, count):
+        try:
+            pid = os.fork()
+        except OSError:
+            break  # fewer helpers: the files of the others are read here
+        if pid == 0:
+            _help(files, number, count, fill)
+        helpers.pids.append(pid)
+        helpers.numbers.add(number)
+    return helpers if helpers.pids else None
+
+
+def _help(files: list[tuple[Path, Path]], number: int, count: int, fill: Callable[[Path, Path], object]) -> None:
+    """A helper's life: never returns, never prints, never runs this process's exit hooks."""
     try:
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid:
-        return Helper(pid)
-    try:  # the helper: never returns, never prints, never runs this process's exit hooks
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        for position, (path, root) in enumerate(files):
-            if Helper.takes(position):
-                with contextlib.suppress(Exception):
-                    fill(path, root)
+        for position in range(number, len(files), count):
+            with contextlib.suppress(Exception):
+                fill(*files[position])
     finally:
         os._exit(0)
 

@@ -10,14 +10,15 @@ from pathlib import Path
 PACKAGE = Path(__file__).parent.parent / "ct_report"
 
 LAYERS = [
-    {"text", "fields", "model", "safefile", "documents", "i18n", "prefill"},  # foundations: no ctreport imports
+    {"text", "fields", "model", "safefile", "documents", "i18n"},  # foundations: no ctreport imports
     {"errors"},  # the library's errors and exit codes
     {
         "yamlread",
         "present",
         "segments",
         "postings",
-    },  # the YAML reader; how facts read as values; the cache's files and postings
+        "prefill",
+    },  # the YAML reader; how facts read as values; the cache's files and postings; read helpers
     {"kinds"},  # the fact kinds, declared once
     {"validate", "cache", "export"},  # checking, and storage details
     {"incremental"},  # reading one file; patching the cache for changed files

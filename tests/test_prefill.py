@@ -25,10 +25,11 @@ ANSWERS = [
 
 @pytest.fixture
 def helped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every base is large enough for a helper, on a machine with two cores; the names of the
+    """Every base is large enough for helpers, on a machine with two cores; the names of the
     files this process parses itself."""
     monkeypatch.setattr(prefill, "MIN_FILES", 1)
     monkeypatch.setattr(prefill, "_cores", lambda: 2)
+    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
     parsed: list[str] = []
     real = incremental.parse_file
 
@@ -49,12 +50,54 @@ def answers(ctreport: Any, *extra: str) -> list[tuple[int, str, str]]:
     return [(run.code, run.raw, run.err) for run in runs]
 
 
-def test_the_helper_reads_every_other_file_and_the_answers_are_the_same(ctreport: Any, helped: list[str]) -> None:
+@pytest.mark.parametrize("jobs", ["", "2", "3", "5"])
+def test_helpers_read_their_share_of_the_files_and_the_answers_are_the_same(
+    ctreport: Any, helped: list[str], monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
     uncached = answers(ctreport, "--no-cache")
     helped.clear()
+    monkeypatch.setenv("CTREPORT_JOBS", jobs)
     assert answers(ctreport) == uncached
     files = yaml_files()
-    assert len(files) > 2 and helped == files[::2]  # the others came from the store, parsed by the helper
+    # The others came from the store, parsed by the helpers (by default, one per core).
+    assert len(files) > 5 and helped == files[:: int(jobs or 2)]
+
+
+def test_one_job_reads_in_this_process_alone(ctreport: Any, helped: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CTREPORT_JOBS", "1")
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("a helper was started"))
+    assert ctreport(["partners", "--count"]).code == 0
+    assert helped == yaml_files()
+
+
+def test_a_helper_that_cannot_be_started_leaves_its_files_here(
+    ctreport: Any, helped: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uncached = answers(ctreport, "--no-cache")
+    helped.clear()
+    monkeypatch.setenv("CTREPORT_JOBS", "3")
+    real_fork, forks = os.fork, []
+
+    def second_fails() -> int:
+        forks.append(1)
+        if len(forks) == 2:
+            raise OSError("no more processes")
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", second_fails)
+    assert answers(ctreport) == uncached
+    files = yaml_files()
+    assert helped == [name for position, name in enumerate(files) if position % 3 != 1]
+
+
+@pytest.mark.parametrize("value", ["0", "two", "65", "-1", "1.5", "\x1b[2J"])
+def test_a_bad_jobs_setting_is_a_clear_error(ctreport: Any, value: str) -> None:
+    assert ctreport(["arrests", "--count"]).code == 0  # even when the cache answers
+    for args in (["arrests", "--count"], ["validate"]):
+        run = ctreport(args, env={"CTREPORT_JOBS": value})
+        assert run.code == 2, run.err
+        assert run.err.startswith("ctreport: CTREPORT_JOBS is '") and run.err.count("\n") == 1
+        assert "\x1b" not in run.err
 
 
 def test_what_the_helper_leaves_undone_is_read_here(
