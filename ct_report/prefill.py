@@ -114,10 +114,14 @@ def start(files: list[tuple[Path, Path]], fill: Callable[[Path, Path], object]) 
 
 
 def _help(files: list[tuple[Path, Path]], number: int, count: int, fill: Callable[[Path, Path], object]) -> None:
-    """A helper's life: never returns, never prints, never runs this process's exit hooks."""
+    """A helper's life: never returns, never prints, never runs this process's exit hooks. It
+    keeps the signal handling it was forked with (Ctrl-C ends it as it ends the main process,
+    quietly), and stops once the main process is gone."""
+    parent = os.getppid()
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
         for position in range(number, len(files), count):
+            if os.getppid() != parent:
+                break
             with contextlib.suppress(Exception):
                 fill(*files[position])
     finally:
