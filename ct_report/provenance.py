@@ -159,6 +159,48 @@ def _score(words: list[_Word], name_points: list[int], texts: list[str]) -> tupl
     return score, sorted(matched)
 
 
+Match = tuple[int, str, list[str], bytes]
+"""A matching fact's score, id, where it matched, and its row from the kind on."""
+
+
+def _matches(words: list[_Word], entries: list[tuple[list[Any], bytes]], names: dict[str, list[str]]) -> list[Match]:
+    """The entries matching every word. What a word scores against the names of what a fact is
+    about is the best it scores against one of them: worked out once per thing named, then once
+    per set of things."""
+    ident_points: dict[str, list[int]] = {}
+    points_of: dict[tuple[str, ...], list[int]] = {}
+    found = []
+    for scored_part, row_part in entries:
+        named = tuple(scored_part[1])
+        if named not in points_of:
+            for ident in named:
+                if ident not in ident_points:
+                    own = names[ident]
+                    own_words = [word for name in own for word in name.replace("-", " ").split()]
+                    ident_points[ident] = [_name_points(word.text, own, own_words) for word in words]
+            points_of[named] = [max((ident_points[i][n] for i in named), default=0) for n in range(len(words))]
+        scored = _score(words, points_of[named], searched_text(scored_part))
+        if scored is not None:
+            found.append((scored[0], scored_part[0], scored[1], row_part))
+    return found
+
+
+def _text_matches(word: _Word, entries: list[tuple[list[Any], bytes]]) -> list[Match]:
+    """What `_matches` gives for a single word that no name holds (so it scores nothing by
+    name): the first text holding it decides. The common search, so written for speed."""
+    # Where each text is in an entry's first part (see `kinds.searched_text`).
+    places = [(index + 2, points, [where]) for index, (where, points) in enumerate(SEARCHED_TEXTS)]
+    found = []
+    text, spaced = word
+    for scored_part, row_part in entries:
+        for place, points, matched in places:
+            where = scored_part[place]
+            if text in where if spaced is None else where.startswith(text) or spaced in where:
+                found.append((points, scored_part[0], matched, row_part))
+                break
+    return found
+
+
 def search(base: FactBase, query: str) -> list[bytes]:
     """Facts matching every word of the query, best first: each one's row (`SEARCH_FIELDS`) as
     the JSON text of a `--json` answer.
@@ -180,23 +222,10 @@ def search(base: FactBase, query: str) -> list[bytes]:
     if entries is None:
         entries = search_entries(base, base.facts)
     looked_for = [_Word.of(word) for word in words]
-    # What each word scores against the names of what a fact is about is the best it scores
-    # against one of them: worked out once per thing named, then once per set of things.
-    ident_points: dict[str, list[int]] = {}
-    points_of: dict[tuple[str, ...], list[int]] = {}
-    found = []
-    for scored_part, row_part in entries:
-        named = tuple(scored_part[1])
-        if named not in points_of:
-            for ident in named:
-                if ident not in ident_points:
-                    own = names[ident]
-                    own_words = [word for name in own for word in name.replace("-", " ").split()]
-                    ident_points[ident] = [_name_points(word, own, own_words) for word in words]
-            points_of[named] = [max((ident_points[i][n] for i in named), default=0) for n in range(len(words))]
-        scored = _score(looked_for, points_of[named], searched_text(scored_part))
-        if scored is not None:
-            found.append((scored[0], scored_part[0], scored[1], row_part))
+    if len(terms) == 1 and terms[0].named == ():
+        found = _text_matches(looked_for[0], entries)
+    else:
+        found = _matches(looked_for, entries, names)
     # Best score first, then by id: two stable sorts with C key functions instead of a key
     # tuple built per row.
     found.sort(key=operator.itemgetter(1))

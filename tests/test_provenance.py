@@ -199,3 +199,17 @@ def _fold_by_every_character(text: str) -> str:
 @given(st.text() | st.text(alphabet="aéÉ\u0301\u0300\u05c4\u0711ًُإأآةىـﻷﷺǅﬁ ", max_size=30))
 def test_fold_strips_every_combining_mark_but_arabic_ones(text: str) -> None:
     assert fold(text) == _fold_by_every_character(text)
+
+
+_TEXT = st.text(alphabet="ab c", max_size=12)
+
+
+@given(
+    word=st.text(alphabet="abc", min_size=1, max_size=5),
+    entries=st.lists(st.tuples(st.lists(_TEXT, min_size=4, max_size=4), st.binary(max_size=3)), max_size=8),
+)
+def test_a_single_word_no_name_holds_scores_as_any_search(word: str, entries: list[tuple[list[str], bytes]]) -> None:
+    from ct_report.provenance import _matches, _text_matches, _Word
+
+    stored = [([f"id-{n}", [], *texts], row) for n, (texts, row) in enumerate(entries)]
+    assert _text_matches(_Word.of(word), stored) == _matches([_Word.of(word)], stored, {})
