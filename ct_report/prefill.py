@@ -65,17 +65,17 @@ class Helpers:
         as long again, and a second more, before they are stopped (they would only be stuck)."""
         deadline = time.monotonic() + 2 * (time.monotonic() - self.started) + 1
         pause = 0.001
-        running = list(self.pids)
-        while running and time.monotonic() < deadline:
-            running = [pid for pid in running if not _ended(pid)]
-            if running:
+        while self.pids and time.monotonic() < deadline:
+            # A helper reaped is forgotten at once: its process id may soon be another's.
+            self.pids = [pid for pid in self.pids if not _ended(pid)]
+            if self.pids:
                 time.sleep(pause)
                 pause = min(pause * 2, 0.02)
         self.stop()
 
     def stop(self) -> None:
-        """End the helpers still running at once (this process is failing, interrupted or done
-        waiting), and reap them all."""
+        """End the helpers not yet reaped at once (this process is failing, interrupted or done
+        waiting), and reap them."""
         for pid in self.pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

@@ -126,3 +126,16 @@ def test_a_failing_helper_changes_nothing(ctreport: Any, helped: list[str], monk
 
     monkeypatch.setattr(load, "_filler", lambda store: failing)
     assert answers(ctreport) == uncached
+
+
+def test_a_helper_that_ended_is_never_signalled(monkeypatch: pytest.MonkeyPatch) -> None:
+    helpers = prefill.Helpers(2)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    helpers.pids.append(pid)
+    signalled: list[int] = []
+    monkeypatch.setattr(os, "kill", lambda pid, signum: signalled.append(pid))
+    helpers.wait()
+    # Once reaped, its process id may be another process's: it must not be killed.
+    assert signalled == [] and helpers.pids == []
