@@ -133,7 +133,12 @@ def emit_rows(
         and not term.is_tty
         and fields == available
         and common.sort is None
-        and write_encoded_rows(_stored_runs(answer, common.limit), options.format, term)
+        and write_encoded_rows(
+            _stored_runs(answer, common.limit),
+            len(answer) if common.limit is None else min(common.limit, len(answer)),
+            options.format,
+            term,
+        )
     ):
         return
     rows = arrange(answer.rows, available, common.sort, common.limit)

@@ -110,14 +110,16 @@ def _json_rows(items: list[Any], fmt: str, pretty: bool, ascii_only: bool = Fals
     return body + "\n" if fmt == "ndjson" else "[\n" + body + "\n]\n"
 
 
-def write_encoded_rows(read_runs: Callable[[int], Iterable[bytes]], fmt: str, term: Terminal) -> bool:
-    """Write rows whose JSON lines are already known (the compiled cache keeps them) straight to
-    a UTF-8 stdout. `read_runs(size)` gives those lines in runs of about `size` bytes, the lines
-    of a run joined by newlines: as the cache reads a whole section, or as `line_runs` joins
-    lines. False, writing nothing, when stdout takes another encoding or ends lines with
-    something else than \\n (Windows), or when a row is not proven clean. Every run is checked
-    before anything is written, a megabyte at a time, so that the text the check decodes is never
-    held whole (at 100,000 facts, `partners --json` peaked at 171 MB when it was)."""
+def write_encoded_rows(read_runs: Callable[[int], Iterable[bytes]], rows: int, fmt: str, term: Terminal) -> bool:
+    """Write `rows` rows whose JSON lines are already known (the compiled cache keeps them)
+    straight to a UTF-8 stdout. `read_runs(size)` gives those lines in runs of about `size`
+    bytes, the lines of a run joined by newlines: as the cache reads a whole section, or as
+    `line_runs` joins lines. False, writing nothing, when stdout takes another encoding or ends
+    lines with something else than \\n (Windows), or when the runs are not proven to hold
+    `rows` clean rows (a row with a raw line break or a control character, which only a cache
+    changed by hand holds). Every run is checked before anything is written, a megabyte at a
+    time, so that the text the check decodes is never held whole (at 100,000 facts,
+    `partners --json` peaked at 171 MB when it was)."""
     import codecs
 
     buffer = getattr(term.stdout, "buffer", None)
@@ -127,22 +129,28 @@ def write_encoded_rows(read_runs: Callable[[int], Iterable[bytes]], fmt: str, te
         utf8 = False
     if buffer is None or not utf8 or os.linesep != "\n":  # the text stream would write \r\n
         return False
-    runs = [run for run in read_runs(_PART_BYTES) if run]
-    if not all(_proven_clean(run) for run in runs):
+    parts, held = [], 0
+    for run in read_runs(_PART_BYTES):
+        if run:
+            # JSON separates its rows by commas too; the replacements made count its line breaks.
+            part = run if fmt == "ndjson" else run.replace(b"\n", b",\n")
+            held += 1 + (run.count(b"\n") if fmt == "ndjson" else len(part) - len(run))
+            parts.append(part)
+    if held != rows or not all(_proven_clean(part) for part in parts):
         return False  # the ordinary path decodes the rows and cleans them
     term.stdout.flush()
     if fmt == "ndjson":
-        for run in runs:
-            buffer.write(run)
+        for part in parts:
+            buffer.write(part)
             buffer.write(b"\n")
-    elif not runs:
+    elif not parts:
         buffer.write(b"[]\n")
     else:
         buffer.write(b"[\n")
-        for number, run in enumerate(runs):
+        for number, part in enumerate(parts):
             if number:
                 buffer.write(b",\n")
-            buffer.write(run.replace(b"\n", b",\n"))
+            buffer.write(part)
         buffer.write(b"\n]\n")
     buffer.flush()
     return True

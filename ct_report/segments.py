@@ -123,10 +123,15 @@ class Reader:
         return pieces[0] if len(pieces) == 1 else b"\n".join(pieces)
 
     def lines(self, name: str) -> list[bytes]:
-        """A section's lines (none for an empty section), without joining its pieces first."""
+        """A section's lines (none for an empty section), without joining its pieces first.
+        ValueError when they are not as many as its segments say (a line holding a raw line
+        break, which only a cache changed by hand can hold)."""
         lines: list[bytes] = []
         for piece in self.pieces(name):
             lines += piece.split(b"\n")
+        expected = sum(segment[4] for segment in self.sections[name])
+        if len(lines) != expected:
+            raise ValueError(f"section {name} holds {len(lines)} lines, not {expected}")
         return [] if lines == [b""] else lines
 
     def pieces(self, name: str) -> list[bytes]:

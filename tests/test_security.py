@@ -279,6 +279,22 @@ def test_stored_rows_with_escapes_never_reach_stdout_raw(
     assert run.json()[-1]["statement"].endswith(clean) == (part_bytes == 1)
 
 
+@pytest.mark.parametrize("output", [["--json"], ["--format", "ndjson"]], ids=" ".join)
+def test_a_stored_row_broken_by_a_raw_line_break_is_never_written(
+    ctreport: Any, base_dir: Path, output: list[str]
+) -> None:
+    args = ["partners", "--data", str(base_dir), *output]
+    first = ctreport(args)
+    assert first.code == 0
+    forge(only_cache(), b"Strong cooperation", b"Strong\ncooperation")  # in every section holding it
+    run = ctreport(args)
+    # Never invalid JSON: the break is found when the rows are counted, and the cache goes.
+    assert run.code != 0 and run.raw == ""
+    assert "broke while in use" in one_line(run.err) and "run the command again" in run.err
+    again = ctreport(args)
+    assert (again.code, again.raw) == (0, first.raw)
+
+
 def test_a_fifo_in_place_of_the_cache_file_does_not_hang(base_dir: Path) -> None:
     args = ["arrests", "--data", str(base_dir), "--count"]
     assert cli(args).returncode == 0
