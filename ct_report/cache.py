@@ -717,6 +717,7 @@ def _opened_base(opened: _OpenCache, meta: dict[str, Any]) -> model.FactBase:
     base = _base_from_sections(meta, sections, lookups)
     # Closed when the command ends (`release`), or at the latest when the base is collected.
     base.release = weakref.finalize(base, opened.close)
+    base.damaged = opened._failed
     return base
 
 

@@ -339,7 +339,7 @@ def search(common: Common, text: SearchText) -> None:
     from ct_report.query import RowSet
 
     base = _base(common)
-    found = RowSet(encoded=search_facts(base, text))
+    found = RowSet(encoded=search_facts(base, text), owner=base)
     emit_rows("search", common, found, f"Facts matching '{text}'", sources_of=base)
 
 

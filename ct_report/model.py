@@ -18,7 +18,7 @@ a docstring (a dataclass without one computes its signature to make one).
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
-from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, NoReturn, TypeVar, cast, get_args
 
 SCHEMA_VERSION = 1
 
@@ -537,6 +537,9 @@ class FactBase:
         self.release: Callable[[], Any] = lambda: None
         """Let go of what a lazily loaded base holds open (the cache file); call it once nothing
         more will be read from the base."""
+        self.damaged: Callable[[str], NoReturn] | None = None
+        """For a base read from the compiled cache: report stored text that does not decode
+        (which only a cache changed by hand holds), removing the cache; raises."""
 
     @classmethod
     def build(

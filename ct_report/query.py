@@ -289,8 +289,15 @@ class RowSet:
             import json
 
             encoded = self.encoded
-            # strict=False: a control character in a stored row is cleaned on output, not a crash.
-            self._rows = json.loads(b"[" + b",".join(encoded) + b"]", strict=False) if encoded else []
+            try:
+                # strict=False: a control character in a stored row is cleaned on output, not a crash.
+                rows: list[Row] = json.loads(b"[" + b",".join(encoded) + b"]", strict=False) if encoded else []
+            except ValueError as error:  # invalid UTF-8 or JSON: only in a cache changed by hand
+                damaged = getattr(self._owner, "damaged", None)
+                if damaged is None:
+                    raise
+                damaged(f"a stored row does not decode: {error}")
+            self._rows = rows
         return self._rows
 
 
@@ -325,7 +332,7 @@ def answer(base: FactBase, command: str, match: Match | None, within: CountryYea
     keys = stored.load_keys()
     chosen = [i for i, key in enumerate(keys) if keep(key)]
     encoded = stored.load_encoded()
-    return RowSet(keys=[keys[i] for i in chosen], encoded=[encoded[i] for i in chosen])
+    return RowSet(keys=[keys[i] for i in chosen], encoded=[encoded[i] for i in chosen], owner=base)
 
 
 def _both(first: RowTest, second: RowTest) -> RowTest:

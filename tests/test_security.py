@@ -295,6 +295,21 @@ def test_a_stored_row_broken_by_a_raw_line_break_is_never_written(
     assert (again.code, again.raw) == (0, first.raw)
 
 
+@pytest.mark.parametrize(
+    "args", [["partners", "--json"], ["partners", "--format", "csv"], ["search", "France", "--json"]], ids=" ".join
+)
+def test_a_stored_row_that_is_not_utf8_is_a_broken_cache(ctreport: Any, base_dir: Path, args: list[str]) -> None:
+    args = [*args, "--data", str(base_dir)]
+    first = ctreport(args)
+    assert first.code == 0
+    forge(only_cache(), b"Strong cooperation", b"\xffStrong cooperatio")  # checksums recomputed
+    run = ctreport(args)
+    assert run.code != 0 and run.raw == ""
+    assert "broke while in use" in one_line(run.err) and "internal error" not in run.err
+    again = ctreport(args)
+    assert (again.code, again.raw) == (0, first.raw)
+
+
 def test_a_fifo_in_place_of_the_cache_file_does_not_hang(base_dir: Path) -> None:
     args = ["arrests", "--data", str(base_dir), "--count"]
     assert cli(args).returncode == 0
