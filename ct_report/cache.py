@@ -1308,9 +1308,9 @@ def _base_from_sections(
         countries=index("countries", model.Country, "code"),
         entities=index("entities", model.Entity, "id"),
         editions=index("editions", model.Edition, "id"),
-        sources=lambda: {
-            item["id"]: _builder(model.Source)(item) for line in decoded("sources", True) for item in line
-        },
+        sources=lambda: model.BuiltOnUse(
+            {item["id"]: item for line in decoded("sources", True) for item in line}, _builder(model.Source)
+        ),
         facts_by_kind={kind: facts(kind) for kind in model.FACT_KINDS},
         years=tuple(meta["years"]),
         texts=lambda: {ident: text for line in decoded("texts", True) for ident, text in line.items()},

@@ -15,7 +15,7 @@ dataclass that shares one `__init__`, `__eq__` and `__repr__` (typed for mypy th
 a docstring (a dataclass without one computes its signature to make one).
 """
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, NoReturn, TypeVar, cast, get_args
@@ -460,6 +460,32 @@ RowSelector = Callable[[Mapping[str, Collection[str]], "Callable[[str, int], boo
 CompiledLoader = Callable[[], CompiledRows]
 
 
+class BuiltOnUse(Mapping[str, T]):
+    """Records by id, each built from its stored fields when first looked up: a question about
+    a few of a large base's sources does not build all of them (12,000 at 100,000 facts)."""
+
+    def __init__(self, stored: dict[str, Any], build: Callable[[Any], T]) -> None:
+        self._stored = stored
+        self._build = build
+        self._built: dict[str, T] = {}
+
+    def __getitem__(self, key: str) -> T:
+        try:
+            return self._built[key]
+        except KeyError:
+            value = self._built[key] = self._build(self._stored[key])
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stored
+
+
 class _Part(Generic[T]):
     """A part of the fact base, given either as itself or as a function that loads it; the
     function runs on first access and its result is kept."""
@@ -487,7 +513,7 @@ class FactBase:
     countries: _Part[dict[str, Country]] = _Part()
     entities: _Part[dict[str, Entity]] = _Part()
     editions: _Part[dict[str, Edition]] = _Part()
-    sources: _Part[dict[str, Source]] = _Part()
+    sources: _Part[Mapping[str, Source]] = _Part()
     texts: _Part[dict[str, str]] = _Part()
     """Shipped source texts by source id."""
 
@@ -498,7 +524,7 @@ class FactBase:
         countries: dict[str, Country] | Callable[[], dict[str, Country]],
         entities: dict[str, Entity] | Callable[[], dict[str, Entity]],
         editions: dict[str, Edition] | Callable[[], dict[str, Edition]],
-        sources: dict[str, Source] | Callable[[], dict[str, Source]],
+        sources: Mapping[str, Source] | Callable[[], Mapping[str, Source]],
         facts_by_kind: dict[str, tuple[Fact, ...] | FactLoader],
         years: tuple[int, ...],
         texts: dict[str, str] | Callable[[], dict[str, str]],
@@ -549,7 +575,7 @@ class FactBase:
         countries: dict[str, Country],
         entities: dict[str, Entity],
         editions: dict[str, Edition],
-        sources: dict[str, Source],
+        sources: Mapping[str, Source],
         facts: Iterable[Fact],
         texts: dict[str, str],
     ) -> "FactBase":

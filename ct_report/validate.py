@@ -13,7 +13,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import cache
 from typing import Any, Literal, NamedTuple, get_args, get_origin
 
@@ -483,7 +483,7 @@ class _Defined(NamedTuple):
     countries: dict[str, Any]
     entities: dict[str, Any]
     editions: dict[str, Any]
-    sources: dict[str, Any]
+    sources: Mapping[str, Any]
     fact_ids: dict[str, Any]
     partners: set[str]
     """What a partner may be: a country code or an entity id."""
