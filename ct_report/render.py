@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, TextIO
 
 from ct_report.fields import Field, Line, Row
 from ct_report.i18n import label, translate
-from ct_report.text import SURVIVES_JSON, clean, encode_rows, isolate_ltr, terminal_safe
+from ct_report.text import SURVIVES_JSON, clean, encode_rows, isolate_ltr, pretty_json, terminal_safe
 
 FORMATS = ("table", "plain", "csv", "json", "ndjson", "markdown", "yaml")
 # Spreadsheets skip leading blanks before a formula, and some read the full-width signs too.
@@ -293,10 +293,12 @@ def render_document(
 ) -> None:
     """Objects (summary, show, compare): JSON/YAML as data, every other format as text lines."""
     payload: Any = documents[0] if single and len(documents) == 1 else documents
-    ascii_only = not term.can_encode(json.dumps(payload, ensure_ascii=False))
     if options.format == "json":
-        write(term, json.dumps(clean(payload), ensure_ascii=ascii_only, indent=2) + "\n")
-    elif options.format == "ndjson":
+        written = pretty_json(payload)
+        write(term, (written if term.can_encode(written) else pretty_json(payload, ascii_only=True)) + "\n")
+        return
+    ascii_only = not term.can_encode(json.dumps(payload, ensure_ascii=False))
+    if options.format == "ndjson":
         write(term, "".join(json.dumps(clean(d), ensure_ascii=ascii_only) + "\n" for d in documents))
     elif options.format == "yaml":
         write(term, _yaml(clean(payload)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 # Patterns as strings: `re` compiles (and caches) each on first use, so a run that never needs
@@ -139,6 +139,67 @@ def _encoder() -> json.JSONEncoder:
     """One encoder for every row: json.dumps with options builds a new one per call, which
     costs about a fifth of encoding a row."""
     return json.JSONEncoder(ensure_ascii=False)
+
+
+_INFINITY = float("inf")
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _json_scalar(item: Any) -> str:
+    """An empty list or mapping, or a value that is neither text nor container, as json.dumps
+    writes it; TypeError for anything else (a tuple, say), which json.dumps is left to write."""
+    if item is None:
+        return "null"
+    if item is True:
+        return "true"
+    if item is False:
+        return "false"
+    if isinstance(item, int):
+        return int.__repr__(item)
+    if isinstance(item, float):
+        # allow_nan, as json's default: NaN and Infinity as JavaScript writes them.
+        return float.__repr__(item) if item == item and abs(item) != _INFINITY else _NOT_FINITE[repr(item)]
+    if isinstance(item, (list, dict)):
+        return "[]" if isinstance(item, list) else "{}"
+    raise TypeError(item)
+
+
+def pretty_json(value: Any, ascii_only: bool = False) -> str:
+    """`json.dumps(clean(value), ensure_ascii=ascii_only, indent=2)`, the text of every JSON
+    document ctreport prints (summary, compare, show), in one pass and about three times as fast:
+    with an indent, json.dumps runs its pure-Python encoder, a generator per level."""
+    quote: Callable[[str], str] = json.encoder.encode_basestring_ascii if ascii_only else json.encoder.encode_basestring
+    chunks: list[str] = []
+    add = chunks.append
+
+    def emit(item: Any, indent: str) -> None:
+        if isinstance(item, str):
+            add(quote(terminal_safe(item)))
+        elif isinstance(item, list) and item:
+            inner = indent + "  "
+            add("[\n" + inner)
+            for number, element in enumerate(item):
+                if number:
+                    add(",\n" + inner)
+                emit(element, inner)
+            add("\n" + indent + "]")
+        elif isinstance(item, dict) and item:
+            inner = indent + "  "
+            add("{\n" + inner)
+            for number, (key, element) in enumerate(item.items()):
+                if not isinstance(key, str):
+                    raise TypeError(key)
+                add((",\n" + inner if number else "") + quote(key) + ": ")
+                emit(element, inner)
+            add("\n" + indent + "}")
+        else:
+            add(_json_scalar(item))
+
+    try:
+        emit(value, "")
+    except TypeError:
+        return json.dumps(clean(value), ensure_ascii=ascii_only, indent=2)
+    return "".join(chunks)
 
 
 def clean(value: Any) -> Any:

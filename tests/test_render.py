@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pytest
@@ -215,3 +216,31 @@ def test_a_table_folds_long_prose_words_before_it_gives_way_to_blocks(monkeypatc
     assert header.split("|")[-1].strip() == "id"  # one header row: a table, not blocks
     assert "tn-2016-arrests-interior-ministry" in text  # the id is never cut
     assert all(len(line) <= 80 for line in text.splitlines())
+
+
+_JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('\x1b[2J\x07\u202e\x9b"\\\n'))
+)
+_JSON_VALUES = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(value=_JSON_VALUES, ascii_only=st.booleans())
+def test_pretty_json_writes_what_json_dumps_writes_of_the_cleaned_value(value: Any, ascii_only: bool) -> None:
+    from ct_report.text import clean, pretty_json
+
+    assert pretty_json(value, ascii_only) == json.dumps(clean(value), ensure_ascii=ascii_only, indent=2)
+
+
+def test_pretty_json_leaves_what_it_does_not_know_to_json_dumps() -> None:
+    from ct_report.text import pretty_json
+
+    value = {"pair": ("a", 1), "n": [1.5, float("nan")]}
+    assert pretty_json(value) == json.dumps(value, indent=2)
