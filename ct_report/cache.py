@@ -1113,11 +1113,11 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
         wanted = []
         # A word looked for alone (no name holds it) is jumped to; alternatives need each line.
         alone = next((alternatives[0] for alternatives in needles if len(alternatives) == 1), None)
-        # The one word of a search: an entry around a place it is holds it.
-        only = (lambda entry: True) if len(needles) == 1 else None
+        # The one word of a search: an entry around a place it is holds it (nothing to test).
+        test = None if len(needles) == 1 else holds
         for data in opened.runs("search", SEARCH_RUN_BYTES):
             if alone is not None:
-                wanted += _entries_holding(data, alone, only or holds)
+                wanted += _entries_holding(data, alone, test)
                 continue
             for line in data.split(b"\n"):
                 if holds(line):
@@ -1135,9 +1135,9 @@ SEARCH_RUN_BYTES = 4 * 1024 * 1024
 300,000 facts)."""
 
 
-def _entries_holding(data: bytes, needle: bytes, holds: Callable[[bytes], bool]) -> list[bytes]:
+def _entries_holding(data: bytes, needle: bytes, holds: Callable[[bytes], bool] | None) -> list[bytes]:
     """The entries of a piece of the search section (tab-separated, one line per file) whose
-    bytes hold `needle` and pass `holds`: found by jumping from one place the needle is to the
+    bytes hold `needle` and pass `holds` (if given): found by jumping from one place the needle is to the
     next, so that a word in few entries costs a scan of memory, not a split of every line. Each
     end of an entry is the nearer of a tab and a line end, each looked for no further than the
     tab: finding them costs about the length of the entry, however long its line is."""
@@ -1150,8 +1150,9 @@ def _entries_holding(data: bytes, needle: bytes, holds: Callable[[bytes], bool])
         tab = len(data) if tab < 0 else tab
         end = data.find(b"\n", at, tab)
         end = tab if end < 0 else end
-        if holds(data[start:end]):
-            found.append(data[start:end])
+        entry = data[start:end]
+        if holds is None or holds(entry):
+            found.append(entry)
         at = data.find(needle, end)
     return found
 

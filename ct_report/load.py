@@ -339,13 +339,18 @@ def read_texts(
     return texts, read
 
 
+FEW_COLLECTIONS = (200_000, 30, 30)
+"""Thresholds of Python's cycle collector for work that makes many objects and few cycles: it
+walks every object built so far each time it runs (see `_few_collections`)."""
+
+
 @contextlib.contextmanager
 def _few_collections() -> Iterator[None]:
     """Python's cycle collector walks every object built so far each time it runs: a rebuild
     that makes millions of objects spent a third of its time there. As mypy does, collect far
     less often while the base is built (its objects hold no cycles worth collecting early)."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(200_000, 30, 30)
+    gc.set_threshold(*FEW_COLLECTIONS)
     try:
         yield
     finally:
