@@ -166,8 +166,9 @@ def _json_scalar(item: Any) -> str:
 
 def pretty_json(value: Any, ascii_only: bool = False) -> str:
     """`json.dumps(clean(value), ensure_ascii=ascii_only, indent=2)`, the text of every JSON
-    document ctreport prints (summary, compare, show), in one pass and about three times as fast:
-    with an indent, json.dumps runs its pure-Python encoder, a generator per level."""
+    document ctreport prints (summary, compare, show), in one pass: with an indent, json.dumps
+    runs its pure-Python encoder, a generator per level (1.6 times as long, with `clean`, for
+    the 1.3 MB of `compare 2009 2010` at 100,000 facts)."""
     quote: Callable[[str], str] = json.encoder.encode_basestring_ascii if ascii_only else json.encoder.encode_basestring
     chunks: list[str] = []
     add = chunks.append
