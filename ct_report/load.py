@@ -36,7 +36,8 @@ def max_base_bytes() -> int:
     spelled = os.environ.get("CTREPORT_MAX_BASE_MB", "").strip()
     if not spelled:
         return MAX_BASE_BYTES
-    if not spelled.isascii() or not spelled.isdigit() or int(spelled) == 0:
+    # The length first: int() refuses a number of thousands of digits with an error of its own.
+    if len(spelled) > 12 or not spelled.isascii() or not spelled.isdigit() or int(spelled) == 0:
         from ct_report.errors import UsageError
         from ct_report.text import printable
 

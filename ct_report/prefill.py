@@ -35,7 +35,8 @@ def jobs() -> int:
     spelled = os.environ.get("CTREPORT_JOBS", "").strip()
     if not spelled:
         return min(_cores(), DEFAULT_JOBS)
-    if not spelled.isascii() or not spelled.isdigit() or not 1 <= int(spelled) <= 64:
+    # The length first: int() refuses a number of thousands of digits with an error of its own.
+    if len(spelled) > 2 or not spelled.isascii() or not spelled.isdigit() or not 1 <= int(spelled) <= 64:
         from ct_report.text import printable
 
         raise UsageError(
@@ -101,23 +102,25 @@ def start(files: list[tuple[Path, Path]], fill: Callable[[Path, Path], object]) 
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     helpers = Helpers(count)
+    parent = os.getpid()  # read before forking: the parent may be gone by the time a helper asks
     for number in range(1, count):
         try:
             pid = os.fork()
         except OSError:
             break  # fewer helpers: the files of the others are read here
         if pid == 0:
-            _help(files, number, count, fill)
+            _help(files, number, count, fill, parent)
         helpers.pids.append(pid)
         helpers.numbers.add(number)
     return helpers if helpers.pids else None
 
 
-def _help(files: list[tuple[Path, Path]], number: int, count: int, fill: Callable[[Path, Path], object]) -> None:
+def _help(
+    files: list[tuple[Path, Path]], number: int, count: int, fill: Callable[[Path, Path], object], parent: int
+) -> None:
     """A helper's life: never returns, never prints, never runs this process's exit hooks. It
     keeps the signal handling it was forked with (Ctrl-C ends it as it ends the main process,
-    quietly), and stops once the main process is gone."""
-    parent = os.getppid()
+    quietly), and stops once the main process (`parent`) is gone."""
     try:
         for position in range(number, len(files), count):
             if os.getppid() != parent:

@@ -90,7 +90,9 @@ def test_a_helper_that_cannot_be_started_leaves_its_files_here(
     assert helped == [name for position, name in enumerate(files) if position % 3 != 1]
 
 
-@pytest.mark.parametrize("value", ["0", "two", "65", "-1", "1.5", "\x1b[2J"])
+@pytest.mark.parametrize(
+    "value", ["0", "two", "65", "-1", "1.5", "\x1b[2J", pytest.param("9" * 5000, id="5000-digits")]
+)
 def test_a_bad_jobs_setting_is_a_clear_error(ctreport: Any, value: str) -> None:
     assert ctreport(["arrests", "--count"]).code == 0  # even when the cache answers
     for args in (["arrests", "--count"], ["validate"]):

@@ -400,7 +400,7 @@ def test_the_total_limit_can_be_raised_for_a_larger_base(
     assert run.code == 0 and "ok:" in run.out + run.err
 
 
-@pytest.mark.parametrize("value", ["lots", "0", "-5", "1.5", "\x1b[2J"])
+@pytest.mark.parametrize("value", ["lots", "0", "-5", "1.5", "\x1b[2J", pytest.param("9" * 5000, id="5000-digits")])
 def test_a_total_limit_that_is_not_a_number_is_a_usage_error(ctreport: Any, base_dir: Path, value: str) -> None:
     assert ctreport(["arrests", "--count", "--data", str(base_dir)]).code == 0  # the cache would answer
     run = ctreport(["arrests", "--count", "--data", str(base_dir)], env={"CTREPORT_MAX_BASE_MB": value})
