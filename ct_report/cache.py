@@ -1137,10 +1137,11 @@ SEARCH_RUN_BYTES = 4 * 1024 * 1024
 
 def _entries_holding(data: bytes, needle: bytes, holds: Callable[[bytes], bool] | None) -> list[bytes]:
     """The entries of a piece of the search section (tab-separated, one line per file) whose
-    bytes hold `needle` and pass `holds` (if given): found by jumping from one place the needle is to the
-    next, so that a word in few entries costs a scan of memory, not a split of every line. Each
-    end of an entry is the nearer of a tab and a line end, each looked for no further than the
-    tab: finding them costs about the length of the entry, however long its line is."""
+    bytes hold `needle` and pass `holds` (if given): found by jumping from one place the needle
+    is to the next, so that a word in few entries costs a scan of memory, not a split of every
+    line. Each end of an entry is the nearer of a tab and a line end, each looked for no
+    further than the tab: finding them costs about the length of the entry, however long its
+    line is."""
     found = []
     at = data.find(needle)
     while at >= 0:

@@ -263,7 +263,7 @@ def read_documents(
                 outcomes.append((path, root, Problem(name, 1, 1, f"cannot read file: {error.strerror or error}")))
                 continue
             read.append(dependency)
-            changed = incremental.ChangedFile(path, root, file_label(path, root), data, dependency)
+            changed = _changed(path, root, data, dependency)
             helped = helpers is not None and helpers.takes(position)
             outcomes.append((path, root, changed if helped else incremental.through_store(store, changed)))
         if helpers is not None:
@@ -305,10 +305,16 @@ def _filler(store: cache.FileStore | None) -> Callable[[Path, Path], object]:
     from ct_report.yamlread import MAX_FILE_BYTES
 
     def fill(path: Path, root: Path) -> None:
-        data, dependency = _read(path, MAX_FILE_BYTES, [max_base_bytes()])
-        incremental.through_store(store, incremental.ChangedFile(path, root, file_label(path, root), data, dependency))
+        incremental.through_store(store, _changed(path, root, *_read(path, MAX_FILE_BYTES, [max_base_bytes()])))
 
     return fill
+
+
+def _changed(path: Path, root: Path, data: bytes, dependency: Dependency) -> incremental.ChangedFile:
+    """A file as read, to go through the store (the same for this process and its helpers)."""
+    from ct_report import incremental
+
+    return incremental.ChangedFile(path, root, file_label(path, root), data, dependency)
 
 
 def read_texts(

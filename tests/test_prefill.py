@@ -114,10 +114,21 @@ def test_what_the_helper_leaves_undone_is_read_here(
 
 def test_a_stuck_helper_is_stopped(ctreport: Any, helped: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     uncached = answers(ctreport, "--no-cache")
-    started = time.monotonic()
-    monkeypatch.setattr(load, "_filler", lambda store: lambda path, root: time.sleep(60))
+    real_fork, started = os.fork, []
+
+    def recorded() -> int:
+        pid = real_fork()
+        if pid:
+            started.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recorded)
+    monkeypatch.setattr(load, "_filler", lambda store: lambda path, root: time.sleep(600))
     assert answers(ctreport)[0] == uncached[0]
-    assert time.monotonic() - started < 30
+    assert started  # the build, and `validate`, each started one
+    for pid in started:
+        with pytest.raises(ProcessLookupError):  # stopped and reaped, not left sleeping
+            os.kill(pid, 0)
 
 
 def test_a_failing_helper_changes_nothing(ctreport: Any, helped: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
