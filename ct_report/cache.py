@@ -594,6 +594,117 @@ def write(
     return _write(path, sections, dependencies + _code_dependencies(), counts)
 
 
+class StreamedFile(NamedTuple):
+    """One YAML file of a base written as it is read (see `write_streamed`)."""
+
+    built: Built
+    """With its whole document."""
+    searched: list[tuple[list[Any], bytes]]
+    blocks: dict[str, list[Block]]
+    """Each list command's rows of the file's country-years, when no other file shares any of
+    them; else none (they come with the other files', from `later`)."""
+
+
+def write_streamed(
+    path: Path,
+    shared: model.FactBase,
+    indexed: dict[str, list[str]],
+    files: Iterable[StreamedFile],
+    later: Callable[[], Iterable[tuple[str, list[Block]]]],
+    dependencies: list[Dependency],
+    counts: tuple[int, int],
+) -> model.FactBase:
+    """The cache `write` makes, written as `files` come (in the base's order), so that only
+    one file's document is held at a time: `shared` gives the definitions, sources and texts
+    and `indexed` each list command's indexed fields; `dependencies` and `counts` are as for
+    `write`. Each file's lines go into their
+    sections side by side; each command's rows wait in a spool file until every file (and
+    `later`) has given its blocks, and are then written in answer order."""
+    years: set[int] = set()
+
+    def fill(writer: segments.Writer) -> dict[str, list[segments.Segment]]:
+        side = segments.SideBySide(writer)
+        for part in SHARED:
+            side.add(part, b"".join(_array(_to_plain(item) for item in getattr(shared, part).values())))
+        texts = shared.texts
+        with _Spool(path.parent) as spool:
+            for file in files:
+                _add_file(side, file.built, file.searched, texts)
+                years.update(fact.year for fact in file.built.document.facts)
+                spool.add(file.blocks.items())
+            spool.add(later())
+            side.add("meta", _dumps({"years": sorted(years), "compiled": indexed}))
+            written = side.finish()
+            for command, fields in indexed.items():
+                for name, items in _rows_parts(command, fields, spool.blocks(command)):
+                    written[name] = writer.section(items)
+        return {name: written.get(name, []) for name in _section_names(indexed)}
+
+    return _write_filled(path, fill, dependencies + _code_dependencies(), counts, None)
+
+
+def _add_file(
+    side: segments.SideBySide, built: Built, searched: list[tuple[list[Any], bytes]], texts: Mapping[str, str]
+) -> None:
+    """One file's line in each section of one line per file (see `_sections`)."""
+    document = built.document
+    side.add("sources", _sources_line(document))
+    side.add("texts", _texts_line(document, texts))
+    by_kind = _by_kind(document.facts)
+    for kind in model.FACT_KINDS:
+        side.add(f"facts:{kind}", _facts_line(by_kind.get(kind, ())))
+    side.add("search", _search_line(searched))
+    entry = file_entry(built)
+    side.add("ids", _dumps(entry["ids"]))
+    side.add("files", _dumps(_without_ids(entry)))
+
+
+def _section_names(indexed: dict[str, list[str]]) -> list[str]:
+    """Every section's name, in the order `_sections` gives them."""
+    names = ["meta", *SHARED, "sources", "texts", *(f"facts:{kind}" for kind in model.FACT_KINDS), "search"]
+    for command, fields in indexed.items():
+        names += [f"rows:{command}", f"keys:{command}", f"blocks:{command}"] + ([f"values:{command}"] if fields else [])
+    return [*names, "ids", "files"]
+
+
+class _Spool:
+    """List commands' blocks kept in a nameless temporary file beside the cache until they
+    can be given back in answer order (country, then year)."""
+
+    def __init__(self, folder: Path) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile(dir=folder)
+        self.position = 0
+        self.placed: dict[str, list[tuple[str, int, bytes, int, int, int]]] = {}
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.file.close()
+
+    def add(self, blocks: Iterable[tuple[str, list[Block]]]) -> None:
+        for command, command_blocks in blocks:
+            placed = self.placed.setdefault(command, [])
+            for country, year, keys, lines in command_blocks:
+                data = b"\n".join(lines)
+                self.file.write(data)
+                placed.append((country, year, _dumps(keys), self.position, len(data), len(lines)))
+                self.position += len(data)
+
+    def blocks(self, command: str) -> Iterator[Block]:
+        self.file.flush()
+        fd = self.file.fileno()
+        for country, year, keys, start, size, count in sorted(self.placed.get(command, []), key=_block_key):
+            data = segments.read_at(fd, start, size)
+            yield country, year, json.loads(keys), data.split(b"\n") if count else []
+
+
+def _block_key(placed: tuple[str, int, bytes, int, int, int]) -> tuple[str, int]:
+    return placed[0], placed[1]
+
+
 def file_entry(built: Built) -> dict[str, Any]:
     """What the cache records of one YAML file, so that a change to it can be patched in
     (`write_patched`) after checking it against the rest without reading the rest again:
@@ -644,10 +755,8 @@ def _write(
     not checked again). With `old`, the cache being patched, sections may give lines of it by
     number, and its segments are reused where they can be (see segments.Reader.planned)."""
     reuse = old is not None and len(old.data) < segments.MAX_DATA_FILES
-    # Private from the start: a cache anyone else can write is a cache anyone can forge.
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    writer = segments.Writer(path.parent, path.stem, len(old.data) if old and reuse else 0)
-    try:
+
+    def fill(writer: segments.Writer) -> dict[str, list[segments.Segment]]:
         written: dict[str, list[segments.Segment]] = {}
         for name, items in sections:
             if old is None:
@@ -655,8 +764,27 @@ def _write(
             else:
                 written[name] = old.reader.planned(name, list(items), writer, reuse)
                 old.reader.forget(name)
+        return written
+
+    return _write_filled(path, fill, dependencies, counts, old if reuse else None)
+
+
+def _write_filled(
+    path: Path,
+    fill: Callable[[segments.Writer], dict[str, list[segments.Segment]]],
+    dependencies: list[Any],
+    counts: tuple[int, int],
+    reused: _OpenCache | None,
+) -> model.FactBase:
+    """Write a data file through `fill` (which gives each section's segments) and the index
+    over it and over the data files of `reused` (see `_write`)."""
+    # Private from the start: a cache anyone else can write is a cache anyone can forge.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    writer = segments.Writer(path.parent, path.stem, len(reused.data) if reused else 0)
+    try:
+        written = fill(writer)
         writer.flush()
-        data, fds = _data_files(old if reuse else None, writer, written)
+        data, fds = _data_files(reused, writer, written)
     except BaseException:
         writer.discard()
         raise
@@ -950,18 +1078,25 @@ def _sections(
         yield f"facts:{kind}", (_facts_line(facts.get(kind, ())) for facts in by_kind)
     yield "search", (_search_line(searched(built.document)) for built in files)
     for command, wanted in compiled.items():
-        keys: list[bytes] = []
-        counts: list[list[Any]] = []
-        values = postings.Builder(wanted.indexed)
-        yield f"rows:{command}", _rows_noting(wanted.blocks(), keys, counts, values)
-        # The writer has taken every row by now, and so filled the lists and the postings.
-        yield f"keys:{command}", keys
-        yield f"blocks:{command}", [_dumps(counts)]
-        if wanted.indexed:
-            yield f"values:{command}", values.lines()
+        yield from _rows_parts(command, wanted.indexed, wanted.blocks())
     entries = [file_entry(built) for built in files]
     yield "ids", [_dumps(entry["ids"]) for entry in entries]
     yield "files", [_dumps(_without_ids(entry)) for entry in entries]
+
+
+def _rows_parts(command: str, indexed: Sequence[str], blocks: Iterable[Block]) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """A list command's sections from its blocks in answer order: its rows, the keys and
+    sizes of its blocks, and the postings of its indexed fields (see `_sections`). Each part
+    must be written before the next is asked for."""
+    keys: list[bytes] = []
+    counts: list[list[Any]] = []
+    values = postings.Builder(indexed)
+    yield f"rows:{command}", _rows_noting(blocks, keys, counts, values)
+    # The writer has taken every row by now, and so filled the lists and the postings.
+    yield f"keys:{command}", keys
+    yield f"blocks:{command}", [_dumps(counts)]
+    if indexed:
+        yield f"values:{command}", values.lines()
 
 
 def _rows_noting(

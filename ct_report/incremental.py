@@ -217,20 +217,10 @@ class _Scope:
     def view(self, documents: list[model.Document]) -> model.FactBase:
         """The files' facts and sources over the stale cache's definitions and other sources:
         enough to check them and to work out their rows."""
-        base, stale = self.stale.base, self.stale
         facts = [fact for document in documents for fact in document.facts]
         own = {source.id: source for document in documents for source in document.sources}
         wanted = {fact.source for fact in facts} - own.keys()
-        return model.FactBase(
-            regions=lambda: base.regions,
-            countries=lambda: base.countries,
-            entities=lambda: base.entities,
-            editions=lambda: base.editions,
-            sources=lambda: {**stale.sources(wanted, self.leaving), **own},
-            facts_by_kind={kind: tuple(fact for fact in facts if fact.kind == kind) for kind in model.FACT_KINDS},
-            years=(),
-            texts=lambda: base.texts,
-        )
+        return self.stale.base.holding(facts, lambda: {**self.stale.sources(wanted, self.leaving), **own})
 
 
 def _valid(

@@ -643,22 +643,28 @@ class FactBase:
     def narrowed(self, countries: Collection[str] | None, years: Callable[[int], bool]) -> "FactBase":
         """This base with only the facts of the matching country-years (`facts_in`), for
         answers that look no further; `fact` still finds any fact of the whole base."""
+        narrowed = self.holding(self.facts_in(countries, years))
+        narrowed.years = self.years
+        narrowed._locate = self.fact
+        narrowed._whole = False
+        return narrowed
+
+    def holding(self, facts: Iterable[Fact], sources: "Callable[[], Mapping[str, Source]] | None" = None) -> "FactBase":
+        """This base's definitions, texts and (unless `sources` gives others) sources, with
+        only `facts`: enough to check those facts and to work out their rows."""
         by_kind: dict[str, list[Fact]] = {kind: [] for kind in FACT_KINDS}
-        for fact in self.facts_in(countries, years):
+        for fact in facts:
             by_kind[fact.kind].append(fact)
-        narrowed = FactBase(
+        return FactBase(
             regions=lambda: self.regions,
             countries=lambda: self.countries,
             entities=lambda: self.entities,
             editions=lambda: self.editions,
-            sources=lambda: self.sources,
-            facts_by_kind={kind: tuple(facts) for kind, facts in by_kind.items()},
-            years=self.years,
+            sources=sources or (lambda: self.sources),
+            facts_by_kind={kind: tuple(items) for kind, items in by_kind.items()},
+            years=(),
             texts=lambda: self.texts,
-            locate=self.fact,
         )
-        narrowed._whole = False
-        return narrowed
 
     def fact(self, fact_id: str) -> Fact | None:
         if self._locate is not None and (not self._whole or (self._by_id is None and self._all is None)):

@@ -93,6 +93,37 @@ class Writer:
             os.unlink(self.path)
 
 
+class SideBySide:
+    """Sections written at once, a line at a time in any order: each section's lines gather
+    until they make a segment, which is then written. The segments of different sections
+    alternate in the data file, and no section is ever held whole."""
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+        self.written: dict[str, list[Segment]] = {}
+        self._groups: dict[str, tuple[list[bytes], list[int]]] = {}
+
+    def add(self, name: str, line: bytes) -> None:
+        if name not in self._groups:
+            self._groups[name] = ([], [0])
+            self.written[name] = []
+        group, size = self._groups[name]
+        group.append(line)
+        size[0] += len(line) + 1
+        if size[0] >= SEGMENT_BYTES:
+            self.written[name].append(self.writer.segment(group))
+            group.clear()
+            size[0] = 0
+
+    def finish(self) -> dict[str, list[Segment]]:
+        """Every section's segments, once the lines each still gathers are written."""
+        for name, (group, _) in self._groups.items():
+            if group:
+                self.written[name].append(self.writer.segment(group))
+        self._groups = {}
+        return self.written
+
+
 def _cut(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
     group: list[bytes] = []
     size = 0

@@ -541,20 +541,41 @@ def check_changed_facts(
     for fact, file in facts:
         if fact.id in other_fact_ids:
             check.at(fact, file, "id", f"duplicate fact id '{shown(fact.id)}'; remove one or give it another id")
-    defined = _Defined(
-        base.regions,
-        base.countries,
-        base.entities,
-        base.editions,
-        base.sources,
-        {**dict.fromkeys(other_fact_ids), **own},
-        set(base.countries) | set(base.entities),
-    )
+    defined = _defined_by(base, {**dict.fromkeys(other_fact_ids), **own})
     for source, file in sources:
         _check_source(check, source, file, defined, texts)
     for fact, file in facts:
         _check_fact(check, fact, file, defined, texts)
     return check.problems
+
+
+def check_facts(
+    documents: list[tuple[model.Document, str]],
+    base: model.FactBase,
+    fact_ids: dict[str, Any],
+    texts: dict[str, str | None],
+) -> list[Problem]:
+    """What `check_base` finds in the facts of some files beyond their ids: `base` gives every
+    definition and source, `fact_ids` every fact id of the base (as keys), `texts` the texts
+    of the sources."""
+    check = BaseChecker(set())
+    defined = _defined_by(base, fact_ids)
+    for document, file in documents:
+        for fact in document.facts:
+            _check_fact(check, fact, file, defined, texts)
+    return check.problems
+
+
+def _defined_by(base: model.FactBase, fact_ids: dict[str, Any]) -> _Defined:
+    return _Defined(
+        base.regions,
+        base.countries,
+        base.entities,
+        base.editions,
+        base.sources,
+        fact_ids,
+        set(base.countries) | set(base.entities),
+    )
 
 
 def _index(check: BaseChecker, gather: Callable[[str], list[Located]]) -> _Defined:

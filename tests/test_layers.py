@@ -22,6 +22,7 @@ LAYERS = [
     {"kinds"},  # the fact kinds, declared once
     {"validate", "cache", "export"},  # checking, and storage details
     {"incremental"},  # reading one file; patching the cache for changed files
+    {"streamed"},  # a first build holding one file at a time
     {"schema", "load"},  # finding, reading and validating a base
     {"query", "provenance"},  # answers as data
     {"analysis", "views"},  # answers across the base; documents as text and rows

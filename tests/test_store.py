@@ -364,8 +364,8 @@ def test_a_change_that_reaches_beyond_its_files_rebuilds(
     load_base(DataSelection((base,)))
     DECLINED[change](base)
     rebuilds = []
-    real = load._validated
-    monkeypatch.setattr(load, "_validated", lambda *args: rebuilds.append(1) or real(*args))
+    real = load.read_documents
+    monkeypatch.setattr(load, "read_documents", lambda *args: rebuilds.append(1) or real(*args))
     incremental = answers(ctreport, base)
     assert rebuilds
     assert incremental == answers(ctreport, base, "--no-cache")

@@ -1,0 +1,140 @@
+"""Issue 15: a first build holds one file's facts at a time (`streamed`), and gives the cache a
+full build gives; a base it cannot build that way is built whole, and reported as before."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_store import add, answers, edit
+
+from ct_report import cache, load, model, streamed
+
+BASE = Path(__file__).parent / "fixtures" / "base"
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    copied = tmp_path / "base"
+    shutil.copytree(BASE, copied)
+    return copied
+
+
+@pytest.fixture
+def whole_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry for each full build from here on."""
+    built: list[int] = []
+    real = load._validated
+    monkeypatch.setattr(load, "_validated", lambda *args: built.append(1) or real(*args))
+    return built
+
+
+def test_a_first_build_a_file_at_a_time_answers_as_without_the_cache(
+    ctreport: Any, base: Path, whole_builds: list[int]
+) -> None:
+    uncached = answers(ctreport, base, "--no-cache")
+    whole_builds.clear()
+    assert answers(ctreport, base) == uncached
+    assert whole_builds == []
+
+
+def test_files_sharing_a_country_year_have_their_rows_worked_out_together(
+    ctreport: Any, base: Path, whole_builds: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(base)  # a second file with facts of DZ 2021
+    units: list[list[list[int]]] = []
+    real = streamed._units
+    monkeypatch.setattr(streamed, "_units", lambda first: units.append(real(first)[1]) or real(first))
+    uncached = answers(ctreport, base, "--no-cache")
+    whole_builds.clear()
+    assert answers(ctreport, base) == uncached
+    assert whole_builds == []
+    assert [len(group) for group in units[0]] == [2]
+
+
+def test_the_first_pass_keeps_no_fact(ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[model.Document] = []
+    real = load.read_documents
+
+    def reading(*args: Any) -> load.Documents:
+        documents = real(*args)
+        kept.extend(document for document, _, _ in documents.documents)
+        return documents
+
+    monkeypatch.setattr(load, "read_documents", reading)
+    assert ctreport(["partners", "--data", str(base)]).code == 0
+    assert kept and all(document.facts == () for document in kept)
+    assert any(document.sources for document in kept)
+
+
+PROBLEMS: dict[str, Callable[[Path], None]] = {
+    "a fact id taken in two files": lambda base: edit(
+        base / "facts" / "2021" / "TN.yaml", "id: tn-2021-threat", "id: dz-2021-threat"
+    ),
+    "a fact citing no known source": lambda base: edit(
+        base / "facts" / "2021" / "DZ.yaml", "source: echorouk-crt2021-algeria", "source: nowhere"
+    ),
+    "a file that does not parse": lambda base: (base / "facts" / "2022" / "MA.yaml").write_text(
+        "facts: [", encoding="utf-8"
+    ),
+}
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_a_base_with_a_problem_is_built_whole_and_reported_as_before(
+    ctreport: Any, base: Path, whole_builds: list[int], problem: str
+) -> None:
+    PROBLEMS[problem](base)
+    uncached = ctreport(["partners", "--data", str(base), "--no-cache"])
+    whole_builds.clear()
+    run = ctreport(["partners", "--data", str(base)])
+    assert uncached.code == run.code != 0
+    assert (run.raw, run.err) == (uncached.raw, uncached.err)
+    assert whole_builds == [1]
+
+
+def test_a_file_the_store_cannot_give_back_is_built_whole(
+    ctreport: Any, base: Path, whole_builds: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uncached = answers(ctreport, base, "--no-cache")
+    whole_builds.clear()
+    real = streamed.write
+
+    def losing_the_store(path: Path, first: streamed.Pass) -> model.FactBase:
+        shutil.rmtree(first.kept.store.folder)
+        return real(path, first)
+
+    monkeypatch.setattr(streamed, "write", losing_the_store)
+    assert answers(ctreport, base) == uncached
+    assert whole_builds == [1]
+
+
+def test_a_file_changed_between_its_two_reads_is_recorded_as_last_read(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper that did nothing leaves its file to be read again here; if it changed
+    meanwhile, the cache records what it was built from, so the next run sees no change."""
+    from ct_report import prefill
+
+    monkeypatch.setattr(prefill, "MIN_FILES", 1)
+    monkeypatch.setattr(prefill, "_cores", lambda: 2)
+    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
+    monkeypatch.setattr(load, "_filler", lambda store: lambda path, root: None)  # a helper that does nothing
+    monkeypatch.setattr(prefill.Helpers, "takes", lambda self, position: True)  # and is given every file
+    real_wait = prefill.Helpers.wait
+
+    def changing_then_waiting(helpers: prefill.Helpers) -> None:
+        edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+        real_wait(helpers)
+
+    monkeypatch.setattr(prefill.Helpers, "wait", changing_then_waiting)
+    first = ctreport(["show", "dz-2021-threat", "--data", str(base), "--json"])
+    monkeypatch.undo()
+    assert first.code == 0, first.result.exception
+    assert "Chad" in first.raw
+    assert ctreport(["show", "dz-2021-threat", "--data", str(base), "--json"]).raw == first.raw
+    stale = cache.read(cache.cache_file((base,)), load.list_files((base,)).names)
+    assert isinstance(stale, model.FactBase)  # current: nothing to patch or rebuild
