@@ -594,46 +594,70 @@ def write(
     return _write(path, sections, dependencies + _code_dependencies(), counts)
 
 
-class StreamedFile(NamedTuple):
-    """One YAML file of a base written as it is read (see `write_streamed`)."""
+SpooledBlock = tuple[str, str, int, bytes, bytes, int]
+"""A list command's block as `write_streamed` takes it: the command, the country-year, its
+keys (JSON), its rows' lines joined by line breaks, and how many rows."""
+FileLines = tuple[list[bytes], list[SpooledBlock]]
+"""One YAML file as `write_streamed` takes it (see `file_lines`); files that share
+country-years give their rows together, as blocks with no lines."""
 
-    built: Built
-    """With its whole document."""
-    searched: list[tuple[list[Any], bytes]]
-    blocks: dict[str, list[Block]]
-    """Each list command's rows of the file's country-years, when no other file shares any of
-    them; else none (they come with the other files', from `later`)."""
+
+def file_lines(built: Built, searched: list[tuple[list[Any], bytes]], texts: Mapping[str, str]) -> list[bytes]:
+    """A file's line in each section of one line per file (in `_per_file_sections` order):
+    plain bytes, which a helper process can make and hand over (see `streamed`)."""
+    document = built.document
+    by_kind = _by_kind(document.facts)
+    entry = file_entry(built)
+    return [
+        _sources_line(document),
+        _texts_line(document, texts),
+        *(_facts_line(by_kind.get(kind, ())) for kind in model.FACT_KINDS),
+        _search_line(searched),
+        _dumps(entry["ids"]),
+        _dumps(_without_ids(entry)),
+    ]
+
+
+def spooled(blocks: Iterable[tuple[str, Iterable[Block]]]) -> list[SpooledBlock]:
+    """Each command's blocks as `write_streamed` takes them."""
+    return [
+        (command, country, year, _dumps(keys), b"\n".join(rows), len(rows))
+        for command, command_blocks in blocks
+        for country, year, keys, rows in command_blocks
+    ]
+
+
+def _per_file_sections() -> list[str]:
+    return ["sources", "texts", *(f"facts:{kind}" for kind in model.FACT_KINDS), "search", "ids", "files"]
 
 
 def write_streamed(
     path: Path,
     shared: model.FactBase,
+    years: list[int],
     indexed: dict[str, list[str]],
-    files: Iterable[StreamedFile],
-    later: Callable[[], Iterable[tuple[str, list[Block]]]],
+    files: Iterable[FileLines],
     dependencies: list[Dependency],
     counts: tuple[int, int],
 ) -> model.FactBase:
-    """The cache `write` makes, written as `files` come (in the base's order), so that only
-    one file's document is held at a time: `shared` gives the definitions, sources and texts
-    and `indexed` each list command's indexed fields; `dependencies` and `counts` are as for
-    `write`. Each file's lines go into their
-    sections side by side; each command's rows wait in a spool file until every file (and
-    `later`) has given its blocks, and are then written in answer order."""
-    years: set[int] = set()
+    """The cache `write` makes, written as `files` come (in the base's order, each from
+    `file_lines`), so that no more than one file is held at a time: `shared` gives the
+    definitions, `years` every year a fact covers, and `indexed` each list command's indexed
+    fields; `dependencies` and `counts` are as for `write`. The files' lines go into their
+    sections side by side; each command's rows wait in a spool file until every file has given
+    its blocks, and are then written in answer order."""
+    names = _per_file_sections()
 
     def fill(writer: segments.Writer) -> dict[str, list[segments.Segment]]:
         side = segments.SideBySide(writer)
+        side.add("meta", _dumps({"years": years, "compiled": indexed}))
         for part in SHARED:
             side.add(part, b"".join(_array(_to_plain(item) for item in getattr(shared, part).values())))
-        texts = shared.texts
         with _Spool(path.parent) as spool:
-            for file in files:
-                _add_file(side, file.built, file.searched, texts)
-                years.update(fact.year for fact in file.built.document.facts)
-                spool.add(file.blocks.items())
-            spool.add(later())
-            side.add("meta", _dumps({"years": sorted(years), "compiled": indexed}))
+            for lines, blocks in files:
+                for name, line in zip(names, lines, strict=bool(lines)):
+                    side.add(name, line)
+                spool.add(blocks)
             written = side.finish()
             for command, fields in indexed.items():
                 for name, items in _rows_parts(command, fields, spool.blocks(command)):
@@ -643,25 +667,9 @@ def write_streamed(
     return _write_filled(path, fill, dependencies + _code_dependencies(), counts, None)
 
 
-def _add_file(
-    side: segments.SideBySide, built: Built, searched: list[tuple[list[Any], bytes]], texts: Mapping[str, str]
-) -> None:
-    """One file's line in each section of one line per file (see `_sections`)."""
-    document = built.document
-    side.add("sources", _sources_line(document))
-    side.add("texts", _texts_line(document, texts))
-    by_kind = _by_kind(document.facts)
-    for kind in model.FACT_KINDS:
-        side.add(f"facts:{kind}", _facts_line(by_kind.get(kind, ())))
-    side.add("search", _search_line(searched))
-    entry = file_entry(built)
-    side.add("ids", _dumps(entry["ids"]))
-    side.add("files", _dumps(_without_ids(entry)))
-
-
 def _section_names(indexed: dict[str, list[str]]) -> list[str]:
     """Every section's name, in the order `_sections` gives them."""
-    names = ["meta", *SHARED, "sources", "texts", *(f"facts:{kind}" for kind in model.FACT_KINDS), "search"]
+    names = ["meta", *SHARED, *_per_file_sections()[:-2]]
     for command, fields in indexed.items():
         names += [f"rows:{command}", f"keys:{command}", f"blocks:{command}"] + ([f"values:{command}"] if fields else [])
     return [*names, "ids", "files"]
@@ -684,14 +692,11 @@ class _Spool:
     def __exit__(self, *_: object) -> None:
         self.file.close()
 
-    def add(self, blocks: Iterable[tuple[str, list[Block]]]) -> None:
-        for command, command_blocks in blocks:
-            placed = self.placed.setdefault(command, [])
-            for country, year, keys, lines in command_blocks:
-                data = b"\n".join(lines)
-                self.file.write(data)
-                placed.append((country, year, _dumps(keys), self.position, len(data), len(lines)))
-                self.position += len(data)
+    def add(self, blocks: Iterable[SpooledBlock]) -> None:
+        for command, country, year, keys, data, count in blocks:
+            self.file.write(data)
+            self.placed.setdefault(command, []).append((country, year, keys, self.position, len(data), count))
+            self.position += len(data)
 
     def blocks(self, command: str) -> Iterator[Block]:
         self.file.flush()

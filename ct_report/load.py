@@ -265,7 +265,10 @@ def read_documents(
     budget = budget if budget is not None else [max_base_bytes()]
     read: list[Dependency] = []
     outcomes: list[Outcome] = []
-    helpers = prefill.start(files, _filler(store)) if store is not None else None
+    helpers = None
+    if store is not None:
+        fill = _filler(store)
+        helpers = prefill.start(len(files), lambda position, _: fill(*files[position]))
     try:
         for position, (path, root) in enumerate(files):
             name = str(path)

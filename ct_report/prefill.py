@@ -19,7 +19,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from ct_report.errors import UsageError
 
@@ -92,11 +91,12 @@ def _ended(pid: int) -> bool:
         return True
 
 
-def start(files: list[tuple[Path, Path]], fill: Callable[[Path, Path], object]) -> Helpers | None:
-    """Fork helpers that call `fill` on each file they take, or None when they would not help
-    (few files, one process asked for, no fork)."""
+def start(size: int, work: Callable[[int, int], object]) -> Helpers | None:
+    """Fork helpers that each call `work(position, number)` for the positions (of `size`) they
+    take, `number` being their own; or None when they would not help (fewer than MIN_FILES
+    positions, one process asked for, no fork)."""
     count = jobs()
-    if len(files) < MIN_FILES or not sys.platform.startswith("linux") or count < 2:
+    if size < MIN_FILES or not sys.platform.startswith("linux") or count < 2:
         return None
     for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
         with contextlib.suppress(OSError, ValueError):
@@ -107,26 +107,24 @@ def start(files: list[tuple[Path, Path]], fill: Callable[[Path, Path], object]) 
         try:
             pid = os.fork()
         except OSError:
-            break  # fewer helpers: the files of the others are read here
+            break  # fewer helpers: the positions of the others are worked on here
         if pid == 0:
-            _help(files, number, count, fill, parent)
+            _help(size, number, count, work, parent)
         helpers.pids.append(pid)
         helpers.numbers.add(number)
     return helpers if helpers.pids else None
 
 
-def _help(
-    files: list[tuple[Path, Path]], number: int, count: int, fill: Callable[[Path, Path], object], parent: int
-) -> None:
+def _help(size: int, number: int, count: int, work: Callable[[int, int], object], parent: int) -> None:
     """A helper's life: never returns, never prints, never runs this process's exit hooks. It
     keeps the signal handling it was forked with (Ctrl-C ends it as it ends the main process,
     quietly), and stops once the main process (`parent`) is gone."""
     try:
-        for position in range(number, len(files), count):
+        for position in range(number, size, count):
             if os.getppid() != parent:
                 break
             with contextlib.suppress(Exception):
-                fill(*files[position])
+                work(position, number)
     finally:
         os._exit(0)
 

@@ -18,11 +18,15 @@ together, once every file has been written.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import os
+import pickle
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
-from ct_report import cache, model
+from ct_report import cache, model, prefill
 from ct_report.incremental import ChangedFile
 from ct_report.kinds import BY_COMMAND, compiled_blocks, search_entries
 from ct_report.text import encode_row
@@ -77,6 +81,16 @@ class Pass(NamedTuple):
     """How many YAML files and texts `dependencies` records."""
 
 
+class _Work(NamedTuple):
+    """What making any file's lines needs, once the first pass is checked."""
+
+    first: Pass
+    fact_ids: dict[str, Any]
+    alone: set[int]
+    """The files (by number) whose country-years no other file shares."""
+    commands: list[str]
+
+
 def write(path: Path, first: Pass) -> model.FactBase:
     """The cache of the base the first pass read, written a file at a time, and the base as
     read back from it; Declined when a file's facts have a problem or the store cannot give
@@ -88,29 +102,92 @@ def write(path: Path, first: Pass) -> model.FactBase:
         raise Declined("a fact id is taken twice")
     alone, shared = _units(first)
     indexed = {command: list(kind.indexed_fields) for command, kind in BY_COMMAND.items()}
-
-    def later() -> Iterator[tuple[str, list[cache.Block]]]:
-        for unit in shared:
-            facts = [fact for number in unit for fact in _document(first, number).facts]
-            view = first.base.holding(facts)
-            for command in indexed:
-                yield command, list(compiled_blocks(view, command, encode_row))
-
-    files = _files(first, fact_ids, alone)
-    return cache.write_streamed(path, first.base, indexed, files, later, first.dependencies, first.counts)
+    work = _Work(first, fact_ids, alone, list(indexed))
+    years = sorted({year for built in first.files for _, year in first.kept.files[built.path].keys})
+    files = itertools.chain(_each_file(work, path.parent), (_rows_of(work, unit) for unit in shared))
+    return cache.write_streamed(path, first.base, years, indexed, files, first.dependencies, first.counts)
 
 
-def _files(first: Pass, fact_ids: dict[str, Any], alone: set[int]) -> Iterator[cache.StreamedFile]:
-    """Each file as the cache writer takes it, its facts checked."""
-    for number, built in enumerate(first.files):
-        document = _document(first, number)
-        if check_facts([(document, built.path)], first.base, fact_ids, first.texts):
-            raise Declined(f"{built.path} has a problem")
-        view = first.base.holding(document.facts)
-        commands = BY_COMMAND if number in alone else ()
-        blocks = {command: list(compiled_blocks(view, command, encode_row)) for command in commands}
-        searched = search_entries(view, document.facts)
-        yield cache.StreamedFile(built._replace(document=document), searched, blocks)
+def _file_lines(work: _Work, number: int) -> cache.FileLines:
+    """One file as the cache writer takes it, its facts checked."""
+    first = work.first
+    built = first.files[number]
+    document = _document(first, number)
+    if check_facts([(document, built.path)], first.base, work.fact_ids, first.texts):
+        raise Declined(f"{built.path} has a problem")
+    view = first.base.holding(document.facts)
+    commands = work.commands if number in work.alone else []
+    blocks = cache.spooled((command, compiled_blocks(view, command, encode_row)) for command in commands)
+    searched = search_entries(view, document.facts)
+    return cache.file_lines(built._replace(document=document), searched, first.base.texts), blocks
+
+
+def _rows_of(work: _Work, unit: list[int]) -> cache.FileLines:
+    """The rows of files that share country-years, worked out together (and no lines)."""
+    facts = [fact for number in unit for fact in _document(work.first, number).facts]
+    view = work.first.base.holding(facts)
+    return [], cache.spooled((command, compiled_blocks(view, command, encode_row)) for command in work.commands)
+
+
+def _each_file(work: _Work, folder: Path) -> Iterator[cache.FileLines]:
+    """Every file's lines in the base's order. On a large base, forked helpers make their
+    share (as `prefill` reads files) into files of their own, which are taken back here in
+    order; whatever a helper left undone is made here."""
+    size = len(work.first.files)
+    outputs = [tempfile.TemporaryFile(dir=folder) for _ in range(prefill.jobs())]
+    try:
+        helpers = prefill.start(size, lambda number, helper: _put(outputs[helper], number, _file_lines(work, number)))
+        if helpers is None:
+            yield from (_file_lines(work, number) for number in range(size))
+            return
+        try:
+            for number in range(size):
+                if not helpers.takes(number):
+                    _put(outputs[0], number, _file_lines(work, number))
+            helpers.wait()
+        finally:
+            helpers.stop()
+        made = [_Made(output) for output in outputs]
+        for number in range(size):
+            owner = number % helpers.count if helpers.takes(number) else 0
+            yield made[owner].take(number) or _file_lines(work, number)
+    finally:
+        for output in outputs:
+            output.close()
+
+
+def _put(output: BinaryIO, number: int, lines: cache.FileLines) -> None:
+    data = memoryview(pickle.dumps((number, lines), protocol=pickle.HIGHEST_PROTOCOL))
+    while data:
+        data = data[os.write(output.fileno(), data) :]
+
+
+class _Made:
+    """The files' lines one process made, read back in order. The file is nameless and was
+    opened before the helpers were forked: only this process and its helpers ever held it, so
+    it is unpickled as it was pickled. A record cut short (a helper stopped while writing) ends
+    what is taken from it."""
+
+    def __init__(self, output: BinaryIO) -> None:
+        output.seek(0)
+        self.output = output
+        self.next = self._read()
+
+    def _read(self) -> tuple[int, cache.FileLines] | None:
+        try:
+            record: tuple[int, cache.FileLines] = pickle.load(self.output)
+        except Exception:  # noqa: BLE001 - anything but a whole record ends the file
+            return None
+        return record
+
+    def take(self, number: int) -> cache.FileLines | None:
+        while self.next is not None and self.next[0] < number:
+            self.next = self._read()
+        if self.next is None or self.next[0] != number:
+            return None
+        lines = self.next[1]
+        self.next = self._read()
+        return lines
 
 
 def _document(first: Pass, number: int) -> model.Document:

@@ -127,8 +127,12 @@ def test_a_file_changed_between_its_two_reads_is_recorded_as_last_read(
     real_wait = prefill.Helpers.wait
 
     def changing_then_waiting(helpers: prefill.Helpers) -> None:
-        edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+        if not changed:  # the first pass waits first; the second forks helpers of its own
+            edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
+            changed.append(1)
         real_wait(helpers)
+
+    changed: list[int] = []
 
     monkeypatch.setattr(prefill.Helpers, "wait", changing_then_waiting)
     first = ctreport(["show", "dz-2021-threat", "--data", str(base), "--json"])
