@@ -9,11 +9,15 @@ as a rebuild does. An entry holds exactly what parsing those bytes gives, so the
 same either way, and whatever a helper did not finish (it failed, was stopped, could not write)
 is read here. Only on Linux: a fork there copies nothing but this process, which at that point
 holds little more than the list of files.
+
+`streamed` forks helpers the same way for the first build's second pass, each making its share
+of the files' cache lines.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -103,15 +107,21 @@ def start(size: int, work: Callable[[int, int], object]) -> Helpers | None:
             stream.flush()
     helpers = Helpers(count)
     parent = os.getpid()  # read before forking: the parent may be gone by the time a helper asks
-    for number in range(1, count):
-        try:
-            pid = os.fork()
-        except OSError:
-            break  # fewer helpers: the positions of the others are worked on here
-        if pid == 0:
-            _help(size, number, count, work, parent)
-        helpers.pids.append(pid)
-        helpers.numbers.add(number)
+    # What exists now is left out of the helpers' cycle collections: a collection touches every
+    # object it walks, and each page so touched is copied into the helper.
+    gc.freeze()
+    try:
+        for number in range(1, count):
+            try:
+                pid = os.fork()
+            except OSError:
+                break  # fewer helpers: the positions of the others are worked on here
+            if pid == 0:
+                _help(size, number, count, work, parent)
+            helpers.pids.append(pid)
+            helpers.numbers.add(number)
+    finally:
+        gc.unfreeze()
     return helpers if helpers.pids else None
 
 

@@ -3,6 +3,7 @@ full build gives; a base it cannot build that way is built whole, and reported a
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -142,3 +143,109 @@ def test_a_file_changed_between_its_two_reads_is_recorded_as_last_read(
     assert ctreport(["show", "dz-2021-threat", "--data", str(base), "--json"]).raw == first.raw
     stale = cache.read(cache.cache_file((base,)), load.list_files((base,)).names)
     assert isinstance(stale, model.FactBase)  # current: nothing to patch or rebuild
+
+
+@pytest.fixture
+def second_pass_helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every base is large enough for helpers, on a machine with two cores; the numbers of the
+    files whose lines this process makes itself in the second pass."""
+    import os
+    import sys
+
+    from ct_report import prefill
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the helpers run on Linux only")
+    monkeypatch.setattr(prefill, "MIN_FILES", 1)
+    monkeypatch.setattr(prefill, "_cores", lambda: 2)
+    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
+    made: list[int] = []
+    real = streamed._file_lines
+    main = os.getpid()
+
+    def counted(work: Any, number: int) -> Any:
+        if os.getpid() == main:  # the helper counts in its own copy
+            made.append(number)
+        return real(work, number)
+
+    monkeypatch.setattr(streamed, "_file_lines", counted)
+    return made
+
+
+def test_second_pass_helpers_make_their_share_and_the_answers_are_the_same(
+    ctreport: Any, base: Path, second_pass_helped: list[int], whole_builds: list[int]
+) -> None:
+    uncached = answers(ctreport, base, "--no-cache")
+    whole_builds.clear()
+    assert answers(ctreport, base) == uncached
+    files = len(load.list_files((base,)).names)
+    assert second_pass_helped == list(range(0, files, 2))  # the helper made every other file
+    assert whole_builds == []
+
+
+def _in_helpers(action: Callable[[], None]) -> Callable[..., Any]:
+    import os
+
+    main = os.getpid()
+
+    def wrapped(real: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any) -> Any:
+            if os.getpid() != main:
+                action()
+            return real(*args)
+
+        return run
+
+    return wrapped
+
+
+def _die() -> None:
+    import os
+
+    os._exit(1)
+
+
+def _decline() -> None:
+    raise streamed.Declined("a problem a helper found")
+
+
+HELPER_TROUBLE: dict[str, Callable[[], None]] = {"a helper that dies": _die, "a helper that declines": _decline}
+
+
+@pytest.mark.parametrize("trouble", HELPER_TROUBLE)
+def test_what_a_second_pass_helper_leaves_undone_is_made_here(
+    ctreport: Any,
+    base: Path,
+    second_pass_helped: list[int],
+    whole_builds: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    trouble: str,
+) -> None:
+    uncached = answers(ctreport, base, "--no-cache")
+    whole_builds.clear()
+    second_pass_helped.clear()
+    monkeypatch.setattr(streamed, "_file_lines", _in_helpers(HELPER_TROUBLE[trouble])(streamed._file_lines))
+    assert answers(ctreport, base) == uncached
+    assert sorted(set(second_pass_helped)) == list(range(len(load.list_files((base,)).names)))
+    assert whole_builds == []
+
+
+def test_a_record_cut_short_ends_what_is_taken_from_it(
+    ctreport: Any, base: Path, second_pass_helped: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    uncached = answers(ctreport, base, "--no-cache")
+    main = os.getpid()
+    real = streamed._put
+
+    def cutting(output: Any, number: int, lines: Any) -> None:
+        if os.getpid() == main:
+            real(output, number, lines)
+        else:  # half a record, as a helper stopped while writing leaves
+            data = pickle.dumps((number, lines))
+            os.write(output.fileno(), data[: len(data) // 2])
+            os._exit(0)
+
+    monkeypatch.setattr(streamed, "_put", cutting)
+    assert answers(ctreport, base) == uncached
