@@ -655,8 +655,9 @@ def write_streamed(
             side.add(part, b"".join(_array(_to_plain(item) for item in getattr(shared, part).values())))
         with _Spool(path.parent) as spool:
             for lines, blocks in files:
-                for name, line in zip(names, lines, strict=bool(lines)):
-                    side.add(name, line)
+                if lines:  # none from files that share country-years: only their rows
+                    for name, line in zip(names, lines, strict=True):
+                        side.add(name, line)
                 spool.add(blocks)
             written = side.finish()
             for command, fields in indexed.items():

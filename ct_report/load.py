@@ -441,45 +441,61 @@ def check(selection: DataSelection, listing: FileList | None = None) -> Report:
     selection forgoes the cache, files unchanged since they were last read are not parsed
     again (`cache.FileStore`)."""
     from ct_report import cache, prefill
-    from ct_report.validate import check_base
 
     listing = listing or list_files(selection.roots)
-    budget = [max_base_bytes()]
     prefill.jobs()  # a bad CTREPORT_JOBS is an error whether or not helpers would start
     store = cache.FileStore.beside(cache.cache_file(selection.roots)) if selection.use_cache else None
-    read = read_documents(listing.files, budget, store)
-    if store:
-        store.forget_unused()
-    texts, text_files, built = _with_texts(read.documents, budget)
-    base, cross_problems = check_base([(doc, str(path)) for doc, path, _ in read.documents], texts, read.unresolved)
+    checked = _read_and_check(listing.files, store)
+    read, text_files = checked.read, checked.text_files
     files = [path for path, _ in listing.files] + [Path(entry[0]) for entry in text_files]
     return Report(
-        base,
+        checked.base,
         files,
         len(listing.files),
-        listing.problems + read.problems + cross_problems,
+        listing.problems + read.problems + checked.problems,
         read.read + text_files,
-        built,
+        checked.built,
     )
 
 
-def _with_texts(
-    documents: list[tuple[model.Document, Path, Path]], budget: list[int]
-) -> tuple[dict[str, str | None], list[Dependency], list[cache.Built]]:
-    """The texts of the documents' sources (see `read_texts`), what was read of them, and
-    each document as the cache records it."""
-    from ct_report import cache
+class _Checked(NamedTuple):
+    """Every file read (`read_documents`), the texts of their sources, and the checks that
+    span files."""
 
+    read: Documents
+    texts: dict[str, str | None]
+    text_files: list[Dependency]
+    """What was read of each text."""
+    built: list[cache.Built]
+    """Each document that parsed, as the cache records it."""
+    base: model.FactBase
+    problems: list[Problem]
+    """What the checks that span files found."""
+
+
+def _read_and_check(
+    files: list[tuple[Path, Path]], store: cache.FileStore | None, keep: Keep = _everything
+) -> _Checked:
+    """Read every file (through `store`, and `keep`), then the texts their sources ship, and
+    check what spans files; the same for a full build and the first pass of a streamed one."""
+    from ct_report import cache
+    from ct_report.validate import check_base
+
+    budget = [max_base_bytes()]
+    read = read_documents(files, budget, store, keep)
+    if store:
+        store.forget_unused()
     texts: dict[str, str | None] = {}
     text_files: list[Dependency] = []
     built = []
-    for document, path, root in documents:
+    for document, path, root in read.documents:
         found, text_reads = read_texts([(document, path, root)], budget)
         texts |= found
         text_files += text_reads
         label = file_label(path, root)
         built.append(cache.Built(os.path.abspath(path), label, document, [entry[0] for entry in text_reads]))
-    return texts, text_files, built
+    base, problems = check_base([(doc, str(path)) for doc, path, _ in read.documents], texts, read.unresolved)
+    return _Checked(read, texts, text_files, built, base, problems)
 
 
 def _streamed(selection: DataSelection, listing: FileList) -> model.FactBase | None:
@@ -487,23 +503,20 @@ def _streamed(selection: DataSelection, listing: FileList) -> model.FactBase | N
     the cache it wrote; None when the base has a problem or the file store cannot be used,
     for a full build to say what is wrong."""
     from ct_report import cache, streamed
-    from ct_report.validate import check_base
 
     cache_path = cache.cache_file(selection.roots)
     store = cache.FileStore.beside(cache_path)
     if store is None or listing.problems:
         return None
-    budget = [max_base_bytes()]
     kept = streamed.Kept(store)
-    read = read_documents(listing.files, budget, store, kept.take)
-    store.forget_unused()
-    if read.problems or read.unresolved != set():
+    checked = _read_and_check(listing.files, store, kept.take)
+    read, text_files = checked.read, checked.text_files
+    if read.problems or checked.problems:
         return None
-    texts, text_files, built = _with_texts(read.documents, budget)
-    base, problems = check_base([(doc, str(path)) for doc, path, _ in read.documents], texts, set())
-    if problems:
-        return None
-    first = streamed.Pass(base, built, texts, kept, read.read + text_files, (len(read.read), len(text_files)))
+    dependencies = read.read + text_files
+    first = streamed.Pass(
+        checked.base, checked.built, checked.texts, kept, dependencies, (len(read.read), len(text_files))
+    )
     try:
         return streamed.write(cache_path, first)
     except streamed.Declined:

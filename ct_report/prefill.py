@@ -7,11 +7,12 @@ more than one core, forked helpers read some of the files and put what each gave
 this process reads the others, waits for the helpers, and then takes their files from the store
 as a rebuild does. An entry holds exactly what parsing those bytes gives, so the base is the
 same either way, and whatever a helper did not finish (it failed, was stopped, could not write)
-is read here. Only on Linux: a fork there copies nothing but this process, which at that point
-holds little more than the list of files.
+is read here. Only on Linux, where a fork copies a page of this process only once either side
+writes to it.
 
 `streamed` forks helpers the same way for the first build's second pass, each making its share
-of the files' cache lines.
+of the files' cache lines; by then this process holds the base's definitions and ids, which the
+helpers share with it.
 """
 
 from __future__ import annotations
