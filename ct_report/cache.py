@@ -1499,7 +1499,7 @@ class FileStore:
         return hashlib.sha256(spelled).hexdigest()[:32]
 
     def get(self, key: str) -> FileResult | None:
-        self.used.add(key)
+        self.use(key)
         try:
             fd, status = open_regular(self.folder / f"{key}.json")
         except (OSError, Refused):
@@ -1520,6 +1520,11 @@ class FileStore:
             return None  # damaged or of another shape: the YAML is read again
         finally:
             os.close(fd)
+
+    def use(self, key: str) -> None:
+        """Keep an entry this build used (a helper's, taken from what it handed back) when the
+        unused are forgotten."""
+        self.used.add(key)
 
     def put(self, key: str, result: FileResult) -> None:
         """Kept for the next rebuild; a store that cannot be written only costs time."""

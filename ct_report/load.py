@@ -13,13 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ct_report import model
 from ct_report.errors import FactBaseError, Problem
 
 if TYPE_CHECKING:
-    from ct_report import cache, incremental
+    from ct_report import cache, incremental, prefill
 
 Dependency = tuple[str, int, int, str]
 """(absolute path, size, mtime in ns, sha256) of a file the base was built from."""
@@ -233,6 +233,8 @@ class _Helped(NamedTuple):
     changed: incremental.ChangedFile
     number: int
     """Its place in what was read (`Documents.read`)."""
+    position: int
+    """Its place in the base."""
 
 
 Outcome = tuple[Path, Path, "Problem | _Helped | cache.FileResult"]
@@ -240,19 +242,39 @@ Outcome = tuple[Path, Path, "Problem | _Helped | cache.FileResult"]
 done, what to take from the store)."""
 
 
-Keep = Callable[["incremental.ChangedFile", "cache.FileResult"], "cache.FileResult"]
-"""What a caller keeps of what a file gave, taken as soon as it is given (see `streamed.Kept`)."""
+class Keep(Protocol):
+    """What a caller keeps of what each file gave, taken as soon as it is given (see
+    `streamed.Kept`); and what a helper that read the file hands back, if anything."""
+
+    def __call__(self, changed: incremental.ChangedFile, result: cache.FileResult) -> cache.FileResult: ...
+
+    def handed(self, changed: incremental.ChangedFile, result: cache.FileResult) -> object:
+        """What a helper hands back of a file it read (None: nothing; this process takes the
+        file from the store instead)."""
+
+    def taken(self, changed: incremental.ChangedFile, handed: object) -> cache.FileResult | None:
+        """What this process keeps of a file from what a helper handed back; None when it does
+        not fit the file as read here."""
 
 
-def _everything(_: incremental.ChangedFile, result: cache.FileResult) -> cache.FileResult:
-    return result
+class _Everything:
+    """Everything a file gave is kept; helpers hand nothing back, as the store gives it all."""
+
+    def __call__(self, changed: incremental.ChangedFile, result: cache.FileResult) -> cache.FileResult:
+        return result
+
+    def handed(self, changed: incremental.ChangedFile, result: cache.FileResult) -> object:
+        return None
+
+    def taken(self, changed: incremental.ChangedFile, handed: object) -> cache.FileResult | None:
+        return None
 
 
 def read_documents(
     files: list[tuple[Path, Path]],
     budget: list[int] | None = None,
     store: cache.FileStore | None = None,
-    keep: Keep = _everything,
+    keep: Keep | None = None,
 ) -> Documents:
     """Every file read, parsed and converted; with a `store`, a file read before with the same
     content gives what it gave then, and only new or changed files are parsed (on a large base,
@@ -262,13 +284,13 @@ def read_documents(
     from ct_report.safefile import OverTotal, Refused
     from ct_report.yamlread import MAX_FILE_BYTES
 
+    keep = keep or _Everything()
     budget = budget if budget is not None else [max_base_bytes()]
     read: list[Dependency] = []
     outcomes: list[Outcome] = []
     helpers = None
     if store is not None:
-        fill = _filler(store)
-        helpers = prefill.start(len(files), lambda position, _: fill(*files[position]))
+        helpers = prefill.start(len(files), _helping(files, store, keep), store.folder.parent)
     try:
         for position, (path, root) in enumerate(files):
             name = str(path)
@@ -287,18 +309,36 @@ def read_documents(
             read.append(dependency)
             changed = _changed(path, root, data, dependency)
             if helpers is not None and helpers.takes(position):
-                outcomes.append((path, root, _Helped(changed._replace(data=b""), len(read) - 1)))
+                outcomes.append((path, root, _Helped(changed._replace(data=b""), len(read) - 1, position)))
             else:
                 outcomes.append((path, root, keep(changed, incremental.through_store(store, changed))))
         if helpers is not None:
             helpers.wait()
+        return _gathered(outcomes, store, read, keep, helpers.records if helpers is not None else None)
     finally:
         if helpers is not None:
-            helpers.stop()  # nothing left to stop once they were waited for
-    return _gathered(outcomes, store, read, keep)
+            helpers.close()  # nothing left to stop once they were waited for
 
 
-def _gathered(outcomes: list[Outcome], store: cache.FileStore | None, read: list[Dependency], keep: Keep) -> Documents:
+def _helping(files: list[tuple[Path, Path]], store: cache.FileStore, keep: Keep) -> Callable[[int, int], object]:
+    """What a helper does with each of its files: read it into the store, and hand back what
+    `keep` asks for."""
+    fill = _filler(store)
+
+    def help_with(position: int, _: int) -> object:
+        filled = fill(*files[position])
+        return None if filled is None else keep.handed(*filled)
+
+    return help_with
+
+
+def _gathered(
+    outcomes: list[Outcome],
+    store: cache.FileStore | None,
+    read: list[Dependency],
+    keep: Keep,
+    records: prefill.Records | None,
+) -> Documents:
     documents: list[tuple[model.Document, Path, Path]] = []
     problems: list[Problem] = []
     unresolved: set[str] | None = set()
@@ -308,12 +348,19 @@ def _gathered(outcomes: list[Outcome], store: cache.FileStore | None, read: list
             unresolved = None
             continue
         if isinstance(outcome, _Helped):
-            taken = _from_helper(store, outcome, read)
-            if isinstance(taken, Problem):
-                problems.append(taken)
-                unresolved = None
-                continue
-            outcome = keep(*taken)
+            changed = outcome.changed
+            handed = records.take(outcome.position) if records is not None else None
+            kept = keep.taken(changed, handed) if handed is not None else None
+            if kept is not None and store is not None:
+                store.use(store.key(changed.read[0], changed.label, changed.read[3]))
+            if kept is None:
+                taken = _from_helper(store, outcome, read)
+                if isinstance(taken, Problem):
+                    problems.append(taken)
+                    unresolved = None
+                    continue
+                kept = keep(*taken)
+            outcome = kept
         document, found, dropped, parsed = outcome
         name = str(path)
         problems.extend(Problem(name, line, column, message) for line, column, message in found)
@@ -356,13 +403,17 @@ def _unreadable(name: str, error: Exception) -> Problem:
     return Problem(name, 1, 1, f"cannot read file: {getattr(error, 'strerror', None) or error}")
 
 
-def _filler(store: cache.FileStore | None) -> Callable[[Path, Path], object]:
-    """What a helper does with each of its files: read it into the store (see `prefill`)."""
+def _filler(
+    store: cache.FileStore | None,
+) -> Callable[[Path, Path], tuple[incremental.ChangedFile, cache.FileResult] | None]:
+    """What a helper does with each of its files: read it into the store (see `prefill`), and
+    give what was read and what it gave."""
     from ct_report import incremental
     from ct_report.yamlread import MAX_FILE_BYTES
 
-    def fill(path: Path, root: Path) -> None:
-        incremental.through_store(store, _changed(path, root, *_read(path, MAX_FILE_BYTES, [max_base_bytes()])))
+    def fill(path: Path, root: Path) -> tuple[incremental.ChangedFile, cache.FileResult]:
+        changed = _changed(path, root, *_read(path, MAX_FILE_BYTES, [max_base_bytes()]))
+        return changed, incremental.through_store(store, changed)
 
     return fill
 
@@ -474,7 +525,7 @@ class _Checked(NamedTuple):
 
 
 def _read_and_check(
-    files: list[tuple[Path, Path]], store: cache.FileStore | None, keep: Keep = _everything
+    files: list[tuple[Path, Path]], store: cache.FileStore | None, keep: Keep | None = None
 ) -> _Checked:
     """Read every file (through `store`, and `keep`), then the texts their sources ship, and
     check what spans files; the same for a full build and the first pass of a streamed one."""
@@ -509,7 +560,7 @@ def _streamed(selection: DataSelection, listing: FileList) -> model.FactBase | N
     if store is None or listing.problems:
         return None
     kept = streamed.Kept(store)
-    checked = _read_and_check(listing.files, store, kept.take)
+    checked = _read_and_check(listing.files, store, kept)
     read, text_files = checked.read, checked.text_files
     if read.problems or checked.problems:
         return None

@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
-import pickle
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, NamedTuple
 
 from ct_report import cache, model, prefill
 from ct_report.incremental import ChangedFile
@@ -49,14 +46,14 @@ class _Facts(NamedTuple):
 
 class Kept:
     """What the first pass keeps of each file besides its definitions and sources (which stay
-    in its document, emptied of facts), by the file's absolute path."""
+    in its document, emptied of facts), by the file's absolute path (see `load.Keep`)."""
 
     def __init__(self, store: cache.FileStore) -> None:
         self.store = store
         self.files: dict[str, _Facts] = {}
 
-    def take(self, changed: ChangedFile, result: cache.FileResult) -> cache.FileResult:
-        """What the first pass keeps of what a file gave (see `load.read_documents`)."""
+    def __call__(self, changed: ChangedFile, result: cache.FileResult) -> cache.FileResult:
+        """What the first pass keeps of what a file gave."""
         document, problems, dropped, parsed = result
         if document is None:
             return result
@@ -65,6 +62,29 @@ class Kept:
         key = self.store.key(path, changed.label, digest)
         self.files[path] = _Facts(key, [fact.id for fact in facts], {(fact.country, fact.year) for fact in facts})
         return dataclasses.replace(document, facts=()), problems, dropped, parsed
+
+    def handed(self, changed: ChangedFile, result: cache.FileResult) -> object:
+        """What a helper hands back: what it keeps, for the bytes it read. Taking the file from
+        the store instead would decode all its facts again."""
+        kept = self(changed, result)
+        return _Handed(changed.read[3], kept, self.files.get(changed.read[0]))
+
+    def taken(self, changed: ChangedFile, handed: object) -> cache.FileResult | None:
+        """What a helper handed back, when it read the bytes read here."""
+        if not isinstance(handed, _Handed) or handed.digest != changed.read[3]:
+            return None
+        if handed.facts is not None:
+            self.files[changed.read[0]] = handed.facts
+        return handed.kept
+
+
+class _Handed(NamedTuple):
+    """What a helper hands back of a file it read in the first pass."""
+
+    digest: str
+    """Of the bytes it read."""
+    kept: cache.FileResult
+    facts: _Facts | None
 
 
 class Pass(NamedTuple):
@@ -131,63 +151,28 @@ def _rows_of(work: _Work, unit: list[int]) -> cache.FileLines:
 
 def _each_file(work: _Work, folder: Path) -> Iterator[cache.FileLines]:
     """Every file's lines in the base's order. On a large base, forked helpers make their
-    share (as `prefill` reads files) into files of their own, which are taken back here in
-    order; whatever a helper left undone is made here."""
+    share (as `prefill` reads files), which is taken back here in order; whatever a helper
+    left undone is made here."""
     size = len(work.first.files)
-    outputs = [tempfile.TemporaryFile(dir=folder) for _ in range(prefill.jobs())]
+    helpers = prefill.start(size, lambda number, _: _file_lines(work, number), folder)
+    if helpers is None or helpers.records is None:
+        if helpers is not None:
+            helpers.close()
+        yield from (_file_lines(work, number) for number in range(size))
+        return
+    records = helpers.records
     try:
-        helpers = prefill.start(size, lambda number, helper: _put(outputs[helper], number, _file_lines(work, number)))
-        if helpers is None:
-            yield from (_file_lines(work, number) for number in range(size))
-            return
-        try:
-            for number in range(size):
-                if not helpers.takes(number):
-                    _put(outputs[0], number, _file_lines(work, number))
-            helpers.wait()
-        finally:
-            helpers.stop()
-        made = [_Made(output) for output in outputs]
         for number in range(size):
-            owner = number % helpers.count if helpers.takes(number) else 0
-            yield made[owner].take(number) or _file_lines(work, number)
+            if not helpers.takes(number):
+                # Set aside as the helpers' are: held until the files before it are taken, a
+                # large base's lines would all be in memory at once.
+                records.put(0, number, _file_lines(work, number))
+        helpers.wait()
+        for number in range(size):
+            lines: cache.FileLines | None = records.take(number)
+            yield lines or _file_lines(work, number)
     finally:
-        for output in outputs:
-            output.close()
-
-
-def _put(output: BinaryIO, number: int, lines: cache.FileLines) -> None:
-    data = memoryview(pickle.dumps((number, lines), protocol=pickle.HIGHEST_PROTOCOL))
-    while data:
-        data = data[os.write(output.fileno(), data) :]
-
-
-class _Made:
-    """The files' lines one process made, read back in order. The file is nameless and was
-    opened before the helpers were forked: only this process and its helpers ever held it, so
-    it is unpickled as it was pickled. A record cut short (a helper stopped while writing) ends
-    what is taken from it."""
-
-    def __init__(self, output: BinaryIO) -> None:
-        output.seek(0)
-        self.output = output
-        self.next = self._read()
-
-    def _read(self) -> tuple[int, cache.FileLines] | None:
-        try:
-            record: tuple[int, cache.FileLines] = pickle.load(self.output)
-        except Exception:  # noqa: BLE001 - anything but a whole record ends the file
-            return None
-        return record
-
-    def take(self, number: int) -> cache.FileLines | None:
-        while self.next is not None and self.next[0] < number:
-            self.next = self._read()
-        if self.next is None or self.next[0] != number:
-            return None
-        lines = self.next[1]
-        self.next = self._read()
-        return lines
+        helpers.close()
 
 
 def _document(first: Pass, number: int) -> model.Document:

@@ -148,9 +148,11 @@ def test_a_file_changed_between_its_two_reads_is_recorded_as_last_read(
 @pytest.fixture
 def second_pass_helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every base is large enough for helpers, on a machine with two cores; the numbers of the
-    files whose lines this process makes itself in the second pass."""
+    files whose lines this process makes itself in the second pass, which it makes slowly, so
+    that the helper claims some of them."""
     import os
     import sys
+    import time
 
     from ct_report import prefill
 
@@ -166,6 +168,7 @@ def second_pass_helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     def counted(work: Any, number: int) -> Any:
         if os.getpid() == main:  # the helper counts in its own copy
             made.append(number)
+            time.sleep(0.02)
         return real(work, number)
 
     monkeypatch.setattr(streamed, "_file_lines", counted)
@@ -179,7 +182,8 @@ def test_second_pass_helpers_make_their_share_and_the_answers_are_the_same(
     whole_builds.clear()
     assert answers(ctreport, base) == uncached
     files = len(load.list_files((base,)).names)
-    assert second_pass_helped == list(range(0, files, 2))  # the helper made every other file
+    # The helper made the others; this process made each of its own once.
+    assert len(set(second_pass_helped)) == len(second_pass_helped) < files
     assert whole_builds == []
 
 
@@ -235,17 +239,85 @@ def test_a_record_cut_short_ends_what_is_taken_from_it(
 ) -> None:
     import os
 
+    from ct_report import prefill
+
     uncached = answers(ctreport, base, "--no-cache")
     main = os.getpid()
-    real = streamed._put
+    real = prefill.Records.put
 
-    def cutting(output: Any, number: int, lines: Any) -> None:
+    def cutting(records: prefill.Records, number: int, position: int, value: object) -> None:
         if os.getpid() == main:
-            real(output, number, lines)
+            real(records, number, position, value)
         else:  # half a record, as a helper stopped while writing leaves
-            data = pickle.dumps((number, lines))
-            os.write(output.fileno(), data[: len(data) // 2])
+            data = pickle.dumps((position, value))
+            os.write(records.files[number].fileno(), data[: len(data) // 2])
             os._exit(0)
 
-    monkeypatch.setattr(streamed, "_put", cutting)
+    monkeypatch.setattr(prefill.Records, "put", cutting)
     assert answers(ctreport, base) == uncached
+
+
+def test_the_first_pass_takes_what_helpers_read_from_what_they_hand_back(
+    ctreport: Any, base: Path, whole_builds: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not from the file store, which would decode every fact of their files again: only the
+    second pass takes files from the store."""
+    import os
+    import sys
+    import time
+
+    from ct_report import incremental, prefill
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the helpers run on Linux only")
+    uncached = ctreport(["partners", "--data", str(base), "--json", "--no-cache"])
+    monkeypatch.setattr(prefill, "MIN_FILES", 1)
+    monkeypatch.setattr(prefill, "_cores", lambda: 2)
+    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
+    main, parsed, taken = os.getpid(), [], []
+    real_parse, real_get = incremental.parse_file, cache.FileStore.get
+
+    def parse_slowly(data: bytes, name: str, label: str) -> Any:
+        if os.getpid() == main:  # so that the helper reads some of the files
+            parsed.append(name)
+            time.sleep(0.02)
+        return real_parse(data, name, label)
+
+    def get(store: cache.FileStore, key: str) -> Any:
+        found = real_get(store, key)
+        if found is not None and os.getpid() == main:
+            taken.append(key)
+        return found
+
+    real_write = streamed.write
+
+    def second_pass(path: Path, first: streamed.Pass) -> model.FactBase:
+        taken.append("second pass")
+        return real_write(path, first)
+
+    monkeypatch.setattr(incremental, "parse_file", parse_slowly)
+    monkeypatch.setattr(cache.FileStore, "get", get)
+    monkeypatch.setattr(streamed, "write", second_pass)
+    whole_builds.clear()
+    run = ctreport(["partners", "--data", str(base), "--json"])
+    assert (run.code, run.raw) == (uncached.code, uncached.raw)
+    files = len(load.list_files((base,)).names)
+    assert len(parsed) < files  # the helper read the others
+    assert taken[0] == "second pass"  # nothing came from the store before it
+    assert whole_builds == []
+
+
+def test_what_a_helper_read_of_other_bytes_is_not_taken(tmp_path: Path) -> None:
+    from ct_report import incremental
+
+    path = BASE / "facts" / "2021" / "DZ.yaml"
+    data = path.read_bytes()
+    result = incremental.parse_file(data, str(path), "base:facts/2021/DZ.yaml")
+    read_here = incremental.ChangedFile(path, BASE, "base:facts/2021/DZ.yaml", b"", (str(path), len(data), 0, "a" * 64))
+    read_by_helper = read_here._replace(read=(str(path), len(data), 0, "b" * 64))
+    handed = streamed.Kept(cache.FileStore(tmp_path)).handed(read_by_helper, result)
+    kept = streamed.Kept(cache.FileStore(tmp_path))
+    assert kept.taken(read_here, handed) is None and kept.files == {}
+    taken = kept.taken(read_by_helper, handed)
+    assert taken is not None and taken[0] is not None and taken[0].facts == ()
+    assert kept.files[str(path)].ids == [fact.id for fact in result[0].facts]  # type: ignore[union-attr]
