@@ -91,17 +91,16 @@ def patch(
     before = {entry["path"]: number for number, entry in enumerate(recorded)}
     if len(before) != len(recorded) or len(set(listed)) != len(listed):
         return None  # a file listed twice: the rebuild reports its ids as duplicates
-    now: dict[str, _Read] = {}
-    for file in changed:
-        document, problems, dropped, parsed = through_store(store, file)
-        if document is None or problems or dropped or not parsed:
-            return None
-        texts, text_reads = read_texts(document, file.root)
-        if any(text is None for text in texts.values()):
-            return None
-        built = cache.Built(file.read[0], file.label, document, [read[0] for read in text_reads])
-        now[file.read[0]] = _Read(file, built, {k: v for k, v in texts.items() if v is not None}, text_reads)
-    now = {name: now[name] for name in listed if name in now}
+    if store is not None and len(changed) > 1:
+        store.pack()  # many files changed (a branch checked out): one file for their entries
+    try:
+        read = _read_changed(changed, store, read_texts)
+    finally:
+        if store is not None:
+            store.seal()  # a rebuild after a patch that declined finds them
+    if read is None:
+        return None
+    now = {name: read[name] for name in listed if name in read}
     listed_set = set(listed)
     leaving = sorted(number for name, number in before.items() if name in now or name not in listed_set)
     entries = {name: cache.file_entry(read.built) for name, read in now.items()}
@@ -134,6 +133,23 @@ def patch(
                 store.forget(store.key(name, entry["label"], stale.recorded[number][3]))
         store.forget_abandoned()
     return base
+
+
+def _read_changed(
+    changed: list[ChangedFile], store: cache.FileStore | None, read_texts: TextReader
+) -> dict[str, _Read] | None:
+    """Each changed file as now read, by absolute path; None when one has any problem."""
+    now: dict[str, _Read] = {}
+    for file in changed:
+        document, problems, dropped, parsed = through_store(store, file)
+        if document is None or problems or dropped or not parsed:
+            return None
+        texts, text_reads = read_texts(document, file.root)
+        if any(text is None for text in texts.values()):
+            return None
+        built = cache.Built(file.read[0], file.label, document, [read[0] for read in text_reads])
+        now[file.read[0]] = _Read(file, built, {k: v for k, v in texts.items() if v is not None}, text_reads)
+    return now
 
 
 def _dependencies(

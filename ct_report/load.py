@@ -290,7 +290,8 @@ def read_documents(
     outcomes: list[Outcome] = []
     helpers = None
     if store is not None:
-        helpers = prefill.start(len(files), _helping(files, store, keep), store.folder.parent)
+        store.pack()
+        helpers = prefill.start(len(files), _helping(files, store, keep), store.folder.parent, store.seal)
     try:
         for position, (path, root) in enumerate(files):
             name = str(path)
@@ -314,10 +315,15 @@ def read_documents(
                 outcomes.append((path, root, keep(changed, incremental.through_store(store, changed))))
         if helpers is not None:
             helpers.wait()
+        if store is not None:
+            store.seal()
+            store.refresh()  # the helpers' packs too
         return _gathered(outcomes, store, read, keep, helpers.records if helpers is not None else None)
     finally:
         if helpers is not None:
             helpers.close()  # nothing left to stop once they were waited for
+        if store is not None:
+            store.seal()
 
 
 def _helping(files: list[tuple[Path, Path]], store: cache.FileStore, keep: Keep) -> Callable[[int, int], object]:

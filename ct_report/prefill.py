@@ -161,11 +161,16 @@ def _ended(pid: int) -> bool:
         return True
 
 
-def start(size: int, work: Callable[[int, int], object], folder: Path | None = None) -> Helpers | None:
+def start(
+    size: int,
+    work: Callable[[int, int], object],
+    folder: Path | None = None,
+    finish: Callable[[], object] | None = None,
+) -> Helpers | None:
     """Fork helpers that each call `work(position, number)` for the positions (of `size`) they
-    claim, `number` being their own (1 and up); or None when they would not help (fewer than
-    MIN_FILES positions, one process asked for, no fork). With a `folder`, what `work` returns
-    (unless None) is recorded there (`Helpers.records`)."""
+    claim, `number` being their own (1 and up), then `finish()`; or None when they would not
+    help (fewer than MIN_FILES positions, one process asked for, no fork). With a `folder`,
+    what `work` returns (unless None) is recorded there (`Helpers.records`)."""
     count = jobs()
     if size < MIN_FILES or not sys.platform.startswith("linux") or count < 2:
         return None
@@ -193,7 +198,7 @@ def start(size: int, work: Callable[[int, int], object], folder: Path | None = N
             except OSError:
                 break  # fewer helpers: the others claim more
             if pid == 0:
-                _help(helpers, number, work, parent)
+                _help(helpers, number, work, finish, parent)
             helpers.pids.append(pid)
     finally:
         gc.unfreeze()
@@ -203,7 +208,13 @@ def start(size: int, work: Callable[[int, int], object], folder: Path | None = N
     return helpers
 
 
-def _help(helpers: Helpers, number: int, work: Callable[[int, int], object], parent: int) -> None:
+def _help(
+    helpers: Helpers,
+    number: int,
+    work: Callable[[int, int], object],
+    finish: Callable[[], object] | None,
+    parent: int,
+) -> None:
     """A helper's life: never returns, never prints, never runs this process's exit hooks. It
     keeps the signal handling it was forked with (Ctrl-C ends it as it ends the main process,
     quietly), and stops once the main process (`parent`) is gone."""
@@ -217,6 +228,9 @@ def _help(helpers: Helpers, number: int, work: Callable[[int, int], object], par
                     if made is not None and helpers.records is not None:
                         helpers.records.put(number, position, made)
     finally:
+        with contextlib.suppress(Exception):
+            if finish is not None:
+                finish()
         os._exit(0)
 
 

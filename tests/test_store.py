@@ -125,18 +125,106 @@ def test_a_file_that_becomes_invalid_is_reported_and_the_rest_is_reused(
     assert ctreport(["arrests", "--data", str(base)]).code == 0
 
 
-def store_entries() -> list[Path]:
-    return sorted(cache.cache_dir().glob("*.files/*.json"))
+def store_files() -> list[Path]:
+    """The store's files: packs of entries (one per process of a build), and single entries."""
+    return sorted(path for path in cache.cache_dir().glob("*.files/*") if path.suffix in (".pack", ".json"))
+
+
+def store_keys() -> list[str]:
+    keys = []
+    for path in store_files():
+        keys += list(cache._pack_index(str(path))) if path.suffix == ".pack" else [path.stem]
+    return sorted(keys)
 
 
 def test_what_no_file_uses_any_more_is_removed(ctreport: Any, base: Path) -> None:
     assert ctreport(["arrests", "--data", str(base)]).code == 0
-    files = len(list(base.rglob("*.yaml")))
-    assert len(store_entries()) == files
-    edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
-    (base / "facts" / "2020" / "MR.yaml").unlink()
+    files = list(base.rglob("*.yaml"))
+    (first,) = store_files()  # a build puts its entries in a pack
+    assert first.suffix == ".pack" and len(store_keys()) == len(files)
+    dz = base / "facts" / "2021" / "DZ.yaml"
+    edit(dz, "Libya, Mali", "Libya, Chad, Mali")
+    assert ctreport(["arrests", "--data", str(base)]).code == 0  # patched: an entry of its own
+    (patched,) = [path for path in store_files() if path.suffix == ".json"]
+    edit(dz, "Libya, Chad, Mali", "Libya, Chad, Niger, Mali")
     assert ctreport(["arrests", "--data", str(base)]).code == 0
-    assert len(store_entries()) == files - 1
+    assert patched.exists() is False and len(store_files()) == 2  # the old version's entry went
+    # Every file changes, and a definition with them, so the base is rebuilt: the first build's
+    # pack, which no file uses any more, goes, and so does the file deleted.
+    (base / "facts" / "2020" / "MR.yaml").unlink()
+    for path in base.rglob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8") + "\n# read again\n", encoding="utf-8")
+    edit(base / "entities.yaml", "African Lion", "African Lion Exercise")
+    assert ctreport(["arrests", "--data", str(base)]).code == 0
+    assert not first.exists() and [path.suffix for path in store_files()] == [".pack"]
+    assert len(store_keys()) == len(files) - 1
+
+
+def _results() -> dict[str, cache.FileResult]:
+    files = sorted(BASE.rglob("*.yaml"))[:3]
+    return {
+        path.stem + str(n): incremental.parse_file(path.read_bytes(), str(path), path.name)
+        for n, path in enumerate(files)
+    }
+
+
+def _plain(result: cache.FileResult | None) -> Any:
+    assert result is not None
+    return cache.plain(result[0]), result[1:]
+
+
+def test_a_pack_gives_back_each_entry_put_in_it(tmp_path: Path) -> None:
+    results = _results()
+    store = cache.FileStore(tmp_path / "base.files")
+    store.pack()
+    for key, result in results.items():
+        store.put(key, result)
+    assert store.get(next(iter(results))) is None  # readable once sealed
+    store.seal()
+    (pack,) = (tmp_path / "base.files").iterdir()
+    assert pack.suffix == ".pack" and pack.stat().st_mode & 0o777 == 0o600
+    again = cache.FileStore(tmp_path / "base.files")
+    assert {key: _plain(again.get(key)) for key in results} == {key: _plain(r) for key, r in results.items()}
+
+
+PACK_DAMAGE = {
+    "an index past its entries": lambda data: data.replace(b"[0,", b"[99999999,", 1),
+    "no end": lambda data: data[:-4],
+    "an index that is not JSON": lambda data: data.replace(b'{"', b"{{", 1),
+}
+
+
+@pytest.mark.parametrize("damage", PACK_DAMAGE)
+def test_a_damaged_pack_gives_nothing(tmp_path: Path, damage: str) -> None:
+    results = _results()
+    store = cache.FileStore(tmp_path / "base.files")
+    store.pack()
+    for key, result in results.items():
+        store.put(key, result)
+    store.seal()
+    (pack,) = (tmp_path / "base.files").iterdir()
+    data = pack.read_bytes()
+    index_at = int.from_bytes(data[-8:], "little")
+    pack.write_bytes(data[:index_at] + PACK_DAMAGE[damage](data[index_at:]))
+    again = cache.FileStore(tmp_path / "base.files")
+    assert [again.get(key) for key in results] == [None] * len(results)
+    again.forget_unused()  # nothing of it can be used: it goes
+    assert not pack.exists()
+
+
+def test_a_pack_goes_once_no_entry_of_it_is_used(tmp_path: Path) -> None:
+    results = _results()
+    store = cache.FileStore(tmp_path / "base.files")
+    for keys in (list(results)[:2], list(results)[2:]):
+        store.pack()
+        for key in keys:
+            store.put(key, results[key])
+        store.seal()
+    packs = sorted((tmp_path / "base.files").iterdir(), key=lambda path: len(cache._pack_index(str(path))))
+    again = cache.FileStore(tmp_path / "base.files")
+    assert again.get(list(results)[0]) is not None
+    again.forget_unused()
+    assert [path.exists() for path in packs] == [False, True]  # the one entry of the first went unused
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not-json", "other-shape", "writable-by-others", "a-fifo"])
@@ -148,7 +236,8 @@ def test_a_damaged_or_untrusted_entry_is_read_again_from_the_yaml(
     edit(base / "facts" / "2021" / "DZ.yaml", "Libya, Mali", "Libya, Chad, Mali")
     answers(ctreport, base)  # the store now holds the edited file; the cache is rebuilt below
     expected = answers(ctreport, base, "--no-cache")
-    for entry in store_entries():
+    assert {path.suffix for path in store_files()} == {".pack", ".json"}  # the patch put one of its own
+    for entry in store_files():
         if damage == "truncated":
             entry.write_bytes(entry.read_bytes()[:40])
         elif damage == "not-json":
@@ -192,7 +281,7 @@ def test_an_untrusted_store_folder_is_not_used(base: Path, monkeypatch: pytest.M
 def test_no_cache_neither_reads_nor_writes_the_store(ctreport: Any, base: Path) -> None:
     assert ctreport(["arrests", "--data", str(base), "--no-cache"]).code == 0
     assert ctreport(["validate", str(base)]).code == 0
-    assert store_entries() == []
+    assert store_files() == []
 
 
 def test_what_a_killed_write_left_behind_is_removed_once_old(ctreport: Any, base: Path) -> None:
@@ -403,8 +492,8 @@ def test_a_store_entry_of_another_shape_is_read_again_when_patching(ctreport: An
     answers(ctreport, base)
     PATCHED["a statement"](base)
     assert ctreport(["validate", "--data", str(base)]).code == 0  # stores the edited file's entry
-    for entry in store_entries():
-        entry.write_text(entry.read_text(encoding="utf-8").replace('"statement"', '"stbtement"'), encoding="utf-8")
+    for entry in store_files():
+        entry.write_bytes(entry.read_bytes().replace(b'"statement"', b'"stbtement"'))
     assert answers(ctreport, base) == answers(ctreport, base, "--no-cache")
 
 
