@@ -122,6 +122,18 @@ def _field_plan(cls: type, name: str) -> tuple[tuple[str, Any, bool], str | None
 
 
 @cache
+def _inline_fields(cls: type) -> dict[str, tuple[str, ...] | None]:
+    """The fields of `cls` that take text with no pattern, by name: the choices they allow, or
+    None for any text. Most values of a base are theirs, and `_read_fields` converts them inline."""
+    inline: dict[str, tuple[str, ...] | None] = {}
+    for name in fields(cls):
+        (kind, inner, _), pattern = _field_plan(cls, name)
+        if pattern is None and kind in ("str", "choice"):
+            inline[name] = inner if kind == "choice" else None
+    return inline
+
+
+@cache
 def _required(cls: type) -> tuple[tuple[str, dataclasses.Field[Any]], ...]:
     return tuple((name, f) for name, f in fields(cls).items() if is_required(f))
 
@@ -308,8 +320,21 @@ class Converter:
     def _read_fields(self, node: Map, cls: type, path: str) -> _Read:
         """Each key of the mapping converted, or reported as unknown or wrong."""
         known = fields(cls)
+        inline = _inline_fields(cls)
         read = _Read({}, [], [], set(), set())
         for key, value_node in node.pairs:
+            name = key.value
+            if name in inline and type(value_node) is Scalar and value_node.tag == STR_TAG:
+                # Text as `field` would take it, without its calls; any other goes the long way.
+                value = value_node.value
+                choices = inline[name]
+                if value.strip() and not FORBIDDEN_CHARS.search(value) and (choices is None or value in choices):
+                    if name not in _UNIQUE and len(value) <= 64 and " " not in value:
+                        value = sys.intern(value)
+                    read.values[name] = value
+                    read.names.append(name)
+                    read.numbers.extend((value_node.line, value_node.column))
+                    continue
             key_path = f"{path}.{key.value}" if path else key.value
             if key.value not in known:
                 match = closest(key.value, known)
