@@ -432,22 +432,29 @@ def _changed(path: Path, root: Path, data: bytes, dependency: Dependency) -> inc
 
 
 def read_texts(
-    documents: list[tuple[model.Document, Path, Path]], budget: list[int] | None = None
+    documents: list[tuple[model.Document, Path, Path]],
+    budget: list[int] | None = None,
+    resolved: dict[Path, Path] | None = None,
 ) -> tuple[dict[str, str | None], list[Dependency]]:
     """Each source's shipped text by source id (None when it cannot be read: outside the base's
-    folder, not a regular file, too large, not UTF-8), and what was read of each file."""
+    folder, not a regular file, too large, not UTF-8), and what was read of each file. Roots
+    are resolved once into `resolved`, which a caller reading document by document passes
+    each time: resolving a path asks the system about each of its parts."""
     from ct_report.safefile import Refused
 
     budget = budget if budget is not None else [max_base_bytes()]
     texts: dict[str, str | None] = {}
     read: list[Dependency] = []
+    resolved = resolved if resolved is not None else {}
     for document, _, root in documents:
         for source in document.sources:
             if source.text is None:
                 continue
             path = (root / source.text).resolve()
             texts[source.id] = None
-            if not path.is_relative_to(root.resolve()):
+            if root not in resolved:
+                resolved[root] = root.resolve()
+            if not path.is_relative_to(resolved[root]):
                 continue
             try:
                 data, dependency = _read(path, MAX_TEXT_BYTES, budget)
@@ -545,8 +552,9 @@ def _read_and_check(
     texts: dict[str, str | None] = {}
     text_files: list[Dependency] = []
     built = []
+    resolved: dict[Path, Path] = {}
     for document, path, root in read.documents:
-        found, text_reads = read_texts([(document, path, root)], budget)
+        found, text_reads = read_texts([(document, path, root)], budget, resolved)
         texts |= found
         text_files += text_reads
         label = file_label(path, root)
