@@ -1507,27 +1507,13 @@ class FileStore:
     def get(self, key: str) -> FileResult | None:
         self.use(key)
         self._read_packs()
-        pack, offset, size = self._located.get(key) or (str(self.folder / f"{key}.json"), 0, -1)
-        try:
-            fd, status = open_regular(pack)
-        except (OSError, Refused):
-            return None
-        try:
-            if _untrusted(status):
-                return None
-            data = segments.read_at(fd, offset, status.st_size if size < 0 else size)
-            stored = json.loads(data)
-            document = stored["document"]
-            return (
-                None if document is None else _builder(model.Document, checked=True)(document),
-                [(line, column, message) for line, column, message in stored["problems"]],
-                list(stored["dropped"]),
-                bool(stored["parsed"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-            return None  # damaged or of another shape: the YAML is read again
-        finally:
-            os.close(fd)
+        located = self._located.get(key)
+        if located is not None:
+            result = _entry(*located)
+            if result is not None:
+                return result
+            del self._located[key]  # damaged: its pack no longer counts as holding it
+        return _entry(str(self.folder / f"{key}.json"), 0, -1)
 
     def use(self, key: str) -> None:
         """Keep an entry this build used (a helper's, taken from what it handed back) when the
@@ -1579,15 +1565,21 @@ class FileStore:
         self._located = {}
 
     def _read_packs(self) -> None:
+        """Every pack's index. A key in several packs is taken from the newest: an entry read
+        again after its copy was found damaged is newer than that copy."""
         if self._packs is not None:
             return
         self._packs = {}
+        packs = []
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):
                 if entry.name.endswith(PACK_SUFFIX):
-                    located = _pack_index(entry.path)
-                    self._packs[entry.path] = set(located)
-                    self._located.update(located)
+                    with contextlib.suppress(OSError):
+                        packs.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+        for _, path in sorted(packs):
+            located = _pack_index(path)
+            self._packs[path] = set(located)
+            self._located.update(located)
 
     def forget(self, key: str) -> None:
         """Remove one entry (a file's old version, once a patch has replaced it)."""
@@ -1598,11 +1590,19 @@ class FileStore:
         """Remove what no file of this build used (the files' old versions, deleted files), and
         what a write that was killed left behind."""
         self._read_packs()
-        for path, keys in (self._packs or {}).items():
-            if keys.isdisjoint(self.used):
+        holding = {self._located[key][0] for key in self.used if key in self._located}
+        for path in self._packs or {}:
+            if path not in holding:  # every entry in it unused, damaged, or newer elsewhere
                 with contextlib.suppress(OSError):
                     os.unlink(path)
         self._remove(lambda name: name.endswith(".json") and name[:-5] not in self.used)
+
+    def forget_all_but(self, keys: set[str]) -> None:
+        """Remove every entry but those of `keys` (the base's files as they now are), and what
+        a write that was killed left behind."""
+        self.used = set(keys)
+        self.refresh()
+        self.forget_unused()
 
     def forget_abandoned(self) -> None:
         """Remove what a write that was killed left behind (not a run writing now: an hour old)."""
@@ -1617,6 +1617,30 @@ class FileStore:
                 if unused(entry.name) or (entry.name.endswith(".tmp") and entry.stat().st_mtime < abandoned):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+
+
+def _entry(path: str, offset: int, size: int) -> FileResult | None:
+    """The entry at `offset` in `path` (`size` bytes, or to its end when negative); None when it
+    cannot be trusted or read, or is of another shape (the YAML is then read again)."""
+    try:
+        fd, status = open_regular(path)
+    except (OSError, Refused):
+        return None
+    try:
+        if _untrusted(status):
+            return None
+        stored = json.loads(segments.read_at(fd, offset, status.st_size if size < 0 else size))
+        document = stored["document"]
+        return (
+            None if document is None else _builder(model.Document, checked=True)(document),
+            [(line, column, message) for line, column, message in stored["problems"]],
+            list(stored["dropped"]),
+            bool(stored["parsed"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
+    finally:
+        os.close(fd)
 
 
 PACK_SUFFIX = ".pack"

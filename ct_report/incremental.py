@@ -126,7 +126,17 @@ def patch(
         return search_entries(view, document.facts)
 
     base = cache.write_patched(stale, placed, blocks, scope.keys(), searched, *dependencies)
-    if store:  # the entries of the files' old versions, and of the files gone
+    if store and len(changed) > 1:
+        # Their entries went into a pack; packs of versions no file has any more go with the rest.
+        store.forget_all_but(
+            {
+                store.key(now[name].file.read[0], now[name].file.label, now[name].file.read[3])
+                if name in now
+                else store.key(name, recorded[before[name]]["label"], stale.recorded[before[name]][3])
+                for name in listed
+            }
+        )
+    elif store:  # the entries of the files' old versions, and of the files gone
         for name, number in before.items():
             if name in now or name not in listed_set:
                 entry = recorded[number]

@@ -227,6 +227,39 @@ def test_a_pack_goes_once_no_entry_of_it_is_used(tmp_path: Path) -> None:
     assert [path.exists() for path in packs] == [False, True]  # the one entry of the first went unused
 
 
+def test_an_entry_found_damaged_in_a_pack_is_read_again_once(
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its index intact: the entry read again is taken from then on, not the damaged copy,
+    and the store does not grow run after run."""
+    assert ctreport(["validate", "--data", str(base)]).code == 0
+    (pack,) = store_files()
+    offset, size = next(iter(cache._pack_index(str(pack)).values()))[1:]
+    with pack.open("r+b") as stream:
+        stream.seek(offset + size // 2)
+        stream.write(b"\x00" * 8)
+    parsed = parsed_files(monkeypatch)
+    runs = []
+    for _ in range(3):
+        run = ctreport(["validate", "--data", str(base)])
+        runs.append((run.code, len(parsed), len(store_files())))
+    assert runs[0][:2] == (0, 1)  # the damaged one, read again
+    assert runs[1:] == [(0, 1, runs[0][2])] * 2  # then never again, and nothing added
+
+
+def test_a_patch_of_several_files_leaves_no_pack_no_file_uses(ctreport: Any, base: Path) -> None:
+    assert ctreport(["arrests", "--data", str(base)]).code == 0
+    (first,) = store_files()
+    files = len(list(base.rglob("*.yaml")))
+    for n in range(3):
+        edit(base / DZ, "Libya", f"Libya{n}")
+        edit(base / TN, "remained high", f"remained high ({n})")
+        assert ctreport(["arrests", "--data", str(base)]).code == 0
+        # The first build's pack (its other files unchanged), and the last patch's alone.
+        packs = store_files()
+        assert len(packs) == 2 and first in packs and len(store_keys()) == files + 2
+
+
 @pytest.mark.parametrize("damage", ["truncated", "not-json", "other-shape", "writable-by-others", "a-fifo"])
 def test_a_damaged_or_untrusted_entry_is_read_again_from_the_yaml(
     ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, damage: str
