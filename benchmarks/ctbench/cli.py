@@ -2,7 +2,7 @@
 
 Standard library only; run it with the interpreter ctreport is installed in:
 
-    python benchmarks/run.py [--quick] [--rounds N] [--sizes 1000,10000,100000] [--seed S]
+    python benchmarks/run.py [--quick] [--rounds N] [--sizes 1000,10000,100000] [--seed S] [--cold-rounds K]
 
 Part 1 times four commands in interleaved rounds (round-robin, starting command rotated each
 round, after one untimed warm-up round) and reports medians: `ctreport partners --region europe
@@ -10,9 +10,9 @@ round, after one untimed warm-up round) and reports medians: `ctreport partners 
 `python -c pass`.
 
 Part 2 writes synthetic fact bases of N facts that pass `ctreport validate`, then times
-`ctreport partners --data DIR --json` cold (first run) and warm (median of the next runs),
-records the child's peak memory, and times PyYAML's CSafeLoader over the same files in-process
-as a "parse only" baseline. See benchmarks/README.md for what each column means.
+`ctreport partners --data DIR --json` cold (first run, with an empty cache: the median of
+`--cold-rounds` runs, each followed by PyYAML's CSafeLoader over the same files in-process as a
+"parse only" baseline) and warm (median of the next runs), and records the child's peak memory. See benchmarks/README.md for what each column means.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ctbench.children import ctreport_command
 from ctbench.report import environment_header, say
-from ctbench.scaling import base_seed, scaling
+from ctbench.scaling import COLD_ROUNDS, base_seed, scaling
 from ctbench.startup import startup
 from ctbench.synthetic import generate
 
@@ -53,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
         "--sizes", type=parse_sizes, help=f"facts per synthetic base (default {','.join(map(str, DEFAULT_SIZES))})"
     )
     made.add_argument("--seed", type=int, default=1, help="seed of the synthetic bases (default 1)")
+    made.add_argument(
+        "--cold-rounds",
+        type=int,
+        default=COLD_ROUNDS,
+        help=f"cold runs per size, each paired with CSafeLoader's parse (default {COLD_ROUNDS}; 1 for a quick look)",
+    )
     made.add_argument("--skip-startup", action="store_true", help="skip part 1")
     made.add_argument("--skip-scaling", action="store_true", help="skip part 2")
     made.add_argument(
@@ -71,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes: list[int] = args.sizes or list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     if rounds < 1:
         options.error("--rounds must be at least 1")
+    if args.cold_rounds < 1:
+        options.error("--cold-rounds must be at least 1")
 
     ctreport, described = ctreport_command()
     environment_header(described)
@@ -83,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_startup:
             startup(ctreport, rounds, work)
         if not args.skip_scaling:
-            scaling(ctreport, sizes, args.seed, work)
+            scaling(ctreport, sizes, args.seed, work, args.cold_rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -16,6 +16,9 @@ from ctbench.synthetic import Generated, generate
 
 WARM_RUNS = 3
 EDIT_RUNS = 3
+COLD_ROUNDS = 3
+"""Cold runs, each with an empty cache and each followed by CSafeLoader over the same files:
+on a shared machine one pair can be a fifth off the next, so the table gives the medians."""
 HEADERS = [
     "N facts",
     "files",
@@ -80,9 +83,12 @@ def edit_one_file(cmd: list[str], env: dict[str, str], out: Path, base: Generate
     return statistics.median(seconds)
 
 
-def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool) -> tuple[list[str], str]:
-    """Write a base of `n` facts, time one cold and WARM_RUNS warm runs on it: one table row;
-    then every command warm (`commands.warm_commands`): a table of its own."""
+def one_size(
+    ctreport: list[str], n: int, seed: int, work: Path, validate: bool, cold_rounds: int = COLD_ROUNDS
+) -> tuple[list[str], str]:
+    """Write a base of `n` facts, time `cold_rounds` cold runs (each paired with CSafeLoader's
+    parse) and WARM_RUNS warm runs on it: one table row; then every command warm
+    (`commands.warm_commands`): a table of its own."""
     base = generate(work / f"base-{n}", n, base_seed(seed, n))
     say(
         f"generated {n} facts: {len(base.yaml_files)} YAML files, {base.yaml_bytes / 1e6:.1f} MB "
@@ -90,25 +96,33 @@ def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool)
     )
     if validate:
         validate_once(ctreport, base, work)
-    cache = work / f"cache-{n}"
-    cache.mkdir()
-    env = child_env(work, cache)
     cmd = [*ctreport, "partners", "--data", str(base.root), "--json"]
     out = work / f"partners-{n}.json"
-    runs = []
-    for _ in range(1 + WARM_RUNS):
+    colds, parses, runs = [], [], []
+    for number in range(cold_rounds + WARM_RUNS):
+        if number < cold_rounds:  # an empty cache each time; the warm runs use the last
+            cache = work / f"cache-{n}-{number}"
+            cache.mkdir()
+            env = child_env(work, cache)
         run = run_child(cmd, env, out)
         if run.returncode != 0:
             raise SystemExit(f"ctreport failed on {n} facts (exit {run.returncode}):\n{run.stderr[:2000]}")
-        runs.append(run)
+        (colds if number < cold_rounds else runs).append(run)
+        if number < cold_rounds:
+            parses.append(parse_only(base.yaml_files))
     answer = json_rows(out)
     edit = edit_one_file(cmd, env, out, base)
-    parse = parse_only(base.yaml_files)
-    cold = runs[0].seconds
-    warm = statistics.median(r.seconds for r in runs[1:])
-    cold_peak, warm_peaks = runs[0].peak_bytes, [r.peak_bytes for r in runs[1:] if r.peak_bytes is not None]
+    cold = statistics.median(r.seconds for r in colds)
+    known = [p for p in parses if p is not None]
+    parse = statistics.median(known) if known else None
+    pairs = [r.seconds / p for r, p in zip(colds, parses, strict=True) if p]
+    warm = statistics.median(r.seconds for r in runs)
+    cold_peaks = [r.peak_bytes for r in colds if r.peak_bytes is not None]
+    warm_peaks = [r.peak_bytes for r in runs if r.peak_bytes is not None]
     say(
-        f"  {n} facts: cold {cold:.2f} s, warm {', '.join(f'{r.seconds:.2f}' for r in runs[1:])} s, {answer} partner rows"
+        f"  {n} facts: cold {', '.join(f'{r.seconds:.2f}' for r in colds)} s"
+        + (f" (CSafeLoader {', '.join(f'{p:.2f}' for p in known)} s)" if known else "")
+        + f", warm {', '.join(f'{r.seconds:.2f}' for r in runs)} s, {answer} partner rows"
     )
     say(f"  {n} facts: timing every command warm ({ROUNDS} interleaved rounds) ...")
     commands_table = warm_commands(ctreport, base, env, work)
@@ -121,21 +135,24 @@ def one_size(ctreport: list[str], n: int, seed: int, work: Path, validate: bool)
         f"{warm:.2f}",
         f"{edit:.2f}",
         ratio(edit, warm),
-        f"{cold_peak / 2**20:.0f}" if cold_peak is not None else "n/a",
+        f"{max(cold_peaks) / 2**20:.0f}" if cold_peaks else "n/a",
         f"{max(warm_peaks) / 2**20:.0f}" if warm_peaks else "n/a",
         f"{parse:.2f}" if parse is not None else "n/a",
-        ratio(cold, parse),
+        f"{statistics.median(pairs):.2f}x" if pairs else "n/a",
         ratio(parse, warm),
     ], commands_table
 
 
-def scaling(ctreport: list[str], sizes: list[int], seed: int, work: Path) -> None:
+def scaling(ctreport: list[str], sizes: list[int], seed: int, work: Path, cold_rounds: int = COLD_ROUNDS) -> None:
     say()
-    say(f"== Scaling on synthetic fact bases (seed {seed}; warm = median of {WARM_RUNS} runs after the cold one) ==")
+    say(
+        f"== Scaling on synthetic fact bases (seed {seed}; cold = median of {cold_rounds} runs with an empty cache, "
+        f"each followed by CSafeLoader, and cold / parse the median of those pairs; warm = median of {WARM_RUNS}) =="
+    )
     # Untimed: fills the bytecode cache, so that the first cold run does not also compile ctreport.
     run_child([*ctreport, "partners", "--json"], child_env(work, work / "cache-bundled"), work / "bundled.out")
     # Only the smallest base is validated: the others are written by the same code.
-    results = [one_size(ctreport, n, seed, work, validate=index == 0) for index, n in enumerate(sizes)]
+    results = [one_size(ctreport, n, seed, work, index == 0, cold_rounds) for index, n in enumerate(sizes)]
     rows = [row for row, _ in results]
     say()
     say(table(HEADERS, rows, left=0))
