@@ -126,23 +126,36 @@ def patch(
         return search_entries(view, document.facts)
 
     base = cache.write_patched(stale, placed, blocks, scope.keys(), searched, *dependencies)
-    if store and len(changed) > 1:
-        # Their entries went into a pack; packs of versions no file has any more go with the rest.
+    if store:
+        _forget_old_versions(store, stale, listed, now, packed=len(changed) > 1)
+    return base
+
+
+def _forget_old_versions(
+    store: cache.FileStore, stale: cache.Stale, listed: list[str], now: dict[str, _Read], packed: bool
+) -> None:
+    """Remove the store's entries of the patched files' old versions and of the files gone.
+    When the new versions went into a pack, so do the packs of versions no file has any more."""
+    recorded = stale.files()
+    before = {entry["path"]: number for number, entry in enumerate(recorded)}
+
+    def old_key(name: str) -> str:
+        return store.key(name, recorded[before[name]]["label"], stale.recorded[before[name]][3])
+
+    if packed:
+        read = {name: now[name].file.read for name in now}
         store.forget_all_but(
             {
-                store.key(now[name].file.read[0], now[name].file.label, now[name].file.read[3])
-                if name in now
-                else store.key(name, recorded[before[name]]["label"], stale.recorded[before[name]][3])
+                store.key(read[name][0], now[name].file.label, read[name][3]) if name in now else old_key(name)
                 for name in listed
             }
         )
-    elif store:  # the entries of the files' old versions, and of the files gone
-        for name, number in before.items():
-            if name in now or name not in listed_set:
-                entry = recorded[number]
-                store.forget(store.key(name, entry["label"], stale.recorded[number][3]))
-        store.forget_abandoned()
-    return base
+        return
+    listed_set = set(listed)
+    for name in before:
+        if name in now or name not in listed_set:
+            store.forget(old_key(name))
+    store.forget_abandoned()
 
 
 def _read_changed(
