@@ -1670,6 +1670,8 @@ class _PackWriter:
     def seal(self) -> str:
         try:
             with self.stream:
+                self.stream.seek(self.size)  # past the last whole entry: one cut short is dropped
+                self.stream.truncate()
                 self.stream.write(_dumps(self.entries))
                 self.stream.write(_PACK_END + self.size.to_bytes(8, "little"))
             sealed = self.path.removesuffix(".tmp")

@@ -39,6 +39,8 @@ MIN_FILES = 100
 DEFAULT_JOBS = 4
 """At most this many processes read a base unless CTREPORT_JOBS says otherwise: each helper
 also costs the main process the time to take its files from the store."""
+STOP_GRACE = 0.5
+"""Seconds a helper is given to finish once interrupted (sealing its pack takes milliseconds)."""
 MAX_CLAIMS = 4096
 """How many claims the pipe holds at most (4 bytes each, well inside the smallest pipe Linux
 gives); on a larger base each claim is of several positions."""
@@ -137,8 +139,17 @@ class Helpers:
         self.stop()
 
     def stop(self) -> None:
-        """End the helpers not yet reaped at once (this process is failing, interrupted or done
-        waiting), and reap them."""
+        """End the helpers not yet reaped (this process is failing, interrupted or done waiting),
+        and reap them. Each is first interrupted, as Ctrl-C would, so that it finishes what it
+        wrote (see `_help`), and given STOP_GRACE seconds; then it is killed."""
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+        deadline = time.monotonic() + STOP_GRACE
+        while self.pids and time.monotonic() < deadline:
+            self.pids = [pid for pid in self.pids if not _ended(pid)]
+            if self.pids:
+                time.sleep(0.005)
         for pid in self.pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -215,23 +226,32 @@ def _help(
     finish: Callable[[], object] | None,
     parent: int,
 ) -> None:
-    """A helper's life: never returns, never prints, never runs this process's exit hooks. It
-    keeps the signal handling it was forked with (Ctrl-C ends it as it ends the main process,
-    quietly), and stops once the main process (`parent`) is gone."""
+    """A helper's life: never returns, never prints, never runs this process's exit hooks. Ctrl-C
+    (or the main process stopping it: see `Helpers.stop`) ends it once the file in hand is done,
+    and so does the main process (`parent`) being gone. However it stops, `finish` runs last,
+    with the signals that end a run held off: an interrupt raised as an exception could land
+    in `finish` itself, and leave what it was writing unfinished."""
+    stopping: list[int] = []
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, lambda signum, _: stopping.append(signum))
     try:
-        while positions := helpers.claims.next():
+        while not stopping and (positions := helpers.claims.next()):
             for position in positions:
-                if os.getppid() != parent:
+                if stopping or os.getppid() != parent:
                     return
                 with contextlib.suppress(Exception):
                     made = work(position, number)
                     if made is not None and helpers.records is not None:
                         helpers.records.put(number, position, made)
     finally:
-        with contextlib.suppress(Exception):
+        try:
+            with contextlib.suppress(Exception):
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
             if finish is not None:
-                finish()
-        os._exit(0)
+                with contextlib.suppress(Exception):
+                    finish()
+        finally:
+            os._exit(0)
 
 
 class Records:

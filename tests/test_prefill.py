@@ -170,3 +170,36 @@ def test_a_helper_that_ended_is_never_signalled(monkeypatch: pytest.MonkeyPatch)
     helpers.close()
     # Once reaped, its process id may be another process's: it must not be killed.
     assert signalled == [] and helpers.pids == []
+
+
+def test_an_interrupted_first_run_keeps_what_its_helper_read(ctreport: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C in the main process stops the helpers too; a helper seals the store pack it
+    wrote (it is not left as a temporary file), so the next run does not parse those files
+    again."""
+    from ct_report import cache
+
+    monkeypatch.setattr(prefill, "MIN_FILES", 1)
+    monkeypatch.setattr(prefill, "_cores", lambda: 2)
+    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
+    real, main = incremental.parse_file, os.getpid()
+
+    def interrupted(data: bytes, name: str, label: str) -> Any:
+        time.sleep(0.02)
+        if os.getpid() == main:  # the helper has read a few files by then, and goes on
+            time.sleep(0.1)
+            raise KeyboardInterrupt
+        return real(data, name, label)
+
+    monkeypatch.setattr(incremental, "parse_file", interrupted)
+    run = ctreport(["partners", "--count"])
+    assert run.code == 130 and run.err == ""
+    (folder,) = cache.cache_dir().glob("*.files")
+    names = [path.name for path in folder.iterdir()]
+    assert names and all(name.endswith(".pack") for name in names)
+    read = [key for name in names for key in cache._pack_index(str(folder / name))]
+    assert 0 < len(read) < len(yaml_files())
+    parsed: list[str] = []
+    monkeypatch.setattr(incremental, "parse_file", lambda *args: parsed.append(args[1]) or real(*args))
+    monkeypatch.setenv("CTREPORT_JOBS", "1")
+    assert ctreport(["partners", "--count"]).code == 0
+    assert len(parsed) == len(yaml_files()) - len(read)
