@@ -1485,8 +1485,8 @@ class FileStore:
         self.used: set[str] = set()
         self._packing = False
         self._writer: _PackWriter | None = None
-        self._packs: dict[str, set[str]] | None = None
-        """The keys in each sealed pack, by its path; read when first needed."""
+        self._packs: list[str] | None = None
+        """The sealed packs, oldest first; read when first needed."""
         self._located: dict[str, tuple[str, int, int]] = {}
         """Where each key of those packs is: (pack, offset, size)."""
 
@@ -1556,7 +1556,7 @@ class FileStore:
         with contextlib.suppress(OSError, ValueError):
             path = writer.seal()
             if self._packs is not None:
-                self._packs[path] = set(writer.entries)
+                self._packs.append(path)
                 self._located.update((key, (path, offset, size)) for key, (offset, size) in writer.entries.items())
 
     def refresh(self) -> None:
@@ -1569,17 +1569,15 @@ class FileStore:
         again after its copy was found damaged is newer than that copy."""
         if self._packs is not None:
             return
-        self._packs = {}
         packs = []
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):
                 if entry.name.endswith(PACK_SUFFIX):
                     with contextlib.suppress(OSError):
                         packs.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
-        for _, path in sorted(packs):
-            located = _pack_index(path)
-            self._packs[path] = set(located)
-            self._located.update(located)
+        self._packs = [path for _, path in sorted(packs)]
+        for path in self._packs:
+            self._located.update(_pack_index(path))
 
     def forget(self, key: str) -> None:
         """Remove one entry (a file's old version, once a patch has replaced it)."""
@@ -1591,7 +1589,7 @@ class FileStore:
         what a write that was killed left behind."""
         self._read_packs()
         holding = {self._located[key][0] for key in self.used if key in self._located}
-        for path in self._packs or {}:
+        for path in self._packs or []:
             if path not in holding:  # every entry in it unused, damaged, or newer elsewhere
                 with contextlib.suppress(OSError):
                     os.unlink(path)

@@ -357,8 +357,6 @@ def _gathered(
             changed = outcome.changed
             handed = records.take(outcome.position) if records is not None else None
             kept = keep.taken(changed, handed) if handed is not None else None
-            if kept is not None and store is not None:
-                store.use(store.key(changed.read[0], changed.label, changed.read[3]))
             if kept is None:
                 taken = _from_helper(store, outcome, read)
                 if isinstance(taken, Problem):
@@ -366,6 +364,8 @@ def _gathered(
                     unresolved = None
                     continue
                 kept = keep(*taken)
+            elif store is not None:  # the helper's entry, not taken from the store, is still used
+                store.use(store.key(changed.read[0], changed.label, changed.read[3]))
             outcome = kept
         document, found, dropped, parsed = outcome
         name = str(path)

@@ -128,14 +128,7 @@ class Helpers:
         made here. Once the positions are all claimed, each helper is left with a few, so they
         are given as long again as they have run, and a second more, before they are stopped
         (they would only be stuck)."""
-        deadline = time.monotonic() + 2 * (time.monotonic() - self.started) + 1
-        pause = 0.001
-        while self.pids and time.monotonic() < deadline:
-            # A helper reaped is forgotten at once: its process id may soon be another's.
-            self.pids = [pid for pid in self.pids if not _ended(pid)]
-            if self.pids:
-                time.sleep(pause)
-                pause = min(pause * 2, 0.02)
+        self._reap_until(time.monotonic() + 2 * (time.monotonic() - self.started) + 1)
         self.stop()
 
     def stop(self) -> None:
@@ -145,17 +138,24 @@ class Helpers:
         for pid in self.pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGINT)
-        deadline = time.monotonic() + STOP_GRACE
-        while self.pids and time.monotonic() < deadline:
-            self.pids = [pid for pid in self.pids if not _ended(pid)]
-            if self.pids:
-                time.sleep(0.005)
+        self._reap_until(time.monotonic() + STOP_GRACE)
         for pid in self.pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
         self.pids = []
+
+    def _reap_until(self, deadline: float) -> None:
+        """Reap the helpers that end before `deadline`, looking ever less often (every 20 ms at
+        most)."""
+        pause = 0.001
+        while self.pids and time.monotonic() < deadline:
+            # A helper reaped is forgotten at once: its process id may soon be another's.
+            self.pids = [pid for pid in self.pids if not _ended(pid)]
+            if self.pids:
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
 
     def close(self) -> None:
         """Stop the helpers, and let go of the claims and the records."""

@@ -65,3 +65,18 @@ def ctreport() -> Any:
 @pytest.fixture
 def tiny() -> Path:
     return TINY
+
+
+@pytest.fixture
+def helpers_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every base is large enough for helper processes (`prefill`), on a machine with two
+    cores, whatever CTREPORT_JOBS says outside; skipped where helpers never run."""
+    import sys
+
+    from ct_report import prefill
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the helpers run on Linux only")
+    monkeypatch.setattr(prefill, "MIN_FILES", 1)
+    monkeypatch.setattr(prefill, "_cores", lambda: 2)
+    monkeypatch.delenv("CTREPORT_JOBS", raising=False)

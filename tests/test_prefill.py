@@ -24,12 +24,9 @@ ANSWERS = [
 
 
 @pytest.fixture
-def helped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def helped(monkeypatch: pytest.MonkeyPatch, helpers_start: None) -> list[str]:
     """Every base is large enough for helpers, on a machine with two cores; the names of the
     files this process parses itself, which it parses slowly, so that helpers claim some."""
-    monkeypatch.setattr(prefill, "MIN_FILES", 1)
-    monkeypatch.setattr(prefill, "_cores", lambda: 2)
-    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
     parsed: list[str] = []
     real = incremental.parse_file
     main = os.getpid()
@@ -172,15 +169,14 @@ def test_a_helper_that_ended_is_never_signalled(monkeypatch: pytest.MonkeyPatch)
     assert signalled == [] and helpers.pids == []
 
 
-def test_an_interrupted_first_run_keeps_what_its_helper_read(ctreport: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_first_run_keeps_what_its_helper_read(
+    ctreport: Any, monkeypatch: pytest.MonkeyPatch, helpers_start: None
+) -> None:
     """Ctrl-C in the main process stops the helpers too; a helper seals the store pack it
     wrote (it is not left as a temporary file), so the next run does not parse those files
     again."""
     from ct_report import cache
 
-    monkeypatch.setattr(prefill, "MIN_FILES", 1)
-    monkeypatch.setattr(prefill, "_cores", lambda: 2)
-    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
     real, main = incremental.parse_file, os.getpid()
 
     def interrupted(data: bytes, name: str, label: str) -> Any:

@@ -114,15 +114,12 @@ def test_a_file_the_store_cannot_give_back_is_built_whole(
 
 
 def test_a_file_changed_between_its_two_reads_is_recorded_as_last_read(
-    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch
+    ctreport: Any, base: Path, monkeypatch: pytest.MonkeyPatch, helpers_start: None
 ) -> None:
     """A helper that did nothing leaves its file to be read again here; if it changed
     meanwhile, the cache records what it was built from, so the next run sees no change."""
     from ct_report import prefill
 
-    monkeypatch.setattr(prefill, "MIN_FILES", 1)
-    monkeypatch.setattr(prefill, "_cores", lambda: 2)
-    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
     monkeypatch.setattr(load, "_filler", lambda store: lambda path, root: None)  # a helper that does nothing
     monkeypatch.setattr(prefill.Helpers, "takes", lambda self, position: True)  # and is given every file
     real_wait = prefill.Helpers.wait
@@ -146,21 +143,13 @@ def test_a_file_changed_between_its_two_reads_is_recorded_as_last_read(
 
 
 @pytest.fixture
-def second_pass_helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def second_pass_helped(monkeypatch: pytest.MonkeyPatch, helpers_start: None) -> list[int]:
     """Every base is large enough for helpers, on a machine with two cores; the numbers of the
     files whose lines this process makes itself in the second pass, which it makes slowly, so
     that the helper claims some of them."""
     import os
-    import sys
     import time
 
-    from ct_report import prefill
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the helpers run on Linux only")
-    monkeypatch.setattr(prefill, "MIN_FILES", 1)
-    monkeypatch.setattr(prefill, "_cores", lambda: 2)
-    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
     made: list[int] = []
     real = streamed._file_lines
     main = os.getpid()
@@ -258,22 +247,16 @@ def test_a_record_cut_short_ends_what_is_taken_from_it(
 
 
 def test_the_first_pass_takes_what_helpers_read_from_what_they_hand_back(
-    ctreport: Any, base: Path, whole_builds: list[int], monkeypatch: pytest.MonkeyPatch
+    ctreport: Any, base: Path, whole_builds: list[int], monkeypatch: pytest.MonkeyPatch, helpers_start: None
 ) -> None:
     """Not from the file store, which would decode every fact of their files again: only the
     second pass takes files from the store."""
     import os
-    import sys
     import time
 
-    from ct_report import incremental, prefill
+    from ct_report import incremental
 
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the helpers run on Linux only")
     uncached = ctreport(["partners", "--data", str(base), "--json", "--no-cache"])
-    monkeypatch.setattr(prefill, "MIN_FILES", 1)
-    monkeypatch.setattr(prefill, "_cores", lambda: 2)
-    monkeypatch.delenv("CTREPORT_JOBS", raising=False)
     main, parsed, taken = os.getpid(), [], []
     real_parse, real_get = incremental.parse_file, cache.FileStore.get
 
