@@ -546,6 +546,8 @@ def _older_format(raw: bytes) -> bool:
 Block = tuple[str, int, list[Any], list[bytes]]
 """A list command's rows of one country-year: (country, year, each row's key fields, each row's
 JSON line). The rows of a command are its blocks in (country, year) order."""
+SpooledRows = tuple[str, int, bytes, list[bytes]]
+"""A block as a spool gives it back, its keys still JSON (see `_Spool`)."""
 
 
 class CompiledCommand(NamedTuple):
@@ -699,12 +701,12 @@ class _Spool:
             self.placed.setdefault(command, []).append((country, year, keys, self.position, len(data), count))
             self.position += len(data)
 
-    def blocks(self, command: str) -> Iterator[Block]:
+    def blocks(self, command: str) -> Iterator[SpooledRows]:
         self.file.flush()
         fd = self.file.fileno()
         for country, year, keys, start, size, count in sorted(self.placed.get(command, []), key=_block_key):
             data = segments.read_at(fd, start, size)
-            yield country, year, json.loads(keys), data.split(b"\n") if count else []
+            yield country, year, keys, data.split(b"\n") if count else []
 
 
 def _block_key(placed: tuple[str, int, bytes, int, int, int]) -> tuple[str, int]:
@@ -1090,7 +1092,9 @@ def _sections(
     yield "files", [_dumps(_without_ids(entry)) for entry in entries]
 
 
-def _rows_parts(command: str, indexed: Sequence[str], blocks: Iterable[Block]) -> Iterator[tuple[str, Iterable[bytes]]]:
+def _rows_parts(
+    command: str, indexed: Sequence[str], blocks: Iterable[Block | SpooledRows]
+) -> Iterator[tuple[str, Iterable[bytes]]]:
     """A list command's sections from its blocks in answer order: its rows, the keys and
     sizes of its blocks, and the postings of its indexed fields (see `_sections`). Each part
     must be written before the next is asked for."""
@@ -1106,17 +1110,19 @@ def _rows_parts(command: str, indexed: Sequence[str], blocks: Iterable[Block]) -
 
 
 def _rows_noting(
-    blocks: Iterable[Block], keys: list[bytes], counts: list[list[Any]], values: postings.Builder
+    blocks: Iterable[Block | SpooledRows], keys: list[bytes], counts: list[list[Any]], values: postings.Builder
 ) -> Iterator[bytes]:
     """The rows of each block in turn, noting its keys line, its [country, year, number of
     rows] and its rows' postings as it comes: the rows are written as they are made, never
     all held."""
     number = 0
     for country, year, block_keys, lines in blocks:
-        keys.append(_dumps(block_keys))
+        # Spooled keys are already JSON, made by whichever process made the block.
+        keys.append(block_keys if isinstance(block_keys, bytes) else _dumps(block_keys))
         counts.append([country, year, len(lines)])
         if values.fields:
-            for offset, key in enumerate(block_keys):
+            decoded = json.loads(block_keys) if isinstance(block_keys, bytes) else block_keys
+            for offset, key in enumerate(decoded):
                 values.note(number + offset, key)
         number += len(lines)
         yield from lines
