@@ -211,29 +211,6 @@ class Documents(NamedTuple):
     read: list[Dependency]
     """What was read of each file, for the cache: taken from the bytes read, not from the file
     afterwards, so a file changed while the base was built leaves the cache stale, not wrong."""
-    texts: list[TextsRead | None]
-    """For each document, the texts of its sources if the process that read it (with helpers
-    at work) read them too; None: they are read afterwards, by `read_texts`."""
-
-
-class TextsRead(NamedTuple):
-    """The texts a document's sources ship, read as soon as the document was (see `texts_of`)."""
-
-    found: dict[str, str | None]
-    reads: list[Dependency]
-    charged: int
-    """What reading them took from a base's budget, to be taken from the real one in order."""
-
-
-def texts_of(document: model.Document | None, root: Path, resolved: dict[Path, Path]) -> TextsRead | None:
-    """The texts of a document's sources, read with a budget of their own: with helpers at
-    work, reading them in whichever process read the document shares the time across cores,
-    where reading them all afterwards kept the main process busy alone."""
-    if document is None:
-        return None
-    budget = [max_base_bytes()]
-    found, reads = read_texts([(document, root, root)], budget, resolved)
-    return TextsRead(found, reads, max_base_bytes() - budget[0])
 
 
 def _read(path: Path, limit: int, budget: list[int]) -> tuple[bytes, Dependency]:
@@ -260,18 +237,9 @@ class _Helped(NamedTuple):
     """Its place in the base."""
 
 
-class _HelperRecord(NamedTuple):
-    """What a helper hands back of a file: what `Keep.handed` asks for, and the texts of its
-    sources, both of the bytes it read."""
-
-    digest: str
-    handed: object
-    texts: TextsRead | None
-
-
-Outcome = tuple[Path, Path, "Problem | _Helped | cache.FileResult", TextsRead | None]
+Outcome = tuple[Path, Path, "Problem | _Helped | cache.FileResult"]
 """A file of the base, and why it could not be read, or what it gave (or, until the helper is
-done, what to take from the store), and the texts of its sources if they were read with it."""
+done, what to take from the store)."""
 
 
 class Keep(Protocol):
@@ -321,7 +289,6 @@ def read_documents(
     read: list[Dependency] = []
     outcomes: list[Outcome] = []
     helpers = None
-    resolved: dict[Path, Path] = {}
     if store is not None:
         store.pack()
         helpers = prefill.start(len(files), _helping(files, store, keep), store.folder.parent, store.seal)
@@ -335,19 +302,17 @@ def read_documents(
                     f"the fact base is over the limit of {max_base_bytes():,} bytes in all (YAML files and source "
                     "texts); split it into several bases, or raise the limit with CTREPORT_MAX_BASE_MB"
                 )
-                outcomes.append((path, root, Problem(name, 1, 1, message), None))
+                outcomes.append((path, root, Problem(name, 1, 1, message)))
                 break  # the rest of the base is not read at all
             except (Refused, OSError) as error:
-                outcomes.append((path, root, _unreadable(name, error), None))
+                outcomes.append((path, root, _unreadable(name, error)))
                 continue
             read.append(dependency)
             changed = _changed(path, root, data, dependency)
             if helpers is not None and helpers.takes(position):
-                outcomes.append((path, root, _Helped(changed._replace(data=b""), len(read) - 1, position), None))
+                outcomes.append((path, root, _Helped(changed._replace(data=b""), len(read) - 1, position)))
             else:
-                kept = keep(changed, incremental.through_store(store, changed))
-                texts = texts_of(kept[0], root, resolved) if helpers is not None else None
-                outcomes.append((path, root, kept, texts))
+                outcomes.append((path, root, keep(changed, incremental.through_store(store, changed))))
         if helpers is not None:
             helpers.wait()
         if store is not None:
@@ -365,15 +330,10 @@ def _helping(files: list[tuple[Path, Path]], store: cache.FileStore, keep: Keep)
     """What a helper does with each of its files: read it into the store, and hand back what
     `keep` asks for."""
     fill = _filler(store)
-    resolved: dict[Path, Path] = {}
 
     def help_with(position: int, _: int) -> object:
         filled = fill(*files[position])
-        if filled is None:
-            return None
-        changed, result = filled
-        texts = texts_of(result[0], changed.root, resolved)
-        return _HelperRecord(changed.read[3], keep.handed(changed, result), texts)
+        return None if filled is None else keep.handed(*filled)
 
     return help_with
 
@@ -386,31 +346,27 @@ def _gathered(
     records: prefill.Records | None,
 ) -> Documents:
     documents: list[tuple[model.Document, Path, Path]] = []
-    texts: list[TextsRead | None] = []
     problems: list[Problem] = []
     unresolved: set[str] | None = set()
-    for path, root, outcome, ahead in outcomes:
+    for path, root, outcome in outcomes:
         if isinstance(outcome, Problem):
             problems.append(outcome)
             unresolved = None
             continue
         if isinstance(outcome, _Helped):
             changed = outcome.changed
-            record = records.take(outcome.position) if records is not None else None
-            record = record if isinstance(record, _HelperRecord) and record.digest == changed.read[3] else None
-            kept = keep.taken(changed, record.handed) if record is not None and record.handed is not None else None
+            handed = records.take(outcome.position) if records is not None else None
+            kept = keep.taken(changed, handed) if handed is not None else None
             if kept is None:
                 taken = _from_helper(store, outcome, read)
                 if isinstance(taken, Problem):
                     problems.append(taken)
                     unresolved = None
                     continue
-                changed = taken[0]
                 kept = keep(*taken)
             elif store is not None:  # the helper's entry, not taken from the store, is still used
                 store.use(store.key(changed.read[0], changed.label, changed.read[3]))
             outcome = kept
-            ahead = record.texts if record is not None and record.digest == changed.read[3] else None
         document, found, dropped, parsed = outcome
         name = str(path)
         problems.extend(Problem(name, line, column, message) for line, column, message in found)
@@ -420,8 +376,7 @@ def _gathered(
             unresolved.update(dropped)
         if document is not None:
             documents.append((document, path, root))
-            texts.append(ahead)
-    return Documents(documents, problems, unresolved, read, texts)
+    return Documents(documents, problems, unresolved, read)
 
 
 def _from_helper(
@@ -598,12 +553,8 @@ def _read_and_check(
     text_files: list[Dependency] = []
     built = []
     resolved: dict[Path, Path] = {}
-    for (document, path, root), ahead in zip(read.documents, read.texts, strict=True):
-        if ahead is not None and ahead.charged <= budget[0]:
-            budget[0] -= ahead.charged
-            found, text_reads = ahead.found, ahead.reads
-        else:  # as before any was read ahead: the budget decides which texts are read at all
-            found, text_reads = read_texts([(document, path, root)], budget, resolved)
+    for document, path, root in read.documents:
+        found, text_reads = read_texts([(document, path, root)], budget, resolved)
         texts |= found
         text_files += text_reads
         label = file_label(path, root)
