@@ -42,6 +42,23 @@ def test_a_first_build_a_file_at_a_time_answers_as_without_the_cache(
     assert whole_builds == []
 
 
+def test_a_first_build_a_file_at_a_time_writes_the_cache_a_full_build_writes(
+    ctreport: Any, base: Path, whole_builds: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    add(base)  # files that share a country-year too
+    written = {}
+    for way in ("streamed", "whole"):
+        if way == "whole":
+            monkeypatch.setattr(load, "_streamed", lambda *args: None)
+        monkeypatch.setenv("CTREPORT_CACHE_DIR", str(tmp_path / way))
+        assert ctreport(["partners", "--count", "--data", str(base)]).code == 0
+        (path,) = (tmp_path / way).glob("base-*.json")
+        written[way] = cache.section_bytes(path)
+    assert whole_builds == [1]  # the second way only
+    assert written["streamed"] == written["whole"]
+    assert written["whole"]["keys:partners"].count(b"\n") > 1
+
+
 def test_files_sharing_a_country_year_have_their_rows_worked_out_together(
     ctreport: Any, base: Path, whole_builds: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
