@@ -724,3 +724,39 @@ def test_some_lines_of_a_section_are_the_lines_with_those_numbers(
             reader.lines_at("section", [len(lines)])
     finally:
         writer.close()
+
+
+_CACHED_TEXT = st.text(st.characters(exclude_categories=["Cs"]))
+_CACHED_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _CACHED_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_CACHED_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(_CACHED_VALUES)
+def test_the_cache_encodes_what_it_holds_as_the_standard_encoder_does(value: Any) -> None:
+    assert cache._dumps(value) == cache._compact().encode(value).encode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2**64, -(2**70), {1: "a"}, ["a", {2: [3]}], ("a", 1)],
+    ids=["huge", "huge-negative", "int-key", "nested-int-key", "tuple"],
+)
+def test_what_the_fast_encoder_refuses_is_written_as_before(value: Any) -> None:
+    assert cache._dumps(value) == cache._compact().encode(value).encode()
+
+
+@pytest.mark.parametrize("value", ["\ud800", ["ok", {"k": "\udfff"}], object()], ids=["surrogate", "nested", "object"])
+def test_what_cannot_be_encoded_fails_as_before(value: Any) -> None:
+    with pytest.raises((UnicodeEncodeError, TypeError)) as before:
+        cache._compact().encode(value).encode()
+    with pytest.raises(before.type):
+        cache._dumps(value)
+
+
+def test_the_cache_is_encoded_with_orjson_where_it_is_installed() -> None:
+    pytest.importorskip("orjson")
+    assert cache._compact_encoder() is not cache._stdlib_dumps  # else the tests above compare it with itself
