@@ -21,7 +21,6 @@ import functools
 import itertools
 import json
 import os
-import re
 import stat as stat_module
 import sys
 import types
@@ -274,7 +273,7 @@ def _index_header(fd: int, size: int) -> dict[str, Any] | None:
 
 def _checked_base(opened: _OpenCache, header: dict[str, Any], changes: Changes) -> model.FactBase | Stale:
     try:
-        meta = _loads(opened.reader.part("meta"))
+        meta = json.loads(opened.reader.part("meta"))
         if not all(
             f"{what}:{command}" in header["sections"]
             for command, indexed in meta["compiled"].items()
@@ -349,9 +348,9 @@ class _OpenCache:
         """A section's JSON value; with `lines`, the list of its JSON lines' values."""
         try:
             if not lines:
-                return _loads(self.part(name))
+                return json.loads(self.part(name))
             pieces = self.pieces(name)
-            return _loads(b"[" + b",".join(piece.replace(b"\n", b",") for piece in pieces) + b"]")
+            return json.loads(b"[" + b",".join(piece.replace(b"\n", b",") for piece in pieces) + b"]")
         except (OSError, ValueError) as error:
             self._failed(f"section {name}: {error}")
 
@@ -373,7 +372,7 @@ class _OpenCache:
     def line(self, name: str, number: int) -> Any:
         """The value of one line of a section of JSON lines (only its segment is read)."""
         try:
-            return _loads(self.reader.line(name, number))
+            return json.loads(self.reader.line(name, number))
         except (OSError, ValueError) as error:
             self._failed(f"section {name}, line {number + 1}: {error}")
 
@@ -440,7 +439,7 @@ class Stale:
         found = set()
         for ident in wanted:
             needle = _dumps(ident)
-            if needle in every and any(needle in line and ident in _loads(line) for line in lines):
+            if needle in every and any(needle in line and ident in json.loads(line) for line in lines):
                 found.add(ident)
         return found
 
@@ -528,7 +527,7 @@ def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, bytes, bool]:
     if not data.endswith(b"\n") or newline < 0:
         return None, data, False
     line = data[newline + 1 : -1]
-    header = _loads(line)
+    header = json.loads(line)
     if not isinstance(header, dict):
         raise ValueError("trailer is not an object")
     checksum = data[data.rfind(b"\n", 0, newline) + 1 : newline]
@@ -538,7 +537,7 @@ def _trailer(fd: int, size: int) -> tuple[dict[str, Any] | None, bytes, bool]:
 def _older_format(raw: bytes) -> bool:
     """A cache of ctreport before format 4, which put its header first: stale, not damaged."""
     try:
-        header = _loads(raw[: raw.find(b"\n")])
+        header = json.loads(raw[: raw.find(b"\n")])
     except ValueError:
         return False
     return isinstance(header, dict) and isinstance(header.get("format"), int) and header["format"] < CACHE_FORMAT
@@ -1039,35 +1038,6 @@ def _dumps(value: Any) -> bytes:
     return _compact_encoder()(value)
 
 
-def _loads(data: bytes | str) -> Any:
-    return _compact_decoder()(data)
-
-
-@cache
-def _compact_decoder() -> Callable[[bytes | str], Any]:
-    """How the cache decodes what it wrote: with orjson where it is installed, in about half the
-    time of the standard library (`show` and `compare` spend a tenth of a warm run decoding).
-    orjson reads an integer beyond 64 bits as a float, so data with a run of 19 digits or more
-    goes to `json.loads`, as does whatever orjson refuses (anything that is not JSON), which
-    the standard library decodes or raises on as before."""
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - a dependency, but the standard library still works
-        return json.loads
-    loads, refused = orjson.loads, orjson.JSONDecodeError
-    long_number = re.compile(rb"[0-9]{19}").search
-
-    def decode(data: bytes | str) -> Any:
-        if type(data) is not bytes or long_number(data):
-            return json.loads(data)
-        try:
-            return loads(data)
-        except refused:
-            return json.loads(data)
-
-    return decode
-
-
 def _stdlib_dumps(value: Any) -> bytes:
     return _compact().encode(value).encode()
 
@@ -1179,7 +1149,7 @@ def _rows_noting(
         keys.append(block_keys if isinstance(block_keys, bytes) else _dumps(block_keys))
         counts.append([country, year, len(lines)])
         if values.fields:
-            decoded = _loads(block_keys) if isinstance(block_keys, bytes) else block_keys
+            decoded = json.loads(block_keys) if isinstance(block_keys, bytes) else block_keys
             for offset, key in enumerate(decoded):
                 values.note(number + offset, key)
         number += len(lines)
@@ -1329,7 +1299,7 @@ def _searcher(opened: _OpenCache) -> model.SearchSelector:
                     # A file without facts has an empty line.
                     wanted += [entry for entry in line.split(b"\t") if entry and holds(entry)]
         parts = [entry.partition(b"\x1f") for entry in wanted]
-        scored = _loads(b"[" + b",".join([part[0] for part in parts]) + b"]")
+        scored = json.loads(b"[" + b",".join([part[0] for part in parts]) + b"]")
         return list(zip(scored, [part[2] for part in parts], strict=True))
 
     return select
@@ -1691,7 +1661,7 @@ def _entry(path: str, offset: int, size: int) -> FileResult | None:
     try:
         if _untrusted(status):
             return None
-        stored = _loads(segments.read_at(fd, offset, status.st_size if size < 0 else size))
+        stored = json.loads(segments.read_at(fd, offset, status.st_size if size < 0 else size))
         document = stored["document"]
         return (
             None if document is None else _builder(model.Document, checked=True)(document),
@@ -1759,7 +1729,7 @@ def _pack_index(path: str) -> dict[str, tuple[str, int, int]]:
         start = int.from_bytes(end[len(_PACK_END) :], "little")
         if not end.startswith(_PACK_END) or start > status.st_size - trailer:
             return {}
-        index = _loads(segments.read_at(fd, start, status.st_size - trailer - start))
+        index = json.loads(segments.read_at(fd, start, status.st_size - trailer - start))
         located = {}
         for key, (offset, size) in index.items():
             if type(key) is not str or type(offset) is not int or type(size) is not int:

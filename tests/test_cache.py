@@ -760,36 +760,3 @@ def test_what_cannot_be_encoded_fails_as_before(value: Any) -> None:
 def test_the_cache_is_encoded_with_orjson_where_it_is_installed() -> None:
     pytest.importorskip("orjson")
     assert cache._compact_encoder() is not cache._stdlib_dumps  # else the tests above compare it with itself
-
-
-@settings(max_examples=300)
-@given(_CACHED_VALUES)
-def test_the_cache_decodes_what_it_wrote_as_the_standard_decoder_does(value: Any) -> None:
-    written = cache._dumps(value)
-    assert cache._loads(written) == json.loads(written) == value
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"[18446744073709551616]",
-        b"[-9223372036854775809]",
-        b'{"a": [99999999999999999999999]}',
-        b"[NaN, -Infinity]",
-        b'"\\ud800"',
-        "[1]".encode("utf-16"),
-        b"\xef\xbb\xbf[1]",
-    ],
-    ids=["huge-int", "huge-negative", "huge-nested", "not-finite", "lone-surrogate", "utf-16", "byte-order-mark"],
-)
-def test_what_the_fast_decoder_refuses_is_read_as_before(data: bytes) -> None:
-    assert repr(cache._loads(data)) == repr(json.loads(data))
-
-
-@pytest.mark.parametrize("data", [b"", b"[1,", b"\xff[1]", b'{"a": 1}x'], ids=["empty", "cut", "not-utf-8", "trailing"])
-def test_what_cannot_be_decoded_fails_as_before(data: bytes) -> None:
-    with pytest.raises(ValueError) as before:
-        json.loads(data)
-    with pytest.raises(ValueError) as now:
-        cache._loads(data)
-    assert (type(now.value), str(now.value)) == (type(before.value), str(before.value))
