@@ -35,6 +35,7 @@ from typing import Any, BinaryIO, NamedTuple, NoReturn
 from ct_report import __version__, model, postings, segments
 from ct_report.errors import CtReportError
 from ct_report.safefile import Refused, open_regular
+from ct_report.text import compact_json
 
 CACHE_FORMAT = 15
 PREAMBLE = b'{"format":15}\n'
@@ -1035,42 +1036,7 @@ def _plain_fields(cls: type, transient: bool) -> tuple[str, ...] | None:
 
 
 def _dumps(value: Any) -> bytes:
-    return _compact_encoder()(value)
-
-
-def _stdlib_dumps(value: Any) -> bytes:
-    return _compact().encode(value).encode()
-
-
-@cache
-def _compact() -> json.JSONEncoder:
-    """One encoder for every value the cache writes: json.dumps with options builds a new one
-    per call, a tenth of writing the cache of a large base (hundreds of thousands of calls)."""
-    return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-@cache
-def _compact_encoder() -> Callable[[Any], bytes]:
-    """How the cache encodes a value: with orjson where it is installed, which writes the same
-    bytes as `_compact` for every string, integer, list and mapping of them (what the cache
-    holds: the model has no float), in about a fifth of the time; a first build spent a tenth
-    of its time encoding. Imported on first use, so that a query answered from the cache
-    never pays for it. Anything orjson refuses (a lone surrogate, a very large integer, a key
-    that is not a string, an object) goes to `_compact`, which writes it or raises as before."""
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - a dependency, but the standard library still works
-        return _stdlib_dumps
-    dumps, refused = orjson.dumps, orjson.JSONEncodeError
-    option = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
-
-    def encode(value: Any) -> bytes:
-        try:
-            return dumps(value, option=option)
-        except refused:
-            return _stdlib_dumps(value)
-
-    return encode
+    return compact_json(value)
 
 
 def _code_dependencies() -> list[Dependency]:

@@ -10,11 +10,12 @@ two lines of its regions.
 
 from __future__ import annotations
 
-import json
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
+
+from ct_report.text import compact_json
 
 Match = Mapping[str, Collection[str]]
 """What a filter keeps: per field, the values it accepts (a row must pass every field)."""
@@ -25,7 +26,7 @@ Move = tuple[int, int, int]
 
 
 def _line(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return compact_json(value)
 
 
 class Builder:

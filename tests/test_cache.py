@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ct_report import cache, load
+from ct_report import text as text_module
 from ct_report.load import DataSelection, load_base
 from ct_report.text import fold
 from ct_report.yamlread import FORBIDDEN_CHARS
@@ -737,7 +738,7 @@ _CACHED_VALUES = st.recursive(
 @settings(max_examples=300)
 @given(_CACHED_VALUES)
 def test_the_cache_encodes_what_it_holds_as_the_standard_encoder_does(value: Any) -> None:
-    assert cache._dumps(value) == cache._compact().encode(value).encode()
+    assert cache._dumps(value) == text_module._compact().encode(value).encode()
 
 
 @pytest.mark.parametrize(
@@ -746,17 +747,19 @@ def test_the_cache_encodes_what_it_holds_as_the_standard_encoder_does(value: Any
     ids=["huge", "huge-negative", "int-key", "nested-int-key", "tuple"],
 )
 def test_what_the_fast_encoder_refuses_is_written_as_before(value: Any) -> None:
-    assert cache._dumps(value) == cache._compact().encode(value).encode()
+    assert cache._dumps(value) == text_module._compact().encode(value).encode()
 
 
 @pytest.mark.parametrize("value", ["\ud800", ["ok", {"k": "\udfff"}], object()], ids=["surrogate", "nested", "object"])
 def test_what_cannot_be_encoded_fails_as_before(value: Any) -> None:
     with pytest.raises((UnicodeEncodeError, TypeError)) as before:
-        cache._compact().encode(value).encode()
+        text_module._compact().encode(value).encode()
     with pytest.raises(before.type):
         cache._dumps(value)
 
 
 def test_the_cache_is_encoded_with_orjson_where_it_is_installed() -> None:
     pytest.importorskip("orjson")
-    assert cache._compact_encoder() is not cache._stdlib_dumps  # else the tests above compare it with itself
+    assert (
+        text_module._compact_encoder() is not text_module._stdlib_compact
+    )  # else the tests above compare it with itself
