@@ -23,10 +23,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import pickle
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -262,6 +260,8 @@ class Records:
     is taken from its file."""
 
     def __init__(self, folder: Path, count: int) -> None:
+        import tempfile
+
         self.files: list[BinaryIO] = []
         try:
             for _ in range(count):
@@ -273,6 +273,8 @@ class Records:
 
     def put(self, number: int, position: int, value: object) -> None:
         """Record what process `number` (this one is 0) made of `position`."""
+        import pickle  # here, not at the top: a warm query never starts helpers
+
         data = memoryview(pickle.dumps((position, value), protocol=pickle.HIGHEST_PROTOCOL))
         fd = self.files[number].fileno()
         while data:
@@ -294,6 +296,8 @@ class Records:
         return None
 
     def _read(self, number: int) -> tuple[int, Any] | None:
+        import pickle
+
         try:
             record: tuple[int, Any] = pickle.load(self.files[number])
         except Exception:  # noqa: BLE001 - anything but a whole record ends the file

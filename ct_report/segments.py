@@ -16,7 +16,6 @@ import bisect
 import contextlib
 import os
 import re
-import secrets
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -38,7 +37,7 @@ replaces, whose segments can then be reused."""
 
 
 def data_name(stem: str) -> str:
-    return f"{stem}.{secrets.token_hex(8)}.data"
+    return f"{stem}.{os.urandom(8).hex()}.data"  # as secrets.token_hex, without its import
 
 
 def is_data_name(stem: str, name: str) -> bool:

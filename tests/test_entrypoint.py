@@ -195,3 +195,22 @@ def test_closed_streams_keep_their_exit_codes(redirect: str, args: str, code: in
     assert SCRIPT is not None
     result = subprocess.run(f"'{SCRIPT}' {args} {redirect}", shell=True, capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr) == (code, stderr)
+
+
+def test_a_warm_query_imports_nothing_only_a_build_needs(tmp_path: Path) -> None:
+    """Every module a query imports is paid on every keystroke: the YAML parser, the helpers'
+    pickling and temporary files, and what names new cache files belong to a build."""
+    cache = str(tmp_path / "cache")
+    assert run("partners", "--count", CTREPORT_CACHE_DIR=cache).returncode == 0
+    code = "import sys\nfrom ct_report.cli import main\nsys.argv = ['ctreport', 'partners', '--region', 'europe', '--json']\nmain()"
+    warm = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CTREPORT_CACHE_DIR": cache},
+        timeout=60,
+    )
+    imported = {line.split("|")[-1].strip() for line in warm.stderr.splitlines() if "|" in line}
+    assert warm.returncode == 0 and json.loads(warm.stdout), warm.stderr[-2000:]
+    assert "ct_report.cache" in imported
+    assert not imported & {"yaml", "pickle", "tempfile", "secrets", "hashlib"}
