@@ -202,14 +202,7 @@ def test_a_warm_query_imports_nothing_only_a_build_needs(tmp_path: Path) -> None
     pickling and temporary files, and what names new cache files belong to a build."""
     cache = str(tmp_path / "cache")
     assert run("partners", "--count", CTREPORT_CACHE_DIR=cache).returncode == 0
-    code = "import sys\nfrom ct_report.cli import main\nsys.argv = ['ctreport', 'partners', '--region', 'europe', '--json']\nmain()"
-    warm = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "CTREPORT_CACHE_DIR": cache},
-        timeout=60,
-    )
+    warm = run("partners", "--region", "europe", "--json", CTREPORT_CACHE_DIR=cache, PYTHONPROFILEIMPORTTIME="1")
     imported = {line.split("|")[-1].strip() for line in warm.stderr.splitlines() if "|" in line}
     assert warm.returncode == 0 and json.loads(warm.stdout), warm.stderr[-2000:]
     assert "ct_report.cache" in imported
